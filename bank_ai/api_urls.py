@@ -1,0 +1,7 @@
+"""Every app's DRF routes under /api/."""
+
+from django.urls import include, path
+
+urlpatterns = [
+    path("", include("devices.api.urls")),
+]

@@ -1,0 +1,30 @@
+"""The fictional Harbour Bank (海港银行) the demo and the tests run on.
+
+Every step is idempotent: records are found by their natural key and only created when missing,
+so a second `seed_demo` (or `make run`) keeps what operators and editors changed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from django.conf import settings
+
+DATA_DIRS = {
+    "devices": Path(settings.BASE_DIR) / "devices" / "demo_data",
+    "scenarios": Path(settings.BASE_DIR) / "scenarios" / "demo_data",
+    "content": Path(settings.BASE_DIR) / "content" / "demo_data",
+}
+
+
+def seed_all(log: Callable[[str], None] = print) -> dict[str, int]:
+    from bank_ai.demo import branches, catalogue, customers, knowledge, users
+
+    counts: dict[str, int] = {}
+    counts.update(users.seed(log))
+    counts.update(branches.seed(log))
+    counts.update(catalogue.seed(log))
+    counts.update(customers.seed(log))
+    counts.update(knowledge.seed(log))
+    return counts

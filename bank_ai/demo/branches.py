@@ -1,0 +1,111 @@
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+
+from django.db import transaction
+
+from bank_ai.demo import DATA_DIRS
+from devices.models import Branch, BranchService, Counter, Device, DeviceGroup, ServiceType
+
+# The first branch's devices carry fixed names the README and the tests refer to.
+FIRST_BRANCH_DEVICE_NAMES = {
+    "hall_screen": "demo-hall-screen",
+    "kiosk": "demo-kiosk",
+    "vtm": "demo-vtm",
+}
+CAPABILITIES = {
+    "hall_screen": {"display": "1920x1080", "speech_synthesis": True, "touch": False},
+    "kiosk": {
+        "display": "1080x1920",
+        "speech_synthesis": True,
+        "speech_recognition": True,
+        "touch": True,
+        "ticket_printer": True,
+    },
+    "vtm": {
+        "display": "1920x1080",
+        "speech_synthesis": True,
+        "speech_recognition": True,
+        "touch": True,
+        "card_reader": True,
+        "id_reader": True,
+        "camera": True,
+        "receipt_printer": True,
+        "cash": True,
+    },
+    "mobile_app": {"speech_synthesis": True, "speech_recognition": True, "touch": True},
+    "web": {"speech_synthesis": True},
+}
+
+
+@transaction.atomic
+def seed(log: Callable[[str], None]) -> dict[str, int]:
+    records = json.loads((DATA_DIRS["devices"] / "branches.json").read_text(encoding="utf-8"))
+    devices = 0
+    for position, record in enumerate(records):
+        branch, _ = Branch.objects.get_or_create(
+            code=record["code"],
+            defaults={
+                "name_zh": record["name"]["zh-hans"],
+                "name_en": record["name"]["en"],
+                "address_zh": record["address"]["zh-hans"],
+                "address_en": record["address"]["en"],
+                "phone": record.get("phone", ""),
+                "timezone": record.get("timezone", "Asia/Shanghai"),
+                "opening_hours": record.get("opening_hours", []),
+            },
+        )
+        for service in record["services"]:
+            service_type, _ = ServiceType.objects.get_or_create(
+                code=service["code"],
+                defaults={
+                    "name_zh": service["name"]["zh-hans"],
+                    "name_en": service["name"]["en"],
+                    "materials": service.get("materials", {}),
+                },
+            )
+            BranchService.objects.get_or_create(
+                branch=branch,
+                service=service_type,
+                defaults={
+                    "ticket_prefix": service["ticket_prefix"],
+                    "average_minutes": service.get("avg_minutes", 10),
+                },
+            )
+        for counter_record in record["counters"]:
+            counter, created = Counter.objects.get_or_create(
+                branch=branch,
+                number=counter_record["number"],
+                defaults={
+                    "name_zh": counter_record["name"]["zh-hans"],
+                    "name_en": counter_record["name"]["en"],
+                },
+            )
+            if created:
+                counter.services.set(
+                    ServiceType.objects.filter(code__in=counter_record["services"])
+                )
+        group, _ = DeviceGroup.objects.get_or_create(
+            name=f"{branch.code}-screens",
+            defaults={"branch": branch, "description": f"All screens in {branch.name_en}"},
+        )
+        for kind in ("hall_screen", "kiosk", "vtm"):
+            name = (
+                FIRST_BRANCH_DEVICE_NAMES[kind]
+                if position == 0
+                else f"{branch.code}-{kind.replace('_', '-')}"
+            )
+            device, _ = Device.objects.get_or_create(
+                name=name,
+                defaults={"kind": kind, "branch": branch, "capabilities": CAPABILITIES[kind]},
+            )
+            device.groups.add(group)
+            devices += 1
+    for name, kind in (("demo-app", "mobile_app"), ("demo-web", "web")):
+        Device.objects.get_or_create(
+            name=name, defaults={"kind": kind, "capabilities": CAPABILITIES[kind]}
+        )
+        devices += 1
+    log(f"branches: {len(records)}, devices: {devices}")
+    return {"branches": len(records), "devices": devices}

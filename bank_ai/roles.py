@@ -1,0 +1,123 @@
+"""The bank's staff roles as Django groups, with the permissions each one needs.
+
+Applied by `manage.py sync_roles` (and by `seed_demo`); running it again resets each group's
+model permissions to exactly this list, so the code is the reviewable source of truth.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.contrib.auth.models import Group, Permission
+from django.db import transaction
+
+
+@dataclass(frozen=True)
+class Role:
+    group: str
+    description: str
+    # "app_label.codename" or "app_label.*" for every permission of an app.
+    permissions: tuple[str, ...]
+    is_staff: bool  # may log in to /admin/
+
+
+ROLES: tuple[Role, ...] = (
+    Role(
+        "operations",
+        "Runs devices, branches, the card catalogue and background tasks from the admin.",
+        (
+            "devices.*",
+            "scenarios.*",
+            "django_q.*",
+            "content.view_knowledgecollection",
+            "authtoken.view_tokenproxy",
+        ),
+        True,
+    ),
+    Role(
+        "knowledge editor",
+        "Writes and publishes knowledge pages in Wagtail.",
+        (
+            "wagtailadmin.access_admin",
+            "content.view_knowledgecollection",
+            "content.add_knowledgecollection",
+            "content.change_knowledgecollection",
+            "wagtaildocs.add_document",
+            "wagtaildocs.change_document",
+            "wagtailimages.add_image",
+            "wagtailimages.change_image",
+            "content.ask_staff_assistant",
+        ),
+        False,
+    ),
+    Role(
+        "compliance officer",
+        "Reviews conversations, answers and restricted regulations; reads everything.",
+        (
+            "wagtailadmin.access_admin",
+            "devices.view_device",
+            "devices.view_branch",
+            "scenarios.view_cardproduct",
+            "scenarios.view_cardbenefit",
+            "scenarios.view_customer",
+            "content.view_knowledgecollection",
+            "content.ask_staff_assistant",
+        ),
+        True,
+    ),
+    Role(
+        "remote agent",
+        "Watches live avatar sessions and takes them over from the agent console.",
+        (
+            "devices.view_device",
+            "devices.view_branch",
+            "scenarios.view_cardproduct",
+            "scenarios.view_customer",
+            "content.ask_staff_assistant",
+        ),
+        False,
+    ),
+    Role(
+        "branch staff",
+        "Calls queue tickets at a counter and manages the branch's screens.",
+        (
+            "devices.view_branch",
+            "devices.view_counter",
+            "devices.change_counter",
+            "devices.view_device",
+            "devices.view_servicetype",
+            "content.ask_staff_assistant",
+        ),
+        False,
+    ),
+    Role(
+        "employee",
+        "Asks the staff assistant about products, processes, campaigns and regulations.",
+        ("content.ask_staff_assistant",),
+        False,
+    ),
+)
+
+
+def _resolve(spec: str) -> list[Permission]:
+    app_label, codename = spec.split(".", 1)
+    permissions = Permission.objects.filter(content_type__app_label=app_label)
+    if codename != "*":
+        permissions = permissions.filter(codename=codename)
+    found = list(permissions)
+    if not found:
+        raise LookupError(f"permission {spec!r} does not exist (is the app migrated?)")
+    return found
+
+
+@transaction.atomic
+def roles_sync() -> dict[str, Group]:
+    groups: dict[str, Group] = {}
+    for role in ROLES:
+        group, _created = Group.objects.get_or_create(name=role.group)
+        permissions: list[Permission] = []
+        for spec in role.permissions:
+            permissions.extend(_resolve(spec))
+        group.permissions.set(permissions)
+        groups[role.group] = group
+    return groups

@@ -1,0 +1,167 @@
+from __future__ import annotations
+
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from bank_ai.i18n import localised
+
+
+class Branch(models.Model):
+    code = models.SlugField(_("code"), max_length=40, unique=True)
+    name_zh = models.CharField(_("name (Chinese)"), max_length=120)
+    name_en = models.CharField(_("name (English)"), max_length=120)
+    address_zh = models.CharField(_("address (Chinese)"), max_length=255, blank=True)
+    address_en = models.CharField(_("address (English)"), max_length=255, blank=True)
+    phone = models.CharField(_("phone"), max_length=40, blank=True)
+    timezone = models.CharField(_("time zone"), max_length=64, default="Asia/Shanghai")
+    # [{"weekday": 0, "open": "09:00", "close": "17:00"}, ...]; weekday 0 is Monday.
+    opening_hours = models.JSONField(_("opening hours"), default=list, blank=True)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("branch")
+        verbose_name_plural = _("branches")
+
+    def __str__(self) -> str:
+        return self.name(None)
+
+    def name(self, language: str | None = None) -> str:
+        return localised(self, "name", language)
+
+
+class ServiceType(models.Model):
+    """What a customer comes to a branch for (account opening, card services, ...)."""
+
+    code = models.SlugField(_("code"), max_length=40, unique=True)
+    name_zh = models.CharField(_("name (Chinese)"), max_length=80)
+    name_en = models.CharField(_("name (English)"), max_length=80)
+    # {"zh-hans": ["..."], "en": ["..."]}: what to bring.
+    materials = models.JSONField(_("materials to bring"), default=dict, blank=True)
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("service type")
+        verbose_name_plural = _("service types")
+
+    def __str__(self) -> str:
+        return localised(self, "name")
+
+
+class BranchService(models.Model):
+    branch = models.ForeignKey(Branch, on_delete=models.CASCADE, related_name="services")
+    service = models.ForeignKey(ServiceType, on_delete=models.PROTECT, related_name="branches")
+    ticket_prefix = models.CharField(_("ticket prefix"), max_length=2)
+    average_minutes = models.PositiveSmallIntegerField(_("average handling minutes"), default=10)
+
+    class Meta:
+        verbose_name = _("branch service")
+        verbose_name_plural = _("branch services")
+        constraints = [
+            models.UniqueConstraint(fields=["branch", "service"], name="uniq_branch_service"),
+            models.UniqueConstraint(fields=["branch", "ticket_prefix"], name="uniq_branch_prefix"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.branch.code}/{self.service.code}"
+
+
+class Counter(models.Model):
+    branch = models.ForeignKey(Branch, on_delete=models.CASCADE, related_name="counters")
+    number = models.PositiveSmallIntegerField(_("number"))
+    name_zh = models.CharField(_("name (Chinese)"), max_length=60)
+    name_en = models.CharField(_("name (English)"), max_length=60)
+    services = models.ManyToManyField(ServiceType, related_name="counters", blank=True)
+    is_open = models.BooleanField(_("open"), default=True)
+
+    class Meta:
+        ordering = ["branch", "number"]
+        verbose_name = _("counter")
+        verbose_name_plural = _("counters")
+        constraints = [
+            models.UniqueConstraint(fields=["branch", "number"], name="uniq_branch_counter"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.branch.code} #{self.number}"
+
+
+class DeviceGroup(models.Model):
+    name = models.CharField(_("name"), max_length=80, unique=True)
+    branch = models.ForeignKey(
+        Branch, on_delete=models.CASCADE, null=True, blank=True, related_name="device_groups"
+    )
+    description = models.CharField(_("description"), max_length=255, blank=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("device group")
+        verbose_name_plural = _("device groups")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Device(models.Model):
+    class Kind(models.TextChoices):
+        HALL_SCREEN = "hall_screen", _("Hall screen")
+        KIOSK = "kiosk", _("Kiosk")
+        VTM = "vtm", _("VTM")
+        MOBILE_APP = "mobile_app", _("Mobile app")
+        WEB = "web", _("Web channel")
+
+    name = models.SlugField(_("name"), max_length=80, unique=True)
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    branch = models.ForeignKey(
+        Branch, on_delete=models.PROTECT, null=True, blank=True, related_name="devices"
+    )
+    groups = models.ManyToManyField(DeviceGroup, related_name="devices", blank=True)
+    # e.g. {"speech_synthesis": true, "printer": true, "card_reader": true, "camera": false}
+    capabilities = models.JSONField(_("capabilities"), default=dict, blank=True)
+    is_active = models.BooleanField(_("active"), default=True)
+    last_seen_at = models.DateTimeField(_("last seen"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+
+    # A device counts as online while its heartbeats are fresher than this.
+    ONLINE_WINDOW_SECONDS = 90
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("device")
+        verbose_name_plural = _("devices")
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_online(self) -> bool:
+        if self.last_seen_at is None:
+            return False
+        age = (timezone.now() - self.last_seen_at).total_seconds()
+        return age <= self.ONLINE_WINDOW_SECONDS
+
+
+class DeviceToken(models.Model):
+    """A revocable credential for one device; only a hash of the secret is stored."""
+
+    device = models.ForeignKey(Device, on_delete=models.CASCADE, related_name="tokens")
+    # The public prefix finds the row; the SHA-256 of the whole token proves possession.
+    prefix = models.CharField(_("prefix"), max_length=16, unique=True)
+    secret_hash = models.CharField(_("secret hash"), max_length=64)
+    label = models.CharField(_("label"), max_length=80, blank=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("device token")
+        verbose_name_plural = _("device tokens")
+
+    def __str__(self) -> str:
+        return f"{self.device.name} {self.prefix}…"
+
+    @property
+    def is_revoked(self) -> bool:
+        return self.revoked_at is not None

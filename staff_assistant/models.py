@@ -1,0 +1,1 @@
+# The staff assistant's conversations and feedback arrive with the knowledge issue.

@@ -1,0 +1,26 @@
+"""factory_boy factories for records the demo bank does not already provide."""
+
+from __future__ import annotations
+
+import factory
+from django.contrib.auth import get_user_model
+
+from devices.models import Device
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = get_user_model()
+        skip_postgeneration_save = True
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    email = factory.LazyAttribute(lambda user: f"{user.username}@harbourbank.example")
+    password = factory.django.Password("correct horse battery staple")
+
+
+class DeviceFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Device
+
+    name = factory.Sequence(lambda n: f"test-device-{n}")
+    kind = Device.Kind.KIOSK
