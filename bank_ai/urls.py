@@ -22,7 +22,9 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("api/", include("bank_ai.api_urls")),
 ]
-# Knowledge pages: Chinese at /kb/..., English at /en/kb/... (Wagtail's locale-aware URLs).
-urlpatterns += i18n_patterns(path("kb/", include(wagtail_urls)), prefix_default_language=False)
+# Knowledge pages at /zh-hans/kb/... and /en/kb/... (Wagtail's locale-aware URLs). The default
+# language is prefixed too: otherwise LocaleMiddleware pins every unprefixed URL (admin, API)
+# to LANGUAGE_CODE and the language switch stops working there.
+urlpatterns += i18n_patterns(path("kb/", include(wagtail_urls)), prefix_default_language=True)
 if settings.DEBUG:
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

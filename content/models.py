@@ -52,6 +52,10 @@ CHANNELS = [
 ]
 
 
+# Wagtail derives a template name per page class; all article types share one layout.
+ARTICLE_TEMPLATE = "content/article_page.html"
+
+
 class Audience(models.TextChoices):
     PUBLIC = "public", _("Public (customers and staff)")
     INTERNAL = "internal", _("Internal (all staff)")
@@ -175,7 +179,7 @@ class KnowledgeArticle(Page):
     ]
     parent_page_types = ["content.KnowledgeIndexPage"]
     subpage_types: list[str] = []
-    template = "content/article_page.html"
+    template = ARTICLE_TEMPLATE
     # Editors create one of the concrete types below; the base table keeps shared fields
     # queryable in one place for retrieval and filters.
     is_creatable = False
@@ -196,6 +200,7 @@ class KnowledgeArticle(Page):
 
 
 class FaqPage(KnowledgeArticle):
+    template = ARTICLE_TEMPLATE
     answer = models.TextField(
         _("curated answer"), help_text=_("Returned to customers exactly as written.")
     )
@@ -212,6 +217,7 @@ class FaqPage(KnowledgeArticle):
 
 
 class ProcessGuidePage(KnowledgeArticle):
+    template = ARTICLE_TEMPLATE
     overview = models.TextField(_("overview"), blank=True)
     steps = StreamField(STEP_BLOCKS, verbose_name=_("steps"), min_num=1, max_num=20)
     materials = StreamField(ITEM_BLOCKS, blank=True, verbose_name=_("materials to bring"))
@@ -251,6 +257,7 @@ class ProcessGuidePage(KnowledgeArticle):
 
 
 class RegulationPage(KnowledgeArticle):
+    template = ARTICLE_TEMPLATE
     source = models.CharField(
         _("source"), max_length=300, help_text=_("Issuer and document number.")
     )
@@ -273,6 +280,7 @@ class RegulationPage(KnowledgeArticle):
 
 
 class CampaignPage(KnowledgeArticle):
+    template = ARTICLE_TEMPLATE
     eligibility = models.TextField(_("eligibility"), blank=True)
     body = RichTextField(_("body"))
 
@@ -293,6 +301,7 @@ class CampaignPage(KnowledgeArticle):
 
 
 class AntiFraudNoticePage(KnowledgeArticle):
+    template = ARTICLE_TEMPLATE
     body = RichTextField(_("body"))
     warning_signs = StreamField(ITEM_BLOCKS, blank=True, verbose_name=_("warning signs"))
     what_to_do = StreamField(ITEM_BLOCKS, blank=True, verbose_name=_("what to do"))
@@ -319,6 +328,7 @@ class AntiFraudNoticePage(KnowledgeArticle):
 
 
 class ProductPage(KnowledgeArticle):
+    template = ARTICLE_TEMPLATE
     body = RichTextField(_("body"))
 
     content_panels = [*Page.content_panels, *KnowledgeArticle.common_panels, FieldPanel("body")]

@@ -11,7 +11,7 @@ import pytest
 
 
 @contextmanager
-def chromium(width: int = 1280, height: int = 900) -> Iterator[object]:
+def chromium(width: int = 1280, height: int = 900, language: str = "zh-CN") -> Iterator[object]:
     binary = shutil.which("chromium")
     driver_path = shutil.which("chromedriver")
     if not binary or not driver_path:

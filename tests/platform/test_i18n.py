@@ -25,7 +25,7 @@ def test_the_admin_login_page_offers_the_language_switch(client: Client) -> None
 
 
 def test_knowledge_pages_are_served_per_locale(client: Client) -> None:
-    zh = client.get("/kb/faq-annual-fee-waiver/")
+    zh = client.get("/zh-hans/kb/faq-annual-fee-waiver/")
     en = client.get("/en/kb/faq-annual-fee-waiver/")
     assert zh.status_code == 200
     assert en.status_code == 200

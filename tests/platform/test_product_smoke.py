@@ -146,7 +146,7 @@ def test_healthz_is_200_with_every_part_up(live_product: LiveProduct) -> None:
         ("/admin/login/", "Harbour Bank"),
         ("/cms/login/", "wagtail"),
         ("/api/docs/", "swagger-ui"),
-        ("/kb/", "海港银行知识库"),
+        ("/zh-hans/kb/", "海港银行知识库"),
         ("/en/kb/", "Harbour Bank knowledge base"),
         ("/static/css/site.css", "--brand"),
     ],
@@ -190,22 +190,23 @@ def test_the_avatar_socket_refuses_a_connection_without_a_token(live_product: Li
 def test_the_admin_works_in_a_real_browser(
     live_product: LiveProduct, demo_password: str, tmp_path: Path
 ) -> None:
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.select import Select
+    from selenium.webdriver.support.wait import WebDriverWait
+
     from tests.browser import chromium
 
     with chromium() as browser:
         browser.get(live_product.base_url + "/admin/login/")
-        assert "用户名" in browser.page_source
-        from selenium.webdriver.common.by import By
-        from selenium.webdriver.support.select import Select
-
-        Select(browser.find_element(By.ID, "language-select")).select_by_value("en")
-        browser.find_element(By.ID, "id_username")  # the page reloaded in English
-        assert "Username" in browser.page_source
+        for language, label in (("zh-hans", "用户名"), ("en", "Username")):
+            Select(browser.find_element(By.ID, "language-select")).select_by_value(language)
+            WebDriverWait(browser, 10).until(lambda b, label=label: label in b.page_source)
         browser.find_element(By.ID, "id_username").send_keys("ops")
         browser.find_element(By.ID, "id_password").send_keys(demo_password)
         browser.find_element(By.CSS_SELECTOR, "input[type=submit]").click()
-        assert "Devices and branches" in browser.page_source
+        WebDriverWait(browser, 10).until(lambda b: "Devices and branches" in b.page_source)
         browser.save_screenshot(str(tmp_path / "admin.png"))
+        browser.save_screenshot("/tmp/admin-smoke.png")
 
 
 def test_ctrl_c_stops_the_server_and_the_cluster(live_product: LiveProduct) -> None:

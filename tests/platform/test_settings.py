@@ -81,6 +81,8 @@ def test_secret_key_can_come_from_a_file(tmp_path: Path) -> None:
             "ALLOWED_HOSTS": "bank.example",
         },
         "shell",
+        "-v",
+        "0",
         "-c",
         "from django.conf import settings; print(settings.SECRET_KEY[-12:])",
     )

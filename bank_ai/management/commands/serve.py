@@ -124,7 +124,7 @@ class Command(BaseCommand):
             f"  Home            {base}/",
             f"  Operations      {base}/admin/",
             f"  Knowledge CMS   {base}/cms/",
-            f"  Knowledge base  {base}/kb/  ({base}/en/kb/)",
+            f"  Knowledge base  {base}/zh-hans/kb/  ({base}/en/kb/)",
             f"  API docs        {base}/api/docs/",
             f"  Health          {base}/healthz",
             f"  Avatar socket   ws://{host}:{port}/ws/avatar/?token=<device token>",
