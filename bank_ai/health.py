@@ -62,7 +62,7 @@ def check_task_queue() -> dict[str, Any]:
 
 
 def check_llm() -> dict[str, Any]:
-    from bank_ai.ai.llm_runtime import provider_description
+    from bank_ai.ai.runtime import provider_description
 
     return provider_description()
 

@@ -284,9 +284,22 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 # --- AI core ----------------------------------------------------------------------------------
 ANTHROPIC_API_KEY = _secret("ANTHROPIC_API_KEY", default="")
 ANTHROPIC_BASE_URL = env.str("ANTHROPIC_BASE_URL", default="") or None
-ANTHROPIC_MODEL = env.str("ANTHROPIC_MODEL", default="claude-sonnet-4-5")
+ANTHROPIC_MODEL = env.str("ANTHROPIC_MODEL", default="claude-sonnet-5")
 LLM_TIMEOUT_SECONDS = env.float("LLM_TIMEOUT_SECONDS", default=20.0)
 LLM_MAX_RETRIES = env.int("LLM_MAX_RETRIES", default=2)
+# Swappable components (dotted paths): the embedding model and the retriever.
+AI_EMBEDDER = env.str("AI_EMBEDDER", default="bank_ai.ai.embeddings.USEEmbedder")
+AI_RETRIEVER = env.str("AI_RETRIEVER", default="bank_ai.ai.retrieval.HybridRetriever")
+# Below this cosine similarity of the best passage, the engine says it does not know.
+RETRIEVAL_MIN_SIMILARITY = env.float("RETRIEVAL_MIN_SIMILARITY", default=0.35)
+# A customer question at least this close to a curated FAQ question gets the FAQ's answer.
+# (calibrated on bank_ai/ai/eval_data/question_pairs.tsv with eval_matching; a match between
+# the two thresholds must also be among the top retrieved pages)
+CURATED_MATCH_THRESHOLD = env.float("CURATED_MATCH_THRESHOLD", default=0.6)
+CURATED_SURE_THRESHOLD = env.float("CURATED_SURE_THRESHOLD", default=0.85)
+# Intent confidence below which the engine asks a clarifying question / treats it as unknown.
+INTENT_CLARIFY_BELOW = env.float("INTENT_CLARIFY_BELOW", default=0.45)
+INTENT_OUT_OF_SCOPE_BELOW = env.float("INTENT_OUT_OF_SCOPE_BELOW", default=0.2)
 
 # --- Security -----------------------------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True
@@ -321,5 +334,7 @@ LOGGING = {
         "jieba": {"level": "WARNING"},
         # Wagtail 8 runs its search/reference-index tasks through django-tasks and logs each.
         "django_tasks": {"level": "WARNING"},
+        # Page actions are in Wagtail's own audit log; the console copy only buries errors.
+        "wagtail": {"level": "WARNING"},
     },
 }

@@ -19,7 +19,7 @@ DATA_DIRS = {
 
 
 def seed_all(log: Callable[[str], None] = print) -> dict[str, int]:
-    from bank_ai.demo import branches, catalogue, customers, knowledge, users
+    from bank_ai.demo import ai, branches, catalogue, customers, knowledge, users
 
     counts: dict[str, int] = {}
     counts.update(users.seed(log))
@@ -27,4 +27,5 @@ def seed_all(log: Callable[[str], None] = print) -> dict[str, int]:
     counts.update(catalogue.seed(log))
     counts.update(customers.seed(log))
     counts.update(knowledge.seed(log))
+    counts.update(ai.seed(log))
     return counts

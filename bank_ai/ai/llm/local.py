@@ -247,6 +247,10 @@ class _Candidate:
     terms: frozenset[str]
 
 
+def _is_question(sentence: str) -> bool:
+    return sentence.rstrip("”’」』）) ").endswith(("？", "?"))
+
+
 def _candidates(passages: Iterable[Passage]) -> list[_Candidate]:
     found: list[_Candidate] = []
     for number, passage in enumerate(passages, start=1):
@@ -286,6 +290,9 @@ def _score_sentences(
         score += 1.5 * sum(1 for t in numbers if t in candidate.terms)
         if wants_figure and _NUMBER.search(candidate.text):
             score += 0.5
+        # A question in a passage (an FAQ's own heading) restates, it does not answer.
+        if _is_question(candidate.text):
+            score *= 0.2
         # A passage whose title matches the question is probably about the right product.
         score += 0.3 * len(title_terms[candidate.passage_no] & query.keys())
         score += 0.1 * max(passages[candidate.passage_no - 1].score, 0.0)
@@ -300,6 +307,15 @@ def select_sentences(
     candidates = _candidates(passages)
     scores = _score_sentences(question, passages, candidates)
     ranked = sorted((i for i, s in enumerate(scores) if s > 0), key=lambda i: (-scores[i], i))
+    # Overlapping chunks and translated twins repeat sentences; say each fact once.
+    seen: set[str] = set()
+    unique = []
+    for i in ranked:
+        key = re.sub(r"\W+", "", candidates[i].text).lower()
+        if key not in seen:
+            seen.add(key)
+            unique.append(i)
+    ranked = unique
     if not ranked:
         return []
     best = scores[ranked[0]]
@@ -307,6 +323,13 @@ def select_sentences(
     # Two sentences usually read better than one, as long as the second is relevant at all.
     if len(chosen) < 2 and len(ranked) > 1:
         chosen.append(ranked[1])
+    # When only restated questions matched (colloquial wording shares few words with the
+    # answer), the best-ranked passage's own opening statements are the likeliest answer.
+    if all(_is_question(candidates[i].text) for i in chosen):
+        top_passage = candidates[chosen[0]].passage_no
+        leads = [i for i, c in enumerate(candidates)
+                 if c.passage_no == top_passage and not _is_question(c.text)][:2]
+        chosen = [i for i in chosen if not _is_question(candidates[i].text)] + leads
     # Group by passage in order of each passage's best sentence, then keep passage order.
     first_rank = {}
     for position, i in enumerate(chosen):
