@@ -9,6 +9,7 @@ pytestmark = pytest.mark.django_db
 def test_pages_default_to_simplified_chinese(client: Client) -> None:
     html = client.get("/").content.decode()
     assert 'lang="zh-hans"' in html
+    assert "海港银行数字人管理后台" in html
 
 
 def test_the_language_switch_turns_pages_english(client: Client) -> None:

@@ -143,7 +143,7 @@ def test_healthz_is_200_with_every_part_up(live_product: LiveProduct) -> None:
 @pytest.mark.parametrize(
     ("path", "expected"),
     [
-        ("/admin/login/", "Harbour Bank"),
+        ("/admin/login/", "海港银行管理后台"),
         ("/cms/login/", "wagtail"),
         ("/api/docs/", "swagger-ui"),
         ("/zh-hans/kb/", "海港银行知识库"),
