@@ -69,7 +69,9 @@ def ensure_running(pgdata: Path) -> EmbeddedServer:
     info = server.get_postmaster_info()
     socket_dir = str(info.socket_dir) if info.socket_dir else str(pgdata)
     embedded = EmbeddedServer(
-        pgdata=pgdata, socket_dir=socket_dir, port=int(info.port or 5432),
+        pgdata=pgdata,
+        socket_dir=socket_dir,
+        port=int(info.port or 5432),
         started_here=not was_running,
     )
     _ensure_database(embedded)
@@ -80,7 +82,10 @@ def _ensure_database(server: EmbeddedServer) -> None:
     import psycopg
 
     with psycopg.connect(
-        host=server.socket_dir, port=server.port, user="postgres", dbname="postgres",
+        host=server.socket_dir,
+        port=server.port,
+        user="postgres",
+        dbname="postgres",
         autocommit=True,
     ) as conn:
         exists = conn.execute(

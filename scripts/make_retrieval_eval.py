@@ -14,8 +14,10 @@ import json
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-SOURCES = [ROOT / "content/demo_data/knowledge_faq_guides.json",
-           ROOT / "content/demo_data/knowledge_compliance.json"]
+SOURCES = [
+    ROOT / "content/demo_data/knowledge_faq_guides.json",
+    ROOT / "content/demo_data/knowledge_compliance.json",
+]
 OUT = ROOT / "bank_ai/ai/eval_data"
 
 

@@ -14,6 +14,7 @@ Metrics: for every pair (a, b) we query with ``a`` against the pool of all 60
 languages, so a model that prefers same-language neighbours is penalised on the
 cross-lingual directions.  Reported per direction: recall@1 and MRR.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -102,8 +103,11 @@ def _lang(direction: str, side: int) -> str:
 
 
 def retrieval_metrics(
-    pairs: list[tuple[str, str, str]], qa: np.ndarray, qb: np.ndarray,
-    pa: np.ndarray, pb: np.ndarray,
+    pairs: list[tuple[str, str, str]],
+    qa: np.ndarray,
+    qb: np.ndarray,
+    pa: np.ndarray,
+    pb: np.ndarray,
 ) -> dict[str, dict[str, float]]:
     """qa/qb: query-side embeddings of a/b texts; pa/pb: pool-side embeddings."""
     per: dict[str, list[int]] = {}
@@ -184,15 +188,22 @@ def worker(name: str, threads: int) -> dict:
 
 def table(results: list[dict]) -> str:
     dirs = ["zh→zh", "en→en", "zh→en", "en→zh", "all"]
-    head = ["model", "dim"] + [f"{d} R@1 / MRR" for d in dirs] + [
-        "ms/sent single", "ms/sent batch", "load s (+1st call)", "ΔRSS MB"]
+    head = (
+        ["model", "dim"]
+        + [f"{d} R@1 / MRR" for d in dirs]
+        + ["ms/sent single", "ms/sent batch", "load s (+1st call)", "ΔRSS MB"]
+    )
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for r in results:
         m = r["metrics"]
         row = [r["name"], str(r["dim"])]
         row += [f"{m[d]['r@1']:.3f} / {m[d]['mrr']:.3f}" for d in dirs]
-        row += [f"{r['ms_single']:.1f}", f"{r['ms_batch']:.1f}",
-                f"{r['load_s']:.2f} (+{r['first_call_s']:.2f})", f"{r['rss_mb']:.0f}"]
+        row += [
+            f"{r['ms_single']:.1f}",
+            f"{r['ms_batch']:.1f}",
+            f"{r['load_s']:.2f} (+{r['first_call_s']:.2f})",
+            f"{r['rss_mb']:.0f}",
+        ]
         lines.append("| " + " | ".join(row) + " |")
     return "\n".join(lines)
 
@@ -201,8 +212,12 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--only", nargs="*", default=list(CANDIDATES))
-    ap.add_argument("--extra-path", action="append", default=[],
-                    help="directory appended to sys.path (e.g. a --target install)")
+    ap.add_argument(
+        "--extra-path",
+        action="append",
+        default=[],
+        help="directory appended to sys.path (e.g. a --target install)",
+    )
     ap.add_argument("--worker", help=argparse.SUPPRESS)
     ap.add_argument("--json", type=Path, help="also write raw results here")
     args = ap.parse_args(argv)
@@ -226,8 +241,10 @@ def main(argv: list[str] | None = None) -> int:
             if "pool" in key:
                 print(f"# {r['name']}: {key}: R@1 {m['r@1']:.3f} MRR {m['mrr']:.3f}")
     for r in results:
-        print(f"# {r['name']}: pos cos mean {r['metrics']['all']['pos_mean']:.3f}, "
-              f"hardest neg mean {r['metrics']['all']['neg_max_mean']:.3f}")
+        print(
+            f"# {r['name']}: pos cos mean {r['metrics']['all']['pos_mean']:.3f}, "
+            f"hardest neg mean {r['metrics']['all']['neg_max_mean']:.3f}"
+        )
     if args.json:
         args.json.write_text(json.dumps(results, indent=1, ensure_ascii=False))
     return 0

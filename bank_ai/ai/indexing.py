@@ -22,7 +22,7 @@ from bank_ai.ai.text import segment_for_search, split_sentences
 MAX_CHUNK_CHARS = 360
 # Part of every page's hash: bump it when chunking or curated-question extraction changes, so
 # the next re-index rebuilds every page. The embedder's name is in the hash for the same reason.
-INDEX_FORMAT = 2
+INDEX_FORMAT = 3
 PAGE_TYPE_CODES = {
     "faqpage": "faq",
     "processguidepage": "guide",
@@ -68,6 +68,11 @@ def _join(sentences: Sequence[str]) -> str:
             joined += " "
         joined += sentence
     return joined
+
+
+def _search_fields(text: str) -> dict[str, object]:
+    search_text = segment_for_search(text)
+    return {"search_text": search_text, "search_length": len(search_text.split())}
 
 
 def _passage_input(title: str, text: str) -> str:
@@ -141,7 +146,7 @@ def index_page(page) -> tuple[int, int]:  # noqa: ANN001 - a live KnowledgeArtic
             **common,
             position=draft.position,
             text=draft.text,
-            search_text=segment_for_search(f"{page.title} {draft.text}"),
+            **_search_fields(f"{page.title} {draft.text}"),
             embedding=vector,
         )
         for draft, vector in zip(drafts, vectors, strict=True)
@@ -274,7 +279,7 @@ def index_corpus(
                 audience="public",
                 title=text[:80],
                 text=text,
-                search_text=segment_for_search(text),
+                **_search_fields(text),
                 embedding=vector,
                 content_hash="",
             )

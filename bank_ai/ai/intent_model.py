@@ -224,9 +224,15 @@ class IntentClassifier:
             word = _TfidfBlock.fit([word_docs[i] for i in idx], 1)
             char = _TfidfBlock.fit([char_docs[i] for i in idx], min_df)
             model = cls(
-                embedder=embedder, labels=classes, word=word, char=char,
-                weights=np.zeros((0, len(classes))), intercept=np.zeros(len(classes)),
-                temperature=1.0, embed_weight=embed_weight, config=config,
+                embedder=embedder,
+                labels=classes,
+                word=word,
+                char=char,
+                weights=np.zeros((0, len(classes))),
+                intercept=np.zeros(len(classes)),
+                temperature=1.0,
+                embed_weight=embed_weight,
+                config=config,
             )
             present = np.unique(y[idx])
             x = model._design_matrix([texts[i] for i in idx], emb[idx])
@@ -360,8 +366,7 @@ class IntentClassifier:
             ) from exc
         if check_embedder and (header["embedder"], header["dim"]) != (embedder.name, embedder.dim):
             raise ValueError(
-                f"model was trained with embedder {header['embedder']!r}, "
-                f"got {embedder.name!r}"
+                f"model was trained with embedder {header['embedder']!r}, got {embedder.name!r}"
             )
         return cls(
             embedder=embedder,

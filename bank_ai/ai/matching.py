@@ -43,11 +43,67 @@ _LATIN_WORD = re.compile(rf"[^\W\d_{_CJK}]+(?:'[^\W\d_{_CJK}]+)*")
 # "how do I ...?" questions.
 _EN_STOP = frozenset(
     [
-        "a", "an", "the", "i", "my", "me", "we", "our", "you", "your", "it", "its", "is", "are",
-        "was", "were", "be", "been", "am", "do", "does", "did", "how", "what", "when", "where",
-        "why", "which", "who", "can", "could", "would", "should", "will", "shall", "may", "might",
-        "to", "of", "in", "on", "for", "at", "by", "from", "with", "and", "or", "if", "this",
-        "that", "there", "here", "please", "want", "need", "like", "get", "have", "has", "had",
+        "a",
+        "an",
+        "the",
+        "i",
+        "my",
+        "me",
+        "we",
+        "our",
+        "you",
+        "your",
+        "it",
+        "its",
+        "is",
+        "are",
+        "was",
+        "were",
+        "be",
+        "been",
+        "am",
+        "do",
+        "does",
+        "did",
+        "how",
+        "what",
+        "when",
+        "where",
+        "why",
+        "which",
+        "who",
+        "can",
+        "could",
+        "would",
+        "should",
+        "will",
+        "shall",
+        "may",
+        "might",
+        "to",
+        "of",
+        "in",
+        "on",
+        "for",
+        "at",
+        "by",
+        "from",
+        "with",
+        "and",
+        "or",
+        "if",
+        "this",
+        "that",
+        "there",
+        "here",
+        "please",
+        "want",
+        "need",
+        "like",
+        "get",
+        "have",
+        "has",
+        "had",
     ]
 )
 
@@ -61,8 +117,20 @@ _ZH_NEGATION = re.compile("不|没|未|无法|勿")
 _EN_NEGATION = frozenset(["not", "no", "never", "cannot", "unable", "without", "nothing", "none"])
 
 # --- amounts -------------------------------------------------------------------
-_ZH_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5,
-              "六": 6, "七": 7, "八": 8, "九": 9}
+_ZH_DIGITS = {
+    "零": 0,
+    "〇": 0,
+    "一": 1,
+    "二": 2,
+    "两": 2,
+    "三": 3,
+    "四": 4,
+    "五": 5,
+    "六": 6,
+    "七": 7,
+    "八": 8,
+    "九": 9,
+}
 _ZH_UNITS = {"十": 10, "百": 100, "千": 1000, "万": 10_000, "亿": 100_000_000}
 _AMOUNT = re.compile(
     r"(\d+(?:[.,]\d+)*)\s*(k|m|千|万|亿|百)?|([零〇一二两三四五六七八九十百千万亿]+)"
@@ -74,12 +142,18 @@ _AMOUNT = re.compile(
 _OPPOSITES: tuple[tuple[frozenset[str], frozenset[str]], ...] = tuple(
     (frozenset(a.split()), frozenset(b.split()))
     for a, b in (  # "_" joins the words of an English phrase
-        ("提高 提升 增加 调高 上调 提额 increase raise higher bigger",
-         "降低 减少 调低 下调 降额 decrease reduce lower smaller"),
-        ("开通 开启 激活 开卡 设置 绑定 open activate enable start set_up turn_on",
-         "关闭 取消 注销 停用 解绑 销户 close deactivate disable cancel stop turn_off"),
-        ("存入 转入 收到 收款 deposit receive received",
-         "取出 取款 取现 转出 汇出 付款 withdraw send sent"),
+        (
+            "提高 提升 增加 调高 上调 提额 increase raise higher bigger",
+            "降低 减少 调低 下调 降额 decrease reduce lower smaller",
+        ),
+        (
+            "开通 开启 激活 开卡 设置 绑定 open activate enable start set_up turn_on",
+            "关闭 取消 注销 停用 解绑 销户 close deactivate disable cancel stop turn_off",
+        ),
+        (
+            "存入 转入 收到 收款 deposit receive received",
+            "取出 取款 取现 转出 汇出 付款 withdraw send sent",
+        ),
         ("上班 开门", "下班 关门"),
         ("境内 国内 domestic", "境外 国外 海外 international abroad"),
         ("定期", "活期"),
@@ -324,7 +398,11 @@ def best_threshold(scores: np.ndarray, labels: np.ndarray) -> float:
 
 
 def cv_threshold_accuracy(
-    scores: np.ndarray, labels: np.ndarray, *, folds: int = 2, seed: int = 0,
+    scores: np.ndarray,
+    labels: np.ndarray,
+    *,
+    folds: int = 2,
+    seed: int = 0,
     groups: Sequence[str] | None = None,
 ) -> float:
     """Accuracy when the threshold is chosen on the other folds (stratified by label
@@ -360,7 +438,9 @@ _WEIGHT_GRID = [
 
 
 def _nested_cv_accuracy(
-    matcher: QuestionMatcher, feats: list[MatchFeatures], labels: np.ndarray,
+    matcher: QuestionMatcher,
+    feats: list[MatchFeatures],
+    labels: np.ndarray,
     groups: Sequence[str],
 ) -> tuple[float, list[tuple[float, float, float]]]:
     """Blend weights *and* threshold chosen on one fold, accuracy measured on the other."""
@@ -401,7 +481,8 @@ def _main() -> None:  # pragma: no cover - evaluation entry point
     ap = argparse.ArgumentParser(description="Evaluate QuestionMatcher on labelled pairs")
     ap.add_argument("--embedder", default=DEFAULT_EMBEDDER)
     ap.add_argument(
-        "--pairs", type=Path,
+        "--pairs",
+        type=Path,
         default=Path(__file__).parent / "eval_data" / "question_pairs.tsv",
     )
     args = ap.parse_args()
@@ -433,8 +514,10 @@ def _main() -> None:  # pragma: no cover - evaluation entry point
             auc = roc_auc(s[m], labels[m])
             print(f"| {name} | {subset} | {m.sum()} | {acc:.3f} | {auc:.3f} |")
     acc, chosen = _nested_cv_accuracy(matcher, feats, labels, list(lang))
-    print(f"nested 2-fold CV (weights + threshold picked on the other fold): {acc:.3f}; "
-          f"weights (cos, residual, Jaccard) per fold: {chosen}")
+    print(
+        f"nested 2-fold CV (weights + threshold picked on the other fold): {acc:.3f}; "
+        f"weights (cos, residual, Jaccard) per fold: {chosen}"
+    )
     s = variants["full matcher (defaults)"]
     print(f"threshold on all pairs for the defaults: {best_threshold(s, labels):.3f}")
 

@@ -45,6 +45,8 @@ class KnowledgeChunk(models.Model):
     # jieba-segmented text (Chinese words separated by spaces) for PostgreSQL full-text search.
     search_text = models.TextField(_("segmented text"))
     search_vector = SearchVectorField(null=True)
+    # Number of tokens in search_text: BM25's document length.
+    search_length = models.PositiveIntegerField(_("token count"), default=0)
     embedding = VectorField(dimensions=EMBEDDING_DIM)
     content_hash = models.CharField(_("content hash"), max_length=64)
     indexed_at = models.DateTimeField(_("indexed at"), default=timezone.now)

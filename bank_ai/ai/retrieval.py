@@ -6,6 +6,8 @@ Chinese full-text search works on jieba-segmented text stored beside each passag
 
 from __future__ import annotations
 
+import math
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -13,7 +15,7 @@ from typing import Literal, Protocol
 
 from django.contrib.postgres.search import SearchQuery, SearchRank
 from django.db import connection, transaction
-from django.db.models import F, Q, QuerySet
+from django.db.models import Avg, Count, F, Q, QuerySet
 from django.utils import timezone
 from pgvector.django import CosineDistance
 
@@ -21,6 +23,8 @@ from bank_ai.ai.models import KNOWLEDGE_CORPUS, KnowledgeChunk
 from bank_ai.ai.text import tokens
 
 Mode = Literal["hybrid", "vector", "lexical"]
+BM25_K1 = 1.5
+BM25_B = 0.75
 
 
 @dataclass(frozen=True)
@@ -86,6 +90,12 @@ def filtered_chunks(filters: RetrievalFilters) -> QuerySet[KnowledgeChunk]:
     return chunks
 
 
+def _term_query(word: str) -> SearchQuery:
+    return SearchQuery(
+        "'" + word.replace("'", "''").replace("\\", "") + "'", search_type="raw", config="simple"
+    )
+
+
 def lexical_query(text: str) -> SearchQuery | None:
     """An OR-query over the segmented tokens: recall first, the ranking sorts it out."""
     words = sorted(set(tokens(text)))
@@ -99,14 +109,20 @@ class HybridRetriever:
     def __init__(
         self,
         *,
-        embedder,
+        embedder,  # noqa: ANN001 - any Embedder
         candidates: int = 40,
-        rrf_k: int = 60,  # noqa: ANN001
+        rrf_k: int = 60,
         ef_search: int = 100,
+        vector_weight: float = 1.0,
+        lexical_weight: float = 1.0,
+        lexical_pool: int = 200,
     ) -> None:
         self.embedder = embedder
         self.candidates = candidates
         self.rrf_k = rrf_k
+        self.lexical_pool = lexical_pool
+        self.vector_weight = vector_weight
+        self.lexical_weight = lexical_weight
         self.ef_search = ef_search
 
     def search(
@@ -128,23 +144,14 @@ class HybridRetriever:
                 )
                 vector_hits = [(chunk_id, 1.0 - float(distance)) for chunk_id, distance in rows]
             if mode != "vector":
-                search_query = lexical_query(query)
-                if search_query is not None:
-                    lexical_hits = list(
-                        chunks.filter(search_vector=search_query)
-                        .annotate(
-                            rank=SearchRank(F("search_vector"), search_query, cover_density=True)
-                        )
-                        .order_by("-rank", "id")
-                        .values_list("id", flat=True)[: self.candidates]
-                    )
+                lexical_hits = self._lexical(chunks, query)
         scores: dict[int, float] = {}
         ranks: dict[int, dict[str, int]] = {}
         for rank, (chunk_id, _similarity) in enumerate(vector_hits, start=1):
-            scores[chunk_id] = scores.get(chunk_id, 0.0) + 1.0 / (self.rrf_k + rank)
+            scores[chunk_id] = scores.get(chunk_id, 0.0) + self.vector_weight / (self.rrf_k + rank)
             ranks.setdefault(chunk_id, {})["vector"] = rank
         for rank, chunk_id in enumerate(lexical_hits, start=1):
-            scores[chunk_id] = scores.get(chunk_id, 0.0) + 1.0 / (self.rrf_k + rank)
+            scores[chunk_id] = scores.get(chunk_id, 0.0) + self.lexical_weight / (self.rrf_k + rank)
             ranks.setdefault(chunk_id, {})["lexical"] = rank
         best = sorted(scores, key=lambda chunk_id: (-scores[chunk_id], chunk_id))[:k]
         similarities = dict(vector_hits)
@@ -176,6 +183,52 @@ class HybridRetriever:
             )
             for chunk_id in best
         ]
+
+    def _lexical(self, chunks: QuerySet[KnowledgeChunk], query: str) -> list[int]:
+        """Full-text candidates from the GIN index, ranked by Okapi BM25.
+
+        PostgreSQL's ts_rank ignores how rare a word is across the corpus, which is most of
+        what makes lexical ranking work (measured with eval_retrieval: R@1 0.43 with
+        ts_rank_cd vs 0.63 with BM25), so the index finds the candidates and BM25 orders them
+        with document frequencies counted over the same filtered passages.
+        """
+        words = sorted(set(tokens(query)))
+        search_query = lexical_query(query)
+        if search_query is None:
+            return []
+        pool = list(
+            chunks.filter(search_vector=search_query)
+            .annotate(rank=SearchRank(F("search_vector"), search_query))
+            .order_by("-rank", "id")
+            .values_list("id", "search_text")[: self.lexical_pool]
+        )
+        if not pool:
+            return []
+        stats = chunks.aggregate(
+            total=Count("id"),
+            length=Avg("search_length"),
+            **{
+                f"df{i}": Count("id", filter=Q(search_vector=_term_query(word)))
+                for i, word in enumerate(words)
+            },
+        )
+        total = max(stats["total"], 1)
+        average_length = max(float(stats["length"] or 1.0), 1.0)
+        idf = {
+            word: math.log(1 + (total - stats[f"df{i}"] + 0.5) / (stats[f"df{i}"] + 0.5))
+            for i, word in enumerate(words)
+        }
+        scored = []
+        for chunk_id, search_text in pool:
+            counts = Counter(search_text.split())
+            length = sum(counts.values())
+            norm = BM25_K1 * (1 - BM25_B + BM25_B * length / average_length)
+            score = sum(
+                idf[w] * counts[w] * (BM25_K1 + 1) / (counts[w] + norm) for w in words if counts[w]
+            )
+            scored.append((score, chunk_id))
+        scored.sort(key=lambda pair: (-pair[0], pair[1]))
+        return [chunk_id for _score, chunk_id in scored[: self.candidates]]
 
     def _tune_hnsw(self) -> None:
         # With filters, a plain HNSW scan can return fewer rows than asked; pgvector 0.8's

@@ -32,3 +32,29 @@ def intent_training_enqueue(*, reason: str) -> str:
     return async_task(
         train_intent_model_task, task_name=f"train-intents: {reason}"[:100], group="intents"
     )
+
+
+def index_page_task(page_id: int) -> dict[str, int]:
+    """Index one page as it is live now, or drop its passages if it is no longer live."""
+    from bank_ai.ai.indexing import index_page, remove_page
+    from content.models import KnowledgeArticle
+
+    page = (
+        KnowledgeArticle.objects.live()
+        .filter(pk=page_id)
+        .select_related("collection", "locale", "product")
+        .first()
+    )
+    if page is None:
+        return {"written": 0, "removed": remove_page(page_id)}
+    written, removed = index_page(page.specific)
+    return {"written": written, "removed": removed}
+
+
+def page_index_enqueue(*, page_id: int, reason: str) -> str:
+    return async_task(
+        index_page_task,
+        page_id,
+        task_name=f"index-page-{page_id}: {reason}"[:100],
+        group="knowledge",
+    )

@@ -27,10 +27,16 @@ E5 = "bank_ai.ai.embeddings.E5Embedder"
 # (anchor, paraphrase, unrelated) per language direction.
 TRIPLES = {
     "zh": ("信用卡年费怎么免", "如何减免信用卡的年费", "手机银行怎么修改登录密码"),
-    "en": ("How do I reset my PIN?", "I forgot my card PIN, how can I change it?",
-           "What are your branch opening hours?"),
-    "zh-en": ("我的银行卡丢了怎么办", "I lost my bank card, what should I do?",
-              "How do I apply for a mortgage?"),
+    "en": (
+        "How do I reset my PIN?",
+        "I forgot my card PIN, how can I change it?",
+        "What are your branch opening hours?",
+    ),
+    "zh-en": (
+        "我的银行卡丢了怎么办",
+        "I lost my bank card, what should I do?",
+        "How do I apply for a mortgage?",
+    ),
 }
 
 
@@ -139,7 +145,11 @@ def test_models_load_without_network() -> None:
         """
     )
     proc = subprocess.run(
-        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120,
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert proc.stdout.strip().endswith("ok")

@@ -176,3 +176,22 @@ def test_an_answer_cut_off_mid_stream_says_it_was_interrupted(anthropic_provider
 def test_the_relevance_gate_prefers_honesty_over_a_weak_passage() -> None:
     answer = ask("Before travelling abroad, what should I do with my bank cards?", _en())
     assert answer.kind != "generated"
+
+
+def test_a_leaked_system_prompt_is_blocked_before_the_customer_sees_it(
+    anthropic_provider,  # noqa: ANN001
+) -> None:
+    from bank_ai.ai.engine import CANARY
+
+    anthropic_provider([reply(f"My instructions say: Internal reference: {CANARY}. [1]")])
+    answer = ask("出国前银行卡要做什么准备？", _zh())
+    assert answer.kind == "refused"
+    assert CANARY not in answer.text
+    assert "blocked_canary_leak" in answer.guard_decisions
+
+
+def test_a_promise_of_returns_from_the_model_is_blocked(anthropic_provider) -> None:  # noqa: ANN001
+    anthropic_provider([reply("这款理财产品保本保息，稳赚不赔 [1]。")])
+    answer = ask("出国前银行卡要做什么准备？", _zh())
+    assert answer.kind == "refused"
+    assert "稳赚" not in answer.text

@@ -18,34 +18,64 @@ from bank_ai.ai.intent_model import (
 # Synthetic zh + en examples per intent; the last two of each list are held out.
 DATA: dict[str, list[str]] = {
     "card_lost": [
-        "我的银行卡丢了", "卡片遗失了怎么办", "银行卡找不到了", "我把卡弄丢了要挂失",
-        "I lost my card", "My debit card is missing", "Someone stole my card",
+        "我的银行卡丢了",
+        "卡片遗失了怎么办",
+        "银行卡找不到了",
+        "我把卡弄丢了要挂失",
+        "I lost my card",
+        "My debit card is missing",
+        "Someone stole my card",
         "I can't find my bank card anywhere",
-        "信用卡丢了怎么挂失", "I think I lost my credit card yesterday",
+        "信用卡丢了怎么挂失",
+        "I think I lost my credit card yesterday",
     ],
     "annual_fee": [
-        "信用卡年费多少钱", "年费怎么减免", "信用卡年费可以免吗", "为什么扣了我年费",
-        "What is the annual fee of the card?", "Can the yearly fee be waived?",
-        "Why was I charged an annual fee?", "How much is the card's annual fee",
-        "这张卡有没有年费", "Is there an annual fee for this credit card?",
+        "信用卡年费多少钱",
+        "年费怎么减免",
+        "信用卡年费可以免吗",
+        "为什么扣了我年费",
+        "What is the annual fee of the card?",
+        "Can the yearly fee be waived?",
+        "Why was I charged an annual fee?",
+        "How much is the card's annual fee",
+        "这张卡有没有年费",
+        "Is there an annual fee for this credit card?",
     ],
     "transfer_time": [
-        "跨行转账多久到账", "转账什么时候能到", "汇款几天到账", "转出去的钱还没到",
-        "How long does a transfer take?", "When will my transfer arrive?",
-        "My transfer has not arrived yet", "How many days for a bank transfer",
-        "转账一般要多长时间", "How long until the money I sent arrives?",
+        "跨行转账多久到账",
+        "转账什么时候能到",
+        "汇款几天到账",
+        "转出去的钱还没到",
+        "How long does a transfer take?",
+        "When will my transfer arrive?",
+        "My transfer has not arrived yet",
+        "How many days for a bank transfer",
+        "转账一般要多长时间",
+        "How long until the money I sent arrives?",
     ],
     "loan_apply": [
-        "怎么申请贷款", "我想办理个人贷款", "贷款需要什么材料", "可以申请房贷吗",
-        "How do I apply for a loan?", "I want a personal loan",
-        "What documents do I need for a loan?", "Can I get a mortgage?",
-        "申请消费贷款的流程是什么", "How can I apply for a car loan?",
+        "怎么申请贷款",
+        "我想办理个人贷款",
+        "贷款需要什么材料",
+        "可以申请房贷吗",
+        "How do I apply for a loan?",
+        "I want a personal loan",
+        "What documents do I need for a loan?",
+        "Can I get a mortgage?",
+        "申请消费贷款的流程是什么",
+        "How can I apply for a car loan?",
     ],
     "open_hours": [
-        "银行几点开门", "网点营业时间", "周末营业吗", "你们几点下班",
-        "What are your opening hours?", "When does the branch open?",
-        "Are you open on Saturday?", "What time do you close?",
-        "营业厅几点关门", "Is the branch open on Sunday?",
+        "银行几点开门",
+        "网点营业时间",
+        "周末营业吗",
+        "你们几点下班",
+        "What are your opening hours?",
+        "When does the branch open?",
+        "Are you open on Saturday?",
+        "What time do you close?",
+        "营业厅几点关门",
+        "Is the branch open on Sunday?",
     ],
 }
 
@@ -105,8 +135,7 @@ def test_round_trip_is_identical(model: IntentClassifier, embedder: Embedder) ->
         assert {"header", "weights", "intercept"} <= set(npz.files)
     restored = IntentClassifier.from_bytes(blob, embedder=embedder)
     texts = [t for texts in DATA.values() for t in texts]
-    np.testing.assert_array_equal(model.decision_function(texts),
-                                  restored.decision_function(texts))
+    np.testing.assert_array_equal(model.decision_function(texts), restored.decision_function(texts))
     assert model.predict(texts) == restored.predict(texts)
     assert restored.to_bytes() == blob
 

@@ -33,10 +33,16 @@ CASES = [
     ("怎么提高信用卡额度", "信用卡额度可以申请提升吗", "怎么降低信用卡额度"),
     ("我的卡可以在国外使用吗", "我的卡能在境外用吗", "我的卡为什么不能在国外使用"),
     ("存1万元一年利息多少", "一万块钱存一年有多少利息", "存10万元一年利息多少"),
-    ("How do I activate my card?", "My new card arrived, how do I turn it on?",
-     "How do I deactivate my card?"),
-    ("Can I withdraw 500 dollars today?", "Is it possible to take out 500 dollars today?",
-     "Can I withdraw 5000 dollars today?"),
+    (
+        "How do I activate my card?",
+        "My new card arrived, how do I turn it on?",
+        "How do I deactivate my card?",
+    ),
+    (
+        "Can I withdraw 500 dollars today?",
+        "Is it possible to take out 500 dollars today?",
+        "Can I withdraw 5000 dollars today?",
+    ),
 ]
 
 
@@ -58,8 +64,9 @@ def test_score_matches_score_many_and_is_symmetric(matcher: QuestionMatcher) -> 
 
 
 def test_identical_question_scores_highest(matcher: QuestionMatcher) -> None:
-    same, para = matcher.score_many([("怎么注销银行卡", "怎么注销银行卡"),
-                                     ("怎么注销银行卡", "银行卡销户需要怎么办理")])
+    same, para = matcher.score_many(
+        [("怎么注销银行卡", "怎么注销银行卡"), ("怎么注销银行卡", "银行卡销户需要怎么办理")]
+    )
     assert same > para
     assert same == pytest.approx(1.0, abs=1e-3)
 

@@ -327,8 +327,11 @@ def select_sentences(
     # answer), the best-ranked passage's own opening statements are the likeliest answer.
     if all(_is_question(candidates[i].text) for i in chosen):
         top_passage = candidates[chosen[0]].passage_no
-        leads = [i for i, c in enumerate(candidates)
-                 if c.passage_no == top_passage and not _is_question(c.text)][:2]
+        leads = [
+            i
+            for i, c in enumerate(candidates)
+            if c.passage_no == top_passage and not _is_question(c.text)
+        ][:2]
         chosen = [i for i in chosen if not _is_question(candidates[i].text)] + leads
     # Group by passage in order of each passage's best sentence, then keep passage order.
     first_rank = {}

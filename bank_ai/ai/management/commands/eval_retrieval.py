@@ -10,6 +10,7 @@ from bank_ai.ai.evaluation import BM25, ranking_metrics, read_csv_rows
 from bank_ai.ai.indexing import drop_corpus, index_corpus
 from bank_ai.ai.retrieval import RetrievalFilters
 from bank_ai.ai.runtime import get_retriever
+from bank_ai.ai.text import detect_language
 
 
 class Command(BaseCommand):
@@ -49,7 +50,13 @@ class Command(BaseCommand):
         )
         try:
             retriever = get_retriever()
-            filters = RetrievalFilters(corpus=name)
+
+            # As in production, a query searches the passages of its own language (the
+            # session's language); the BM25 baseline gets no help from that filter but its
+            # tokens are language-specific anyway.
+            def filters_for(query: str) -> RetrievalFilters:
+                return RetrievalFilters(corpus=name, languages=(detect_language(query),))
+
             rows = []
             for label, mode in (
                 ("production (hybrid RRF)", "hybrid"),
@@ -61,7 +68,9 @@ class Command(BaseCommand):
                         *self._run(
                             lambda q, mode=mode: [
                                 p.external_id
-                                for p in retriever.search(q, filters=filters, k=10, mode=mode)
+                                for p in retriever.search(
+                                    q, filters=filters_for(q), k=10, mode=mode
+                                )
                             ],
                             questions,
                         ),
