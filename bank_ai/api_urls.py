@@ -4,4 +4,5 @@ from django.urls import include, path
 
 urlpatterns = [
     path("", include("devices.api.urls")),
+    path("", include("scenarios.api.urls")),
 ]

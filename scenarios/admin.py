@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django.contrib import admin
+from django.http import HttpRequest
 
 from scenarios.models import (
     Account,
@@ -10,6 +11,11 @@ from scenarios.models import (
     CardTransaction,
     Customer,
     CustomerCard,
+    DialogueSession,
+    Flow,
+    FlowStep,
+    FunnelEvent,
+    Turn,
 )
 
 
@@ -65,3 +71,81 @@ class CardTransactionAdmin(admin.ModelAdmin):
     search_fields = ["merchant", "card__last4"]
     date_hierarchy = "posted_at"
     list_select_related = ["card", "card__product"]
+
+
+class FlowStepInline(admin.TabularInline):
+    model = FlowStep
+    extra = 0
+    fields = [
+        "position",
+        "code",
+        "kind",
+        "slots",
+        "optional",
+        "next_step",
+        "prompt_zh",
+        "prompt_en",
+    ]
+
+
+@admin.register(Flow)
+class FlowAdmin(admin.ModelAdmin):
+    list_display = ["code", "scenario", "name_zh", "name_en", "is_active"]
+    inlines = [FlowStepInline]
+
+
+class TurnInline(admin.TabularInline):
+    model = Turn
+    extra = 0
+    fields = ["seq", "role", "text", "step", "intent", "created_at"]
+    readonly_fields = fields
+    can_delete = False
+
+    def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+
+@admin.register(DialogueSession)
+class DialogueSessionAdmin(admin.ModelAdmin):
+    list_display = [
+        "id",
+        "flow",
+        "channel",
+        "device",
+        "language",
+        "status",
+        "current_step",
+        "turn_count",
+        "created_at",
+    ]
+    list_filter = ["flow", "channel", "status", "language"]
+    readonly_fields = [
+        "flow",
+        "channel",
+        "device",
+        "user",
+        "language",
+        "status",
+        "current_step",
+        "slots",
+        "memory",
+        "turn_count",
+        "created_at",
+    ]
+    inlines = [TurnInline]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+
+@admin.register(FunnelEvent)
+class FunnelEventAdmin(admin.ModelAdmin):
+    list_display = ["created_at", "scenario", "step", "outcome", "turn_number", "channel", "device"]
+    list_filter = ["scenario", "step", "outcome", "channel"]
+    date_hierarchy = "created_at"
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False

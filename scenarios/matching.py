@@ -55,7 +55,7 @@ class CustomerNeeds:
     annual_income: Decimal | None = None
     age: int | None = None
     fee_tolerance: FeeTolerance = "any"
-    is_student: bool = False
+    is_student: bool | None = None  # None: not asked yet
 
 
 @dataclass(frozen=True)
@@ -114,7 +114,7 @@ def eligibility_blockers(card: CardProduct, needs: CustomerNeeds) -> tuple[str, 
         blockers.append("income_below_minimum")
     if needs.age is not None and not card.min_age <= needs.age <= card.max_age:
         blockers.append("age_out_of_range")
-    if card.category == "student" and needs.age is not None and not needs.is_student:
+    if card.category == "student" and needs.is_student is False:
         blockers.append("not_a_student")
     if (
         needs.fee_tolerance == "none"

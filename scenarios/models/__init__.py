@@ -8,9 +8,15 @@ from scenarios.models.customers import (
     Customer,
     CustomerCard,
 )
+from scenarios.models.dialogue import DialogueSession, Flow, FlowStep, FunnelEvent, Turn
 
 __all__ = [
     "Account",
+    "DialogueSession",
+    "Flow",
+    "FlowStep",
+    "FunnelEvent",
+    "Turn",
     "CardBenefit",
     "CardProduct",
     "CardStatement",

@@ -1,0 +1,55 @@
+from __future__ import annotations
+
+from rest_framework import serializers
+
+from scenarios.dialogue import MAX_TURN_CHARS
+from scenarios.models import DialogueSession, Turn
+
+CHANNELS = ["app", "web", "kiosk", "vtm", "hall_screen"]
+
+
+class SessionCreateSerializer(serializers.Serializer):
+    channel = serializers.ChoiceField(choices=CHANNELS)
+    scenario = serializers.SlugField(max_length=40)
+    language = serializers.ChoiceField(choices=["zh-hans", "en"], default="zh-hans")
+
+
+class TurnCreateSerializer(serializers.Serializer):
+    text = serializers.CharField(max_length=MAX_TURN_CHARS, trim_whitespace=True)
+
+
+class TurnResultSerializer(serializers.Serializer):
+    session = serializers.UUIDField()
+    reply = serializers.CharField()
+    step = serializers.CharField()
+    status = serializers.CharField()
+    intent = serializers.CharField(allow_null=True)
+    actions = serializers.ListField(child=serializers.DictField())
+    sources = serializers.ListField(child=serializers.DictField())
+
+
+class TurnSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Turn
+        fields = ["seq", "role", "text", "step", "intent", "payload", "created_at"]
+
+
+class SessionSerializer(serializers.ModelSerializer):
+    scenario = serializers.CharField(source="flow.code")
+    transcript = TurnSerializer(source="turns", many=True)
+
+    class Meta:
+        model = DialogueSession
+        fields = [
+            "id",
+            "scenario",
+            "channel",
+            "language",
+            "status",
+            "current_step",
+            "slots",
+            "turn_count",
+            "created_at",
+            "updated_at",
+            "transcript",
+        ]

@@ -1,0 +1,166 @@
+"""Dialogue flows (editable data) and the sessions, turns and funnel events they produce."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from bank_ai.i18n import localised
+
+
+class Flow(models.Model):
+    """A scenario's conversation as an ordered list of typed steps."""
+
+    code = models.SlugField(_("code"), max_length=40, unique=True)
+    scenario = models.CharField(_("scenario"), max_length=30)
+    name_zh = models.CharField(_("name (Chinese)"), max_length=80)
+    name_en = models.CharField(_("name (English)"), max_length=80)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("dialogue flow")
+        verbose_name_plural = _("dialogue flows")
+
+    def __str__(self) -> str:
+        return self.code
+
+
+class FlowStep(models.Model):
+    class Kind(models.TextChoices):
+        ASK = "ask", _("Ask for a slot")
+        CONFIRM = "confirm", _("Confirm")
+        RECOMMEND = "recommend", _("Recommend")
+        OPTIONS = "options", _("Show options")
+        ANSWER = "answer", _("Answer from knowledge")
+        FORM = "form", _("Form")
+        HANDOFF = "handoff", _("Hand over to a human")
+        END = "end", _("End")
+
+    flow = models.ForeignKey(Flow, on_delete=models.CASCADE, related_name="steps")
+    code = models.SlugField(_("code"), max_length=40)
+    position = models.PositiveSmallIntegerField(_("position"))
+    kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices)
+    # For ASK steps: the slots this step fills (any of them completes the step).
+    slots = models.JSONField(_("slots"), default=list, blank=True)
+    prompt_zh = models.TextField(_("prompt (Chinese)"))
+    prompt_en = models.TextField(_("prompt (English)"))
+    # The step after this one; empty means the next position.
+    next_step = models.SlugField(_("next step"), max_length=40, blank=True)
+    optional = models.BooleanField(_("may be skipped"), default=False)
+
+    class Meta:
+        ordering = ["flow", "position"]
+        verbose_name = _("flow step")
+        verbose_name_plural = _("flow steps")
+        constraints = [
+            models.UniqueConstraint(fields=["flow", "code"], name="uniq_flow_step_code"),
+            models.UniqueConstraint(fields=["flow", "position"], name="uniq_flow_step_position"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.flow.code}/{self.code}"
+
+    def prompt(self, language: str) -> str:
+        return localised(self, "prompt", language)
+
+
+class DialogueSession(models.Model):
+    class Status(models.TextChoices):
+        ACTIVE = "active", _("Active")
+        COMPLETED = "completed", _("Completed")
+        HANDED_OVER = "handed_over", _("Handed over to a human")
+        ABANDONED = "abandoned", _("Abandoned")
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    flow = models.ForeignKey(Flow, on_delete=models.PROTECT, related_name="sessions")
+    channel = models.CharField(_("channel"), max_length=20)
+    language = models.CharField(_("language"), max_length=10)
+    device = models.ForeignKey(
+        "devices.Device", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    status = models.CharField(
+        _("status"), max_length=12, choices=Status.choices, default=Status.ACTIVE
+    )
+    current_step = models.SlugField(_("current step"), max_length=40)
+    slots = models.JSONField(_("slots"), default=dict, blank=True)
+    # Recommendations shown, the chosen card, and anything else the flow remembers.
+    memory = models.JSONField(_("memory"), default=dict, blank=True)
+    turn_count = models.PositiveIntegerField(_("turns"), default=0)
+    created_at = models.DateTimeField(_("started"), default=timezone.now)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("dialogue session")
+        verbose_name_plural = _("dialogue sessions")
+
+    def __str__(self) -> str:
+        return f"{self.flow.code} {self.id}"
+
+
+class Turn(models.Model):
+    class Role(models.TextChoices):
+        CUSTOMER = "customer", _("Customer")
+        ASSISTANT = "assistant", _("Assistant")
+        AGENT = "agent", _("Human agent")
+
+    session = models.ForeignKey(DialogueSession, on_delete=models.CASCADE, related_name="turns")
+    seq = models.PositiveIntegerField(_("sequence"))
+    role = models.CharField(_("role"), max_length=10, choices=Role.choices)
+    # Masked before it is stored: the transcript never holds full card or ID numbers.
+    text = models.TextField(_("text (masked)"))
+    step = models.CharField(_("step"), max_length=40, blank=True)
+    intent = models.CharField(_("intent"), max_length=60, blank=True)
+    sentiment = models.CharField(_("sentiment"), max_length=10, blank=True)
+    payload = models.JSONField(_("actions and sources"), default=dict, blank=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+
+    class Meta:
+        ordering = ["session", "seq"]
+        verbose_name = _("turn")
+        verbose_name_plural = _("turns")
+        constraints = [
+            models.UniqueConstraint(fields=["session", "seq"], name="uniq_turn_seq"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.session_id}#{self.seq} {self.role}"
+
+
+class FunnelEvent(models.Model):
+    """One step outcome, for the scenario KPIs (turns to recommendation, drop-off, ...)."""
+
+    session = models.ForeignKey(
+        DialogueSession, on_delete=models.CASCADE, related_name="funnel_events"
+    )
+    scenario = models.CharField(_("scenario"), max_length=30)
+    step = models.CharField(_("step"), max_length=40)
+    outcome = models.CharField(_("outcome"), max_length=30)
+    turn_number = models.PositiveIntegerField(_("turn number"))
+    channel = models.CharField(_("channel"), max_length=20)
+    device = models.ForeignKey(
+        "devices.Device", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    detail = models.JSONField(_("detail"), default=dict, blank=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name = _("funnel event")
+        verbose_name_plural = _("funnel events")
+        indexes = [models.Index(fields=["scenario", "step", "outcome"], name="funnel_kpi_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.scenario}/{self.step}: {self.outcome}"
