@@ -227,3 +227,17 @@ def test_a_logged_in_employee_can_run_a_session(demo_password: str) -> None:
     assert client.login(username="employee", password=demo_password)
     session_id = _start(client, "en")
     assert _say(client, session_id, "mostly dining out")["step"] == "ask_income"
+
+
+@pytest.mark.slow
+def test_bench_dialogue_prints_its_table_and_leaves_no_sessions() -> None:
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    before = DialogueSession.objects.count()
+    out = StringIO()
+    call_command("bench_dialogue", "--conversations", "2", stdout=out)
+    assert "turns per second" in out.getvalue()
+    assert "turn latency p50 / p95" in out.getvalue()
+    assert DialogueSession.objects.count() == before
