@@ -5,6 +5,8 @@ from django.http import HttpRequest
 
 from scenarios.models import (
     Account,
+    ApplicationDocument,
+    CardApplication,
     CardBenefit,
     CardProduct,
     CardStatement,
@@ -148,4 +150,26 @@ class FunnelEventAdmin(admin.ModelAdmin):
         return False
 
     def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+
+class ApplicationDocumentInline(admin.TabularInline):
+    model = ApplicationDocument
+    extra = 0
+    fields = ["kind", "content_type", "size", "sha256", "uploaded_at", "file"]
+    readonly_fields = fields
+    can_delete = False
+
+    def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+
+@admin.register(CardApplication)
+class CardApplicationAdmin(admin.ModelAdmin):
+    list_display = ["id", "card", "status", "created_at"]
+    list_filter = ["status", "card"]
+    readonly_fields = ["session", "card", "created_at"]
+    inlines = [ApplicationDocumentInline]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
         return False

@@ -89,7 +89,7 @@ def session_start(
     )
     result = TurnResult(reply=first.prompt(session.language), step=first.code)
     _record_turn(session, Turn.Role.ASSISTANT, result)
-    _funnel(session, first.code, "entered")
+    record_funnel(session, first.code, "entered")
     return session, result
 
 
@@ -128,7 +128,7 @@ def _advance(session: DialogueSession, text: str) -> TurnResult:
         before = dict(session.slots)
         session.slots, corrected = merge_slots(session.slots, found)
         for name in corrected:
-            _funnel(session, step.code, "slot_corrected", {"slot": name})
+            record_funnel(session, step.code, "slot_corrected", {"slot": name})
         if session.slots != before and step.kind in {FlowStep.Kind.OPTIONS, FlowStep.Kind.ANSWER}:
             # New needs after the recommendation: recommend again from the new needs.
             return _enter(
@@ -169,10 +169,10 @@ def _enter(
     if step is None:
         session.status = DialogueSession.Status.COMPLETED
         session.save()
-        _funnel(session, session.current_step, "completed")
+        record_funnel(session, session.current_step, "completed")
         return TurnResult(reply=lead, step=session.current_step, status=session.status)
     session.current_step = step.code
-    _funnel(session, step.code, "entered")
+    record_funnel(session, step.code, "entered")
     arrival = ARRIVALS.get(step.kind)
     result = (
         arrival(session, step, language)
@@ -183,7 +183,7 @@ def _enter(
         result.reply = f"{lead}\n{result.reply}"
     if step.kind == FlowStep.Kind.END:
         session.status = DialogueSession.Status.COMPLETED
-        _funnel(session, step.code, "completed")
+        record_funnel(session, step.code, "completed")
     result.status = session.status
     session.save()
     return result
@@ -194,10 +194,10 @@ def _on_ask(
 ) -> TurnResult | None:
     if not (set(step.slots) & set(found)):
         if step.optional and not _QUESTION.search(text):
-            _funnel(session, step.code, "skipped")
+            record_funnel(session, step.code, "skipped")
             return _enter(session, _next(step), language)
         return None
-    _funnel(session, step.code, "completed", {"slots": sorted(set(step.slots) & set(found))})
+    record_funnel(session, step.code, "completed", {"slots": sorted(set(step.slots) & set(found))})
     following = _next(step)
     # Skip asks whose slots the customer already answered in passing.
     while (
@@ -205,7 +205,7 @@ def _on_ask(
         and following.kind == FlowStep.Kind.ASK
         and (set(following.slots) & set(session.slots))
     ):
-        _funnel(session, following.code, "prefilled")
+        record_funnel(session, following.code, "prefilled")
         following = _next(following)
     return _enter(session, following, language)
 
@@ -216,10 +216,10 @@ def _on_confirm(
     if found:
         return _arrive_confirm(session, step, language)  # corrected: summarise again
     if _YES.search(text):
-        _funnel(session, step.code, "confirmed")
+        record_funnel(session, step.code, "confirmed")
         return _enter(session, _next(step), language)
     if _NO.search(text):
-        _funnel(session, step.code, "rejected")
+        record_funnel(session, step.code, "rejected")
         first = session.flow.steps.order_by("position").first()
         return _enter(session, first, language)
     return None
@@ -230,7 +230,7 @@ def _on_options(
 ) -> TurnResult | None:
     shown = session.memory.get("recommended", [])
     if _MORE.search(text):
-        _funnel(session, step.code, "asked_for_more")
+        record_funnel(session, step.code, "asked_for_more")
         excluded = session.memory.get("excluded", []) + shown
         session.memory["excluded"] = excluded
         return _enter(session, session.flow.steps.get(kind=FlowStep.Kind.RECOMMEND), language)
@@ -238,7 +238,7 @@ def _on_options(
     if chosen is None:
         return None
     session.memory["chosen_card"] = chosen
-    _funnel(
+    record_funnel(
         session, step.code, "card_chosen", {"card": chosen, "position": shown.index(chosen) + 1}
     )
     return _enter(session, _next(step), language)
@@ -248,20 +248,20 @@ def _on_answer(
     session: DialogueSession, step: FlowStep, text: str, found: dict[str, Any], language: str
 ) -> TurnResult | None:
     if _MORE.search(text):
-        _funnel(session, step.code, "asked_for_more")
+        record_funnel(session, step.code, "asked_for_more")
         session.memory["excluded"] = session.memory.get("excluded", []) + [
             session.memory.get("chosen_card")
         ]
         return _enter(session, session.flow.steps.get(kind=FlowStep.Kind.RECOMMEND), language)
     if _NO.search(text):
         # Not this card after all: back to the cards already recommended.
-        _funnel(session, step.code, "card_rejected")
+        record_funnel(session, step.code, "card_rejected")
         options = session.flow.steps.get(kind=FlowStep.Kind.OPTIONS)
         session.current_step = options.code
         return TurnResult(reply=options.prompt(language), step=options.code)
     if _QUESTION.search(text) and not _YES.search(text):
         return None  # a question about the card: answered from knowledge, step kept
-    _funnel(session, step.code, "completed")
+    record_funnel(session, step.code, "completed")
     return _enter(session, _next(step), language)
 
 
@@ -368,7 +368,7 @@ def _arrive_recommend(session: DialogueSession, step: FlowStep, language: str) -
     lead = ""
     if not matches and excluded:
         # Every other fitting card was shown already: show the best ones again.
-        _funnel(session, step.code, "no_more_cards")
+        record_funnel(session, step.code, "no_more_cards")
         session.memory["excluded"] = []
         catalogue = list(CardProduct.objects.filter(is_active=True).prefetch_related("benefits"))
         matches = match_cards(needs_from_slots(session.slots), limit=3, cards=catalogue)
@@ -379,7 +379,7 @@ def _arrive_recommend(session: DialogueSession, step: FlowStep, language: str) -
         )
     session.memory["recommended"] = [match.card.code for match in matches]
     if not matches:
-        _funnel(session, step.code, "no_match")
+        record_funnel(session, step.code, "no_match")
         first = session.flow.steps.order_by("position").first()
         session.current_step = first.code
         reply = (
@@ -389,7 +389,7 @@ def _arrive_recommend(session: DialogueSession, step: FlowStep, language: str) -
             "or I can connect you to a relationship manager."
         )
         return TurnResult(reply=reply, step=first.code)
-    _funnel(
+    record_funnel(
         session,
         step.code,
         "recommended",
@@ -400,7 +400,7 @@ def _arrive_recommend(session: DialogueSession, step: FlowStep, language: str) -
         lines.insert(0, lead)
     options = session.flow.steps.get(kind=FlowStep.Kind.OPTIONS)
     session.current_step = options.code
-    _funnel(session, options.code, "entered")
+    record_funnel(session, options.code, "entered")
     return TurnResult(
         reply="\n".join([step.prompt(language), *lines, options.prompt(language)]),
         step=options.code,
@@ -475,7 +475,7 @@ def _side_question(
             session_ref=str(session.pk),
         ),
     )
-    _funnel(session, step.code, "side_question", {"answer_kind": answer.kind})
+    record_funnel(session, step.code, "side_question", {"answer_kind": answer.kind})
     again = (
         step.prompt(language)
         if step.kind != FlowStep.Kind.CONFIRM
@@ -494,7 +494,7 @@ def _hand_over(
 ) -> TurnResult:
     session.status = DialogueSession.Status.HANDED_OVER
     session.save()
-    _funnel(session, step.code, "handed_over", {"intent": intent})
+    record_funnel(session, step.code, "handed_over", {"intent": intent})
     reply = (
         "好的，正在为您转接人工服务，请稍候。"
         if language == "zh-hans"
@@ -547,7 +547,7 @@ def _next_seq(session: DialogueSession) -> int:
     return (last.first() or 0) + 1
 
 
-def _funnel(
+def record_funnel(
     session: DialogueSession, step: str, outcome: str, detail: dict[str, Any] | None = None
 ) -> None:
     FunnelEvent.objects.create(

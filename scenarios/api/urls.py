@@ -1,9 +1,19 @@
 from django.urls import path
 
-from scenarios.api.views import SessionDetailView, SessionListView, TurnListView
+from scenarios.api.views import (
+    DocumentUploadView,
+    SessionDetailView,
+    SessionListView,
+    TurnListView,
+)
 
 urlpatterns = [
     path("sessions/", SessionListView.as_view(), name="api-sessions"),
     path("sessions/<uuid:session_id>/", SessionDetailView.as_view(), name="api-session"),
     path("sessions/<uuid:session_id>/turns/", TurnListView.as_view(), name="api-session-turns"),
+    path(
+        "sessions/<uuid:session_id>/documents/",
+        DocumentUploadView.as_view(),
+        name="api-session-documents",
+    ),
 ]

@@ -6,6 +6,7 @@ from django.db.models import Q, QuerySet
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
+from rest_framework.parsers import MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -16,6 +17,11 @@ from scenarios.api.serializers import (
     SessionSerializer,
     TurnCreateSerializer,
     TurnResultSerializer,
+)
+from scenarios.applications import (
+    DocumentRejected,
+    application_document_upload,
+    application_precheck,
 )
 from scenarios.dialogue import DialogueError, TurnResult, session_start, session_turn
 from scenarios.models import DialogueSession
@@ -83,3 +89,47 @@ class TurnListView(APIView):
         except DialogueError as exc:
             return Response({"detail": str(exc)}, status=status.HTTP_409_CONFLICT)
         return Response(_result(session.pk, result))
+
+
+class DocumentUploadView(APIView):
+    """Multipart upload of one application document (`kind` + `file`)."""
+
+    parser_classes = [MultiPartParser]
+
+    @extend_schema(
+        request={
+            "multipart/form-data": {
+                "type": "object",
+                "properties": {
+                    "kind": {"type": "string"},
+                    "file": {"type": "string", "format": "binary"},
+                },
+            }
+        },
+        responses={201: dict},
+    )
+    def post(self, request: Request, session_id: str) -> Response:
+        session = get_object_or_404(visible_sessions(request), pk=session_id)
+        kind = request.data.get("kind")
+        upload = request.FILES.get("file")
+        if not kind or upload is None:
+            return Response(
+                {"detail": "send 'kind' and 'file' as multipart/form-data"},
+                status=status.HTTP_400_BAD_REQUEST,
+            )
+        try:
+            document = application_document_upload(session=session, kind=kind, upload=upload)
+        except DocumentRejected as exc:
+            return Response({"detail": str(exc)}, status=status.HTTP_400_BAD_REQUEST)
+        except DialogueError as exc:
+            return Response({"detail": str(exc)}, status=status.HTTP_409_CONFLICT)
+        precheck = application_precheck(document.application, session.language)
+        return Response(
+            {
+                "kind": document.kind,
+                "content_type": document.content_type,
+                "size": document.size,
+                "precheck": precheck,
+            },
+            status=status.HTTP_201_CREATED,
+        )

@@ -8,10 +8,20 @@ from scenarios.models.customers import (
     Customer,
     CustomerCard,
 )
-from scenarios.models.dialogue import DialogueSession, Flow, FlowStep, FunnelEvent, Turn
+from scenarios.models.dialogue import (
+    ApplicationDocument,
+    CardApplication,
+    DialogueSession,
+    Flow,
+    FlowStep,
+    FunnelEvent,
+    Turn,
+)
 
 __all__ = [
     "Account",
+    "ApplicationDocument",
+    "CardApplication",
     "DialogueSession",
     "Flow",
     "FlowStep",

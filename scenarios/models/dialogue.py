@@ -164,3 +164,54 @@ class FunnelEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.scenario}/{self.step}: {self.outcome}"
+
+
+def _document_path(document: ApplicationDocument, filename: str) -> str:
+    # Random names: the customer's file name never reaches the file system.
+    return f"applications/{document.application_id}/{document.kind}-{uuid.uuid4().hex}"
+
+
+class CardApplication(models.Model):
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        SUBMITTED = "submitted", _("Submitted")
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    session = models.OneToOneField(
+        DialogueSession, on_delete=models.PROTECT, related_name="application"
+    )
+    card = models.ForeignKey(
+        "scenarios.CardProduct", on_delete=models.PROTECT, related_name="applications"
+    )
+    status = models.CharField(
+        _("status"), max_length=12, choices=Status.choices, default=Status.DRAFT
+    )
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("card application")
+        verbose_name_plural = _("card applications")
+
+    def __str__(self) -> str:
+        return f"{self.card_id} {self.id}"
+
+
+class ApplicationDocument(models.Model):
+    application = models.ForeignKey(
+        CardApplication, on_delete=models.CASCADE, related_name="documents"
+    )
+    kind = models.CharField(_("kind"), max_length=30)
+    file = models.FileField(_("file"), upload_to=_document_path)
+    content_type = models.CharField(_("content type"), max_length=40)
+    size = models.PositiveIntegerField(_("size (bytes)"))
+    sha256 = models.CharField(_("SHA-256"), max_length=64)
+    uploaded_at = models.DateTimeField(_("uploaded"), default=timezone.now)
+
+    class Meta:
+        ordering = ["application", "uploaded_at"]
+        verbose_name = _("application document")
+        verbose_name_plural = _("application documents")
+
+    def __str__(self) -> str:
+        return f"{self.application_id} {self.kind}"
