@@ -10,6 +10,7 @@ import re
 
 from django.contrib.postgres.fields import ArrayField
 from django.db import models
+from django.http import Http404
 from django.utils.html import escape, strip_tags
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.panels import FieldPanel, MultiFieldPanel
@@ -186,6 +187,14 @@ class KnowledgeArticle(Page):
 
     class Meta:
         verbose_name = _("knowledge article")
+
+    def serve(self, request, *args, **kwargs):  # noqa: ANN001, ANN201 - Wagtail's signature
+        from content.selectors import user_can_read_article
+
+        # 404, not 403: an internal or restricted page's existence is itself not public.
+        if not user_can_read_article(getattr(request, "user", None), self):
+            raise Http404
+        return super().serve(request, *args, **kwargs)
 
     def question_variants(self) -> list[str]:
         return [block.value for block in self.questions if block.block_type == "question"]
