@@ -115,21 +115,26 @@ def _filters(context: AskContext, language: str) -> RetrievalFilters:
     )
 
 
-def match_curated(question: str, context: AskContext, language: str) -> tuple[Any, float] | None:
-    """The best curated FAQ question for this customer, with its matcher score."""
-    from bank_ai.ai.matching import QuestionMatcher
-
-    vector = get_embedder().embed_queries([question])[0]
+def _curated_questions(context: AskContext, language: str):  # noqa: ANN202 - a QuerySet
+    """Curated questions this caller may be answered from, valid today."""
     today = timezone.localdate()
     audience = Q(audience__in=context.audiences)
     if context.extra_collections:
         audience |= Q(collection__in=context.extra_collections)
+    return CuratedQuestion.objects.filter(audience, language=language).filter(
+        Q(valid_from__isnull=True) | Q(valid_from__lte=today),
+        Q(valid_until__isnull=True) | Q(valid_until__gte=today),
+    )
+
+
+def match_curated(
+    question: str, vector: Any, context: AskContext, language: str
+) -> tuple[Any, float] | None:
+    """The best curated FAQ question for this customer, with its matcher score."""
+    from bank_ai.ai.matching import QuestionMatcher
+
     candidates = list(
-        CuratedQuestion.objects.filter(audience, language=language)
-        .filter(
-            Q(valid_from__isnull=True) | Q(valid_from__lte=today),
-            Q(valid_until__isnull=True) | Q(valid_until__gte=today),
-        )
+        _curated_questions(context, language)
         .annotate(distance=CosineDistance("embedding", vector))
         .order_by("distance")[:5]
     )
@@ -142,13 +147,13 @@ def match_curated(question: str, context: AskContext, language: str) -> tuple[An
 
 
 def related_questions(
-    question: str, language: str, exclude_pages: set[int], context: AskContext, limit: int = 3
+    vector: Any, language: str, exclude_pages: set[int], context: AskContext, limit: int = 3
 ) -> list[str]:
-    vector = get_embedder().embed_queries([question])[0]
+    """Titles of other FAQs close to the question (one per page), for "related questions"."""
     seen: set[int] = set(exclude_pages)
     related: list[str] = []
     rows = (
-        CuratedQuestion.objects.filter(audience__in=context.audiences, language=language)
+        _curated_questions(context, language)
         .annotate(distance=CosineDistance("embedding", vector))
         .order_by("distance")[:20]
     )
@@ -159,6 +164,19 @@ def related_questions(
         if len(related) == limit:
             break
     return related
+
+
+def _source(
+    number: int, title: str, url: str, snippet: str, page_id: int | None, revision_id: int | None
+) -> dict[str, Any]:
+    return {
+        "n": number,
+        "title": title,
+        "url": url,
+        "snippet": snippet[:300],
+        "page_id": page_id,
+        "revision_id": revision_id,
+    }
 
 
 def _client_text(text: str) -> str:
@@ -212,24 +230,17 @@ def _answer_question(
         filters=_filters(context, language),
         k=4,
     )
-    curated = match_curated(masked_question, context, language)
+    # Embedded once here for both the curated match and the related questions.
+    question_vector = get_embedder().embed_queries([masked_question])[0]
+    curated = match_curated(masked_question, question_vector, context, language)
     if curated is not None and _curated_is_trustworthy(curated, passages):
         faq, _score = curated
         guarded = check_output(faq.answer, language=language, canaries=(CANARY,))
         answer.kind, answer.text = "curated", guarded.text
         answer.guard_decisions.extend(guarded.codes)
-        answer.sources = [
-            {
-                "n": 1,
-                "title": faq.title,
-                "url": faq.url,
-                "snippet": faq.answer[:300],
-                "page_id": faq.page_id,
-                "revision_id": faq.revision_id,
-            }
-        ]
+        answer.sources = [_source(1, faq.title, faq.url, faq.answer, faq.page_id, faq.revision_id)]
         answer.related_questions = related_questions(
-            masked_question, language, {faq.page_id}, context
+            question_vector, language, {faq.page_id}, context
         )
         answer.provider = "curated"
         yield AnswerDelta(_client_text(answer.text))
@@ -243,7 +254,7 @@ def _answer_question(
             answer.kind, answer.text = "not_found", _message("not_found", language)
             answer.escalate = True
         return
-    yield from _generate(masked_question, context, language, passages, answer)
+    yield from _generate(masked_question, question_vector, context, language, passages, answer)
 
 
 def _retrieval_query(question: str, intent: Any, language: str) -> str:
@@ -290,6 +301,7 @@ def _clarify_text(top: tuple[tuple[str, float], ...], language: str) -> str:
 
 def _generate(
     masked_question: str,
+    question_vector: Any,
     context: AskContext,
     language: str,
     passages: list[RetrievedPassage],
@@ -344,18 +356,11 @@ def _generate(
         _record_call(completed.provider, completed.model, "answer", "ok", completed)
     cited = [p for n, p in enumerate(passages, start=1) if f"[{n}]" in full_text] or passages[:1]
     answer.sources = [
-        {
-            "n": passages.index(p) + 1,
-            "title": p.title,
-            "url": p.url,
-            "snippet": p.text[:300],
-            "page_id": p.page_id,
-            "revision_id": p.revision_id,
-        }
+        _source(passages.index(p) + 1, p.title, p.url, p.text, p.page_id, p.revision_id)
         for p in cited
     ]
     answer.related_questions = related_questions(
-        masked_question, language, {p.page_id for p in passages if p.page_id}, context
+        question_vector, language, {p.page_id for p in passages if p.page_id}, context
     )
 
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Literal, Protocol
@@ -237,18 +236,3 @@ class HybridRetriever:
             # SET takes no bind parameters; the value is an int from settings.
             cursor.execute(f"SET LOCAL hnsw.ef_search = {int(self.ef_search)}")
             cursor.execute("SET LOCAL hnsw.iterative_scan = relaxed_order")
-
-
-def passages_to_sources(passages: Sequence[RetrievedPassage]) -> list[dict[str, object]]:
-    """Citations as the clients show them: numbered, title, URL, the passage itself."""
-    return [
-        {
-            "n": number,
-            "title": passage.title,
-            "url": passage.url,
-            "snippet": passage.text[:300],
-            "page_id": passage.page_id,
-            "revision_id": passage.revision_id,
-        }
-        for number, passage in enumerate(passages, start=1)
-    ]
