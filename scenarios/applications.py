@@ -88,7 +88,12 @@ def application_document_upload(
         sha256=digest.hexdigest(),
     )
     document.file.save("upload", upload, save=False)
-    document.save()
+    try:
+        document.save()
+    except Exception:
+        # The row did not make it: do not leave a customer's document orphaned on disk.
+        document.file.delete(save=False)
+        raise
     record_funnel(session, session.current_step, "document_uploaded", {"kind": kind})
     return document
 

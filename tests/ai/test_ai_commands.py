@@ -152,3 +152,15 @@ def test_bench_ai_prints_its_table() -> None:
         "local turn p50 / p95",
     ):
         assert row in out
+
+
+def test_eval_matching_refuses_pairs_of_a_single_label(tmp_path: Path) -> None:
+    pairs = _write(tmp_path / "one.tsv", "a\tb\t1\nc\td\t1\n")
+    with pytest.raises(CommandError, match="need both labels"):
+        _run("eval_matching", "--pairs", str(pairs))
+
+
+@pytest.mark.parametrize("sizes", ["abc", "5"])
+def test_bench_ai_refuses_bad_sizes(sizes: str) -> None:
+    with pytest.raises(CommandError, match="--sizes"):
+        _run("bench_ai", "--sizes", sizes)

@@ -241,3 +241,10 @@ def test_bench_dialogue_prints_its_table_and_leaves_no_sessions() -> None:
     assert "turns per second" in out.getvalue()
     assert "turn latency p50 / p95" in out.getvalue()
     assert DialogueSession.objects.count() == before
+
+
+def test_bench_dialogue_refuses_zero_conversations() -> None:
+    from django.core.management import CommandError, call_command
+
+    with pytest.raises(CommandError, match="at least 1"):
+        call_command("bench_dialogue", "--conversations", "0")

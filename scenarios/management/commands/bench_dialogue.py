@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 
-from django.core.management.base import BaseCommand, CommandParser
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from bank_ai.ai.evaluation import percentile
 from scenarios.dialogue import session_start, session_turn
@@ -39,6 +39,8 @@ class Command(BaseCommand):
         parser.add_argument("--conversations", type=int, default=20)
 
     def handle(self, *args: object, conversations: int, **options: object) -> None:
+        if conversations < 1:
+            raise CommandError("--conversations must be at least 1")
         latencies: list[float] = []
         started_all = time.perf_counter()
         created = []

@@ -11,7 +11,7 @@ import time
 import uuid
 
 import numpy as np
-from django.core.management.base import BaseCommand, CommandParser
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connection, transaction
 from pgvector.django import CosineDistance
 
@@ -43,9 +43,17 @@ class Command(BaseCommand):
         parser.add_argument("--queries", type=int, default=200)
 
     def handle(self, *args: object, sizes: str, queries: int, **options: object) -> None:
+        try:
+            size_list = [int(s) for s in sizes.split(",") if s.strip()]
+        except ValueError as exc:
+            raise CommandError(
+                f"--sizes takes comma-separated whole numbers, not {sizes!r}"
+            ) from exc
+        if any(size < 10 for size in size_list) or queries < 1:
+            raise CommandError("--sizes must be at least 10 each and --queries at least 1")
         rows: list[tuple[str, str, str]] = []
         rows.append(self._embedding_throughput())
-        for size in [int(s) for s in sizes.split(",") if s.strip()]:
+        for size in size_list:
             rows.extend(self._retrieval(size, queries))
         rows.append(self._intent_latency())
         rows.append(self._turn_latency())

@@ -28,6 +28,8 @@ class Command(BaseCommand):
             rows = _read_pairs(pairs)
         except (ValueError, UnicodeDecodeError) as exc:
             raise CommandError(str(exc)) from exc
+        if len({label for _, _, label in rows}) < 2:
+            raise CommandError("the pairs need both labels (0 and 1) to calibrate and score")
         matcher = QuestionMatcher(get_embedder())
         started = time.perf_counter()
         scores = np.asarray(matcher.score_many([(a, b) for a, b, _ in rows]), dtype=float)
