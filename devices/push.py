@@ -1,0 +1,49 @@
+"""Server pushes to connected avatars, wherever (on whichever daphne process) they are connected.
+
+Every avatar socket joins two channel-layer groups: one for its device and, once a dialogue
+session is bound to it, one for that session. Services call these helpers; the send happens on
+transaction commit, so a push never announces a row that was rolled back.
+
+The event each group member receives is ``{"type": "push.frame", "frame": {...}}``; the avatar
+consumer forwards ``frame`` to its client (session frames get the session's next sequence number
+so a resuming client can replay them).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+from django.db import transaction
+
+_UNSAFE = re.compile(r"[^0-9A-Za-z_.-]")
+
+
+def device_group(device_id: Any) -> str:
+    return _UNSAFE.sub("_", f"device-{device_id}")
+
+
+def session_group(session_id: Any) -> str:
+    return _UNSAFE.sub("_", f"session-{session_id}")
+
+
+def _send_now(group: str, frame: dict[str, Any]) -> None:
+    layer = get_channel_layer()
+    if layer is None:  # pragma: no cover - settings always configure one
+        return
+    async_to_sync(layer.group_send)(group, {"type": "push.frame", "frame": frame})
+
+
+def push_to_group(group: str, frame: dict[str, Any]) -> None:
+    """Send `frame` to every socket in `group` once the current transaction commits."""
+    transaction.on_commit(lambda: _send_now(group, frame))
+
+
+def push_to_device(device_id: Any, frame: dict[str, Any]) -> None:
+    push_to_group(device_group(device_id), frame)
+
+
+def push_to_session(session_id: Any, frame: dict[str, Any]) -> None:
+    push_to_group(session_group(session_id), frame)
