@@ -4,7 +4,10 @@
 step behaviours on import (imported here so that every behaviour a flow may name exists).
 """
 
-from scenarios.dialogue import credit_card  # noqa: F401 - registers the card journey
+from scenarios.dialogue import (
+    app_service,  # noqa: F401 - registers pre- and after-sales
+    credit_card,  # noqa: F401 - registers the card journey
+)
 from scenarios.dialogue.base import (
     BEHAVIOURS,
     SCENARIOS,
