@@ -44,6 +44,9 @@ class FeedbackSerializer(serializers.Serializer):
 
 
 class MessageSerializer(serializers.ModelSerializer):
+    # Plain text here: the filter's choices are documented once, on StaffAskSerializer.
+    quick_filter = serializers.CharField(read_only=True)
+
     class Meta:
         model = Message
         fields = ["id", "role", "text", "quick_filter", "kind", "sources", "created_at"]

@@ -150,3 +150,15 @@ def test_the_kpis_read_completion_drop_off_rating_and_handling_time(
     assert kpis["ratings"] == 2
     assert kpis["average_rating"] == 3
     assert kpis["handling_seconds_median"] is not None
+
+
+def test_the_knowledge_answer_streams_for_the_avatar_sockets() -> None:
+    from scenarios import dialogue
+
+    session, _ = dialogue.session_start(scenario="after_sales", channel="app", language="en")
+    dialogue.session_turn(session_id=session.pk, text="I forgot my card PIN")
+    chunks: list[str] = []
+    result = dialogue.session_turn(session_id=session.pk, text="yes", on_delta=chunks.append)
+    assert result.step == "answer"
+    assert len(chunks) >= 2
+    assert "".join(chunks).endswith(result.reply.rsplit("\n\n", 1)[-1])
