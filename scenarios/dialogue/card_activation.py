@@ -127,7 +127,8 @@ class GuideStep(StepBehaviour):
                 "step": steps.index(ctx.step.code) + 1 if ctx.step.code in steps else 1,
                 "of": len(steps),
                 "event": "guide_step_done",
-                **(config.get("action") or {}),
+                # What the device does for this step (open an app page, light up a reader).
+                "ui": config.get("action") or {},
             }
         ]
         if config.get("avatar"):

@@ -89,9 +89,18 @@ def route(ctx: StepContext, text: str) -> TurnResult | None:
     session.memory[STACK] = stack
     session.flow = target
     session.slots = {}
-    from scenarios.dialogue.engine import enter_step
+    from scenarios.dialogue.engine import StepContext, enter_step
 
-    return enter_step(session, first, on_delta=ctx.on_delta)
+    arrived = enter_step(session, first, on_delta=ctx.on_delta)
+    # The turn that named the topic may already say what is wanted ("上个月账单"): the new
+    # flow's step answers it if it can, else its greeting stands.
+    if session.status != DialogueSession.Status.ACTIVE or session.flow_id != target.pk:
+        return arrived
+    step = target.steps.get(code=session.current_step)
+    answer = behaviour_for(step).respond(
+        StepContext(session=session, step=step, on_delta=ctx.on_delta), text, {}
+    )
+    return answer if answer is not None else arrived
 
 
 def resume_after_detour(

@@ -70,9 +70,7 @@ class Channel:
         }
         if valid_until is not None:
             data["valid_until"] = valid_until.isoformat()
-        return self.client.post(
-            f"/api/sessions/{session_id}/documents/", data, format="multipart"
-        )
+        return self.client.post(f"/api/sessions/{session_id}/documents/", data, format="multipart")
 
     def state(self, session_id: str) -> dict:
         response = self.client.get(f"/api/sessions/{session_id}/")
