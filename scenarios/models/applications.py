@@ -58,9 +58,9 @@ class ApplicationStatusChange(models.Model):
     application = models.ForeignKey(
         "scenarios.CardApplication", on_delete=models.CASCADE, related_name="history"
     )
-    from_status = models.CharField(_("from"), max_length=12, blank=True)
-    to_status = models.CharField(_("to"), max_length=12)
-    actor = models.CharField(_("by"), max_length=80)
+    from_status = models.CharField(_("from status"), max_length=12, blank=True)
+    to_status = models.CharField(_("to status"), max_length=12)
+    actor = models.CharField(_("changed by"), max_length=80)
     note = models.CharField(_("note"), max_length=300, blank=True)
     changed_at = models.DateTimeField(_("changed at"), default=timezone.now)
 
@@ -84,7 +84,7 @@ class ApplicationMilestone(models.Model):
     label_zh = models.CharField(_("label (Chinese)"), max_length=60)
     label_en = models.CharField(_("label (English)"), max_length=60)
     expected_on = models.DateField(_("expected by"))
-    completed_at = models.DateTimeField(_("completed"), null=True, blank=True)
+    completed_at = models.DateTimeField(_("completed at"), null=True, blank=True)
 
     class Meta:
         ordering = ["application", "position"]

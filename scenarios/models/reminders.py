@@ -59,7 +59,7 @@ class CustomerNotification(models.Model):
     body = models.TextField(_("body"))
     reference = models.CharField(_("reference"), max_length=60, blank=True)
     created_at = models.DateTimeField(_("created"), default=timezone.now)
-    read_at = models.DateTimeField(_("read"), null=True, blank=True)
+    read_at = models.DateTimeField(_("read at"), null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]

@@ -108,7 +108,8 @@ class Command(BaseCommand):
                 f"{kpis.since or '…'} – {kpis.until or '…'}",
             )
         )
+        measure, value, based_on = _("measure"), _("value"), _("based on")
         self.stdout.write(scope)
-        self.stdout.write(f"{_('measure'):<42}  {_('value'):>14}  {_('based on')}")
+        self.stdout.write(f"{measure:<42}  {value:>14}  {based_on}")
         for name, value, note in rows:
             self.stdout.write(f"{name:<42}  {value:>14}  {note}")
