@@ -16,17 +16,9 @@ from typing import Any
 from django.utils import timezone
 
 from bank_ai.i18n import pick
-from scenarios.applications import (
-    ApplicationError,
-    application_disclosure_acknowledge,
-    application_document_date,
-    application_for,
-    application_precheck,
-    application_services_choose,
-    card_application_submit,
-    current_acknowledgement,
-    disclosure_for,
-)
+
+# The module, not its names: scenarios.applications imports the engine (a cycle at import).
+from scenarios import applications
 from scenarios.dialogue.base import DialogueError, StepBehaviour, TurnResult, register_behaviour
 from scenarios.dialogue.credit_card import ORDINALS
 from scenarios.dialogue.engine import NO, QUESTION, YES, StepContext
@@ -163,8 +155,8 @@ class ApplicationDocuments(StepBehaviour):
     name = "application_documents"
 
     def arrive(self, ctx: StepContext) -> TurnResult:
-        application = application_for(ctx.session)
-        precheck = application_precheck(application, ctx.language)
+        application = applications.application_for(ctx.session)
+        precheck = applications.application_precheck(application, ctx.language)
         if precheck["complete"]:
             # Everything arrived before the step (uploaded while reading the card details).
             ctx.funnel("precheck_passed", {"uploaded": precheck["uploaded"]})
@@ -175,12 +167,12 @@ class ApplicationDocuments(StepBehaviour):
         return self.resume(ctx).reply
 
     def resume(self, ctx: StepContext) -> TurnResult:
-        application = application_for(ctx.session)
-        precheck = application_precheck(application, ctx.language)
+        application = applications.application_for(ctx.session)
+        precheck = applications.application_precheck(application, ctx.language)
         return self._checklist(ctx, application, precheck, ctx.step.prompt(ctx.language))
 
     def respond(self, ctx: StepContext, text: str, found: dict[str, Any]) -> TurnResult | None:
-        application = application_for(ctx.session)
+        application = applications.application_for(ctx.session)
         valid_until = parse_date(text)
         if valid_until is not None:
             dated = self._date_documents(ctx, application, valid_until)
@@ -190,7 +182,7 @@ class ApplicationDocuments(StepBehaviour):
             return self.check(ctx)
         if QUESTION.search(text):
             return None
-        precheck = application_precheck(application, ctx.language)
+        precheck = applications.application_precheck(application, ctx.language)
         return self._checklist(ctx, application, precheck, t("upload_hint", ctx.language))
 
     def on_event(self, ctx: StepContext, name: str, data: dict[str, Any]) -> TurnResult | None:
@@ -201,17 +193,17 @@ class ApplicationDocuments(StepBehaviour):
             if valid_until is None or not isinstance(data.get("kind"), str):
                 return None
             try:
-                application_document_date(
+                applications.application_document_date(
                     session=ctx.session, kind=data["kind"], valid_until=valid_until
                 )
-            except ApplicationError:
+            except applications.ApplicationError:
                 return None
             return self.check(ctx)
         return None
 
     def check(self, ctx: StepContext) -> TurnResult:
-        application = application_for(ctx.session)
-        precheck = application_precheck(application, ctx.language)
+        application = applications.application_for(ctx.session)
+        precheck = applications.application_precheck(application, ctx.language)
         if precheck["complete"]:
             ctx.funnel("precheck_passed", {"uploaded": precheck["uploaded"]})
             return ctx.enter(ctx.next_step(), lead=t("precheck_passed", ctx.language))
@@ -232,7 +224,7 @@ class ApplicationDocuments(StepBehaviour):
         uploaded = set(application.documents.values_list("kind", flat=True))
         for doc in application.card.required_documents:
             if doc.get("expires") and doc["code"] in uploaded:
-                application_document_date(
+                applications.application_document_date(
                     session=ctx.session, kind=doc["code"], valid_until=valid_until
                 )
                 dated = True
@@ -272,7 +264,6 @@ class ApplicationDocuments(StepBehaviour):
                     "state": state,
                 }
             )
-        from scenarios.applications import MAX_DOCUMENT_BYTES
 
         return ctx.say(
             "\n".join(lines),
@@ -281,7 +272,7 @@ class ApplicationDocuments(StepBehaviour):
                     "type": "request_documents",
                     "upload_url": f"/api/sessions/{ctx.session.pk}/documents/",
                     "accepted": ["image/jpeg", "image/png", "application/pdf"],
-                    "max_bytes": MAX_DOCUMENT_BYTES,
+                    "max_bytes": applications.MAX_DOCUMENT_BYTES,
                     "documents": documents,
                     "precheck": precheck,
                 }
@@ -304,10 +295,10 @@ class ValueAddedServices(StepBehaviour):
     name = "value_added_services"
 
     def arrive(self, ctx: StepContext) -> TurnResult:
-        application = application_for(ctx.session)
+        application = applications.application_for(ctx.session)
         services = application.card.value_added_services
         if not services:
-            application_services_choose(session=ctx.session, codes=[])
+            applications.application_services_choose(session=ctx.session, codes=[])
             ctx.funnel("services_skipped", {"reason": "none_offered"})
             return ctx.enter(ctx.next_step())
         language = ctx.language
@@ -346,7 +337,7 @@ class ValueAddedServices(StepBehaviour):
         return t("services_which", ctx.language)
 
     def respond(self, ctx: StepContext, text: str, found: dict[str, Any]) -> TurnResult | None:
-        services = application_for(ctx.session).card.value_added_services
+        services = applications.application_for(ctx.session).card.value_added_services
         codes = [service["code"] for service in services]
         chosen: list[str] = []
         if ALL_WANTED.search(text):
@@ -381,11 +372,11 @@ class ValueAddedServices(StepBehaviour):
             return None
         try:
             return self.choose(ctx, codes)
-        except ApplicationError:
+        except applications.ApplicationError:
             return None  # a service the card does not offer: refused, nothing recorded
 
     def choose(self, ctx: StepContext, codes: list[str]) -> TurnResult:
-        application = application_services_choose(session=ctx.session, codes=codes)
+        application = applications.application_services_choose(session=ctx.session, codes=codes)
         language = ctx.language
         if not application.value_added_services:
             ctx.funnel("services_skipped")
@@ -408,8 +399,8 @@ class RiskDisclosure(StepBehaviour):
     name = "risk_disclosure"
 
     def arrive(self, ctx: StepContext, lead: str = "") -> TurnResult:
-        application = application_for(ctx.session)
-        version, items = disclosure_for(application.card, ctx.language)
+        application = applications.application_for(ctx.session)
+        version, items = applications.disclosure_for(application.card, ctx.language)
         ctx.session.memory["disclosure_version"] = version
         numbered = "\n".join(f"{n}. {item}" for n, item in enumerate(items, start=1))
         reply = ctx.step.prompt(ctx.language).replace("{disclosures}", numbered)
@@ -442,17 +433,19 @@ class RiskDisclosure(StepBehaviour):
     def on_event(self, ctx: StepContext, name: str, data: dict[str, Any]) -> TurnResult | None:
         if name != "acknowledge_disclosure" or not isinstance(data.get("version"), str):
             return None
-        version, _ = disclosure_for(application_for(ctx.session).card, ctx.language)
+        version, _ = applications.disclosure_for(
+            applications.application_for(ctx.session).card, ctx.language
+        )
         if data["version"] != version:
             return None  # the app showed another text than the current one
         return self.acknowledge(ctx, version, f"event:{name}")
 
     def acknowledge(self, ctx: StepContext, version: str, evidence: str) -> TurnResult:
         try:
-            acknowledgement = application_disclosure_acknowledge(
+            acknowledgement = applications.application_disclosure_acknowledge(
                 session=ctx.session, version=version, evidence=evidence
             )
-        except ApplicationError:
+        except applications.ApplicationError:
             # The card's disclosure changed since it was shown: show the new one.
             return self.arrive(ctx, lead=t("ack_changed", ctx.language))
         ctx.funnel("disclosure_acknowledged", {"version": acknowledgement.version})
@@ -471,7 +464,7 @@ class ApplicationSubmit(StepBehaviour):
 
     def arrive(self, ctx: StepContext) -> TurnResult:
         language = ctx.language
-        application = application_for(ctx.session)
+        application = applications.application_for(ctx.session)
         card = application.card
         names = {doc["code"]: pick(doc, language) for doc in card.required_documents}
         uploaded = sorted(set(application.documents.values_list("kind", flat=True)))
@@ -498,7 +491,7 @@ class ApplicationSubmit(StepBehaviour):
             )
         else:
             parts.append(t("no_services", language))
-        acknowledgement = current_acknowledgement(application, language)
+        acknowledgement = applications.current_acknowledgement(application, language)
         if acknowledgement is not None:
             parts.append(
                 t("disclosure", language, time=_when(acknowledgement.acknowledged_at, language))
@@ -530,7 +523,7 @@ class ApplicationSubmit(StepBehaviour):
 
     def submit(self, ctx: StepContext) -> TurnResult:
         try:
-            application = card_application_submit(session=ctx.session)
+            application = applications.card_application_submit(session=ctx.session)
         except DialogueError as exc:
             # Something the submission needs is missing (a step was edited out of the flow,
             # or a document expired since): go back to the step that provides it.
@@ -558,7 +551,7 @@ class ApplicationStatus(StepBehaviour):
 
     def arrive(self, ctx: StepContext) -> TurnResult:
         language = ctx.language
-        application = application_for(ctx.session)
+        application = applications.application_for(ctx.session)
         timeline, lines = [], []
         for milestone in application.milestones.all():
             label = milestone.label(language)
