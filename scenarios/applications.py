@@ -113,6 +113,8 @@ def application_document_upload(
     upload: UploadedFile,
     valid_until: date | None = None,
 ) -> ApplicationDocument:
+    if session.status != DialogueSession.Status.ACTIVE:
+        raise DialogueError(f"the session is {session.status}")
     application = _draft(session)
     accepted = {doc["code"] for doc in application.card.required_documents}
     if kind not in accepted:

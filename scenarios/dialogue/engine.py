@@ -32,9 +32,13 @@ from scenarios.slots import merge_slots
 
 MAX_TURN_CHARS = 2000
 MAX_EVENT_NAME_CHARS = 40
-# A request for a person this sure is honoured at once; a weaker guess only when the step does
-# not recognise the turn ("我已阅读并同意" must acknowledge the disclosure, not hand over).
+# A request for a person this sure, or one that names a person, is honoured at once; a weaker
+# guess only when the step does not recognise the turn ("我已阅读并同意" must acknowledge the
+# disclosure, not hand over).
 HANDOFF_SURE = 0.9
+PERSON = re.compile(
+    r"人工|客服|真人|柜员|坐席|\b(human|agent|person|representative|operator|someone real)\b", re.I
+)
 
 QUESTION = re.compile(
     r"[?？]|吗|呢|怎么|如何|多少|什么|哪|\b(how|what|when|where|why|which|"
@@ -223,7 +227,11 @@ def _advance(session: DialogueSession, text: str, on_delta: DeltaSink | None) ->
     ctx = StepContext(session=session, step=step, on_delta=on_delta)
     scenario = scenario_for(session.flow.scenario)
     intent = _intent(text)
-    if intent is not None and intent.handoff and intent.confidence >= HANDOFF_SURE:
+    if (
+        intent is not None
+        and intent.handoff
+        and (intent.confidence >= HANDOFF_SURE or PERSON.search(text))
+    ):
         return ctx.hand_over("asked_for_person", intent.intent)
     # Another topic ("怎么激活？") pauses this flow; "继续申请" comes back to it.
     result = topics.route(ctx, text)

@@ -256,3 +256,14 @@ def test_a_session_is_rated_once() -> None:
     assert app.client.post(url, {"score": 4}, format="json").status_code == 201
     second = app.client.post(url, {"score": 5}, format="json")
     assert second.status_code == 409
+
+
+def test_an_upload_to_a_session_handed_over_is_409_and_stores_nothing() -> None:
+    app = Channel()
+    session_id = _at_documents(app)
+    app.say(session_id, "I want to talk to a person")
+    before = _snapshot(session_id)
+    response = app.upload(session_id, "id_card", valid_until=date(2035, 1, 1))
+    assert response.status_code == 409
+    assert "handed_over" in response.json()["detail"]
+    assert _snapshot(session_id) == before

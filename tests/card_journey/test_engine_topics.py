@@ -176,3 +176,35 @@ def test_a_screen_without_a_card_reader_refuses_the_avatar_guide() -> None:
     ).json()
     # Nothing to insert a card into here: the app guide it is.
     assert started["step"] == "app_open"
+
+
+def test_a_doubtful_handoff_guess_that_names_a_person_still_hands_over(monkeypatch) -> None:  # noqa: ANN001
+    from bank_ai.ai.intents import IntentResult
+
+    def doubtful(text: str) -> IntentResult:
+        return IntentResult(
+            "human_agent", 0.6, (), needs_clarification=False, out_of_scope=False, handoff=True
+        )
+
+    monkeypatch.setattr("bank_ai.ai.intents.classify_intent", doubtful)
+    session = _session()
+    dialogue.session_turn(session_id=session.pk, text="我经常出国旅游")
+    dialogue.session_turn(session_id=session.pk, text="年收入30万")
+    # At the optional fee question a bare guess would be taken as "skip"; naming a person is not.
+    result = dialogue.session_turn(session_id=session.pk, text="能帮我找个人工吗")
+    assert result.status == DialogueSession.Status.HANDED_OVER
+
+
+def test_a_doubtful_handoff_guess_does_not_override_the_steps_answer(monkeypatch) -> None:  # noqa: ANN001
+    from bank_ai.ai.intents import IntentResult
+
+    def doubtful(text: str) -> IntentResult:
+        return IntentResult(
+            "human_agent", 0.6, (), needs_clarification=False, out_of_scope=False, handoff=True
+        )
+
+    monkeypatch.setattr("bank_ai.ai.intents.classify_intent", doubtful)
+    session = _session()
+    result = dialogue.session_turn(session_id=session.pk, text="我经常出国旅游")
+    assert result.step == "ask_income"
+    assert result.status == DialogueSession.Status.ACTIVE
