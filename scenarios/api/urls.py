@@ -1,8 +1,11 @@
 from django.urls import path
 
 from scenarios.api.views import (
+    ApplicationDetailView,
+    ApplicationDocumentDownloadView,
     DocumentUploadView,
     EventListView,
+    RatingView,
     SessionDetailView,
     SessionListView,
     TurnListView,
@@ -17,5 +20,16 @@ urlpatterns = [
         "sessions/<uuid:session_id>/documents/",
         DocumentUploadView.as_view(),
         name="api-session-documents",
+    ),
+    path("sessions/<uuid:session_id>/rating/", RatingView.as_view(), name="api-session-rating"),
+    path(
+        "applications/<uuid:application_id>/",
+        ApplicationDetailView.as_view(),
+        name="api-application",
+    ),
+    path(
+        "application-documents/<path:name>",
+        ApplicationDocumentDownloadView.as_view(),
+        name="api-application-document",
     ),
 ]

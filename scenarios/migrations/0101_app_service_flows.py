@@ -112,14 +112,14 @@ PRE_SALES = [
      "您好！我是海港银行App智能客服。请告诉我您想办理什么业务？比如申请信用卡、购买外汇、开通自动还款。",
      "Hello! I'm Harbour Bank's app assistant. What would you like to do? For example apply "
      "for a credit card, buy foreign currency or set up auto-repayment.",
-     {"modules": MODULES, "texts": {"not_located": _t(
+     {"keep_topic": True, "modules": MODULES, "texts": {"not_located": _t(
          "抱歉，我没能确定您要办理的业务。能换个说法再描述一下吗？比如“我想在手机上申请信用卡”。",
          "Sorry, I couldn't tell which service you mean. Could you put it another way, e.g. "
          "\"I want to apply for a credit card on my phone\"?")}}),
     ("confirm_module", "confirm", "confirm_choice",
      "您想办理的是「{title}」，对吗？",
      "So you would like help with “{title}” — is that right?",
-     {"texts": CONFIRM_TEXTS}),
+     {"keep_topic": True, "texts": CONFIRM_TEXTS}),
     ("requirements", "answer", "module_requirements",
      "准备好了吗？我可以一步一步带您在App里办理。",
      "Ready? I can walk you through it in the app, step by step.",
@@ -155,14 +155,15 @@ AFTER_SALES = [
     ("describe_problem", "ask", "locate_problem",
      "您好！请描述一下您遇到的问题，我来帮您看看。",
      "Hello! Please describe the problem you have run into and I'll look into it.",
-     {"page_types": ["faq", "guide", "antifraud"], "texts": {"not_located": _t(
+     {"keep_topic": True, "page_types": ["faq", "guide", "antifraud"],
+      "texts": {"not_located": _t(
          "抱歉，我没能确定您遇到的问题。能再具体描述一下吗？比如发生了什么、在哪一步。",
          "Sorry, I couldn't pin down the problem. Could you tell me a bit more — what "
          "happened, and at which step?")}}),
     ("confirm_problem", "confirm", "confirm_choice",
      "您遇到的问题是：「{title}」，对吗？",
      "So the problem is “{title}” — is that right?",
-     {"texts": CONFIRM_TEXTS}),
+     {"keep_topic": True, "texts": CONFIRM_TEXTS}),
     ("answer", "answer", "problem_answer",
      "这个回答解决您的问题了吗？",
      "Did that solve your problem?",
@@ -212,5 +213,5 @@ def remove_flows(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("scenarios", "0005_step_behaviours")]
+    dependencies = [("scenarios", "0112_private_document_storage")]
     operations = [migrations.RunPython(create_flows, remove_flows)]
