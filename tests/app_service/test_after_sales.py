@@ -162,3 +162,28 @@ def test_the_knowledge_answer_streams_for_the_avatar_sockets() -> None:
     assert result.step == "answer"
     assert len(chunks) >= 2
     assert "".join(chunks).endswith(result.reply.rsplit("\n\n", 1)[-1])
+
+
+def test_a_rating_given_in_the_flow_is_the_sessions_rating(customer: AppCustomer) -> None:
+    customer.start("after_sales", "zh-hans")
+    for words in ("App登录不上去", "对", "解决了", "4分，挺快的"):
+        customer.say(words)
+    again = customer.client.post(
+        f"/api/sessions/{customer.session_id}/rating/", {"score": 1}, format="json"
+    )
+    assert again.status_code == 409
+    rated = _outcomes(customer, "rated")
+    assert [event.detail for event in rated] == [{"score": 4, "comment": "挺快的"}]
+
+
+def test_a_session_rated_through_the_endpoint_is_not_asked_again(customer: AppCustomer) -> None:
+    customer.start("after_sales", "en")
+    customer.say("I forgot my card PIN")
+    customer.say("yes")
+    rating = customer.client.post(
+        f"/api/sessions/{customer.session_id}/rating/", {"score": 5}, format="json"
+    )
+    assert rating.status_code == 201
+    closing = customer.say("yes, that solved it")
+    assert closing["status"] == DialogueSession.Status.COMPLETED
+    assert _outcomes(customer, "service_closed")[0].detail["score"] == 5

@@ -229,3 +229,14 @@ def test_ratings_are_read_from_what_customers_say(
     words: str, score: int | None, comment: str
 ) -> None:
     assert parse_rating(words) == (score, comment)
+
+
+def test_naming_another_journey_while_describing_stays_in_pre_sales(
+    customer: AppCustomer,
+) -> None:
+    # "激活" triggers the card activation journey elsewhere; here it is the description.
+    customer.start("pre_sales", "zh-hans")
+    located = customer.say("收到新卡了，想激活一下")
+    assert located["step"] == "confirm_module"
+    assert customer.session.flow.code == "pre_sales"
+    assert customer.session.memory["chosen"]["key"] == "activate_card"

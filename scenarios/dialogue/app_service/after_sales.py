@@ -56,6 +56,7 @@ class ProblemAnswer(StepBehaviour):
                 {"type": "confirm", "question": "resolved"},
             ],
             sentiment=answer.sentiment,
+            rephrase=False,  # the AI core's answer, cited as it is
         )
 
     def respond(self, ctx: StepContext, words: str, found: dict[str, Any]) -> TurnResult | None:

@@ -31,6 +31,9 @@ class Satisfaction(StepBehaviour):
     name = "satisfaction"
 
     def arrive(self, ctx: StepContext) -> TurnResult:
+        if ctx.session.funnel_events.filter(outcome="rated").exists():
+            # Rated already through POST /api/sessions/<id>/rating/: not asked twice.
+            return ctx.enter(ctx.next_step())
         return ctx.say(ctx.step.prompt(ctx.language), actions=[RATING_ACTION])
 
     def respond(self, ctx: StepContext, words: str, found: dict[str, Any]) -> TurnResult | None:
@@ -55,9 +58,17 @@ class Satisfaction(StepBehaviour):
         return self.rate(ctx, score, comment if isinstance(comment, str) else "")
 
     def rate(self, ctx: StepContext, score: int, comment: str) -> TurnResult:
+        # The same record as POST /api/sessions/<id>/rating/ (a `rated` funnel event, once),
+        # so the funnel report's satisfaction covers every scenario alike.
+        from scenarios.services import RatingError, session_rate
+
         comment = masked_comment(comment)
-        ctx.session.memory["satisfaction"] = {"score": score, "comment": comment}
-        ctx.funnel("rated", {"score": score, "comment": comment})
+        try:
+            session_rate(session=ctx.session, score=score, comment=comment)
+        except RatingError:
+            pass  # rated meanwhile through the rating endpoint: that rating stands
+        else:
+            ctx.session.memory["satisfaction"] = {"score": score, "comment": comment}
         return ctx.enter(ctx.next_step())
 
     def skip(self, ctx: StepContext) -> TurnResult:
@@ -81,7 +92,7 @@ class ServiceEnd(StepBehaviour):
             {
                 "handling_seconds": seconds,
                 "result": "handed_over" if handoff else "completed",
-                "score": session.memory.get("satisfaction", {}).get("score"),
+                "score": _score(session),
             },
         )
         reply = ctx.step.prompt(ctx.language)
@@ -94,6 +105,11 @@ class ServiceEnd(StepBehaviour):
             session.status = DialogueSession.Status.COMPLETED
             ctx.funnel("completed", {"handling_seconds": seconds})
         return ctx.say(reply, actions=actions, status=session.status)
+
+
+def _score(session: DialogueSession) -> int | None:
+    rated = session.funnel_events.filter(outcome="rated").order_by("-id").first()
+    return rated.detail.get("score") if rated else None
 
 
 class AppServiceScenario(Scenario):
