@@ -33,8 +33,17 @@ class ProtocolError(Exception):
         self.extra = extra
 
 
+class StrictCharField(serializers.CharField):
+    """A string and only a string: the protocol does not coerce numbers or lists into text."""
+
+    def to_internal_value(self, data: Any) -> str:
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
 class _Frame(serializers.Serializer):
-    id = serializers.CharField(max_length=64, required=False, allow_blank=True)
+    id = StrictCharField(max_length=64, required=False, allow_blank=True)
 
 
 class PingFrame(_Frame):
@@ -47,7 +56,7 @@ class PingFrame(_Frame):
 
 
 class EchoFrame(_Frame):
-    text = serializers.CharField(max_length=MAX_TURN_CHARS, trim_whitespace=False)
+    text = StrictCharField(max_length=MAX_TURN_CHARS, trim_whitespace=False)
 
 
 class SessionStartFrame(_Frame):
@@ -61,13 +70,13 @@ class SessionResumeFrame(_Frame):
 
 
 class UserTextFrame(_Frame):
-    text = serializers.CharField(max_length=MAX_TURN_CHARS, trim_whitespace=True)
+    text = StrictCharField(max_length=MAX_TURN_CHARS, trim_whitespace=True)
     source = serializers.ChoiceField(choices=["typed", "asr"], default="typed")
 
 
 class UiEventFrame(_Frame):
     name = serializers.SlugField(max_length=40)
-    step = serializers.CharField(max_length=40, required=False, allow_blank=True, default="")
+    step = StrictCharField(max_length=40, required=False, allow_blank=True, default="")
     data = serializers.DictField(required=False, default=dict)
 
     def validate_data(self, value: dict[str, Any]) -> dict[str, Any]:
