@@ -16,7 +16,8 @@
     suggestions: $("ac-suggestions"), broadcast: $("ac-broadcast"), announce: $("ac-announce"),
     avatar: $("ac-avatar"), mouth: $("ac-mouth"),
   };
-  const storeKey = "bank-avatar:" + (config.device || config.layout);
+  // One conversation per screen and language: switching the page language starts a new one.
+  const storeKey = "bank-avatar:" + (config.device || config.layout) + ":" + config.language;
   const REFUSED = new Set([4401, 4403, 4406, 1008]);
   const speechLang = config.language === "en" ? "en-US" : "zh-CN";
 
@@ -28,12 +29,13 @@
   function load() {
     try {
       const saved = JSON.parse(sessionStorage.getItem(storeKey) || "{}");
+      // After a page load nothing is on screen: resume from 0 and let the server replay all.
       state.sessionId = saved.sessionId || null;
-      state.lastSeq = saved.lastSeq || 0;
+      state.lastSeq = 0;
     } catch (_error) { /* a fresh start */ }
   }
   function save() {
-    sessionStorage.setItem(storeKey, JSON.stringify({ sessionId: state.sessionId, lastSeq: state.lastSeq }));
+    sessionStorage.setItem(storeKey, JSON.stringify({ sessionId: state.sessionId }));
   }
 
   // ------------------------------------------------------------------ connection
@@ -264,7 +266,7 @@
   }
 
   function fmt(value) {
-    if (Array.isArray(value)) return value.join(" – ");
+    if (Array.isArray(value)) return value.join(" · ");
     return value === undefined || value === null ? "—" : String(value);
   }
 
