@@ -1,7 +1,11 @@
 from __future__ import annotations
 
+from typing import Any
+
+from django import forms
 from django.contrib import admin
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
 
 from scenarios.models import (
     Account,
@@ -75,19 +79,38 @@ class CardTransactionAdmin(admin.ModelAdmin):
     list_select_related = ["card", "card__product"]
 
 
+class FlowStepForm(forms.ModelForm):
+    """Offers the behaviours scenario modules registered, so an editor cannot name a missing one."""
+
+    behaviour = forms.ChoiceField(label=_("behaviour"), required=False, choices=())
+
+    class Meta:
+        model = FlowStep
+        fields = [
+            "position",
+            "code",
+            "kind",
+            "behaviour",
+            "slots",
+            "optional",
+            "next_step",
+            "prompt_zh",
+            "prompt_en",
+            "config",
+        ]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        from scenarios.dialogue import behaviour_choices
+
+        self.fields["behaviour"].choices = [("", _("(the kind's own)")), *behaviour_choices()]
+
+
 class FlowStepInline(admin.TabularInline):
     model = FlowStep
+    form = FlowStepForm
     extra = 0
-    fields = [
-        "position",
-        "code",
-        "kind",
-        "slots",
-        "optional",
-        "next_step",
-        "prompt_zh",
-        "prompt_en",
-    ]
+    fields = FlowStepForm.Meta.fields
 
 
 @admin.register(Flow)

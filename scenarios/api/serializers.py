@@ -18,6 +18,17 @@ class TurnCreateSerializer(serializers.Serializer):
     text = serializers.CharField(max_length=MAX_TURN_CHARS, trim_whitespace=True)
 
 
+class EventCreateSerializer(serializers.Serializer):
+    name = serializers.SlugField(max_length=40)
+    step = serializers.SlugField(max_length=40, required=False, allow_blank=True, default="")
+    data = serializers.DictField(required=False, default=dict)
+
+    def validate_data(self, value: dict) -> dict:
+        if len(str(value)) > 4000:
+            raise serializers.ValidationError("event data is limited to 4,000 characters")
+        return value
+
+
 class TurnResultSerializer(serializers.Serializer):
     session = serializers.UUIDField()
     reply = serializers.CharField()

@@ -13,6 +13,7 @@ from rest_framework.views import APIView
 
 from devices.api.authentication import DevicePrincipal
 from scenarios.api.serializers import (
+    EventCreateSerializer,
     SessionCreateSerializer,
     SessionSerializer,
     TurnCreateSerializer,
@@ -23,7 +24,13 @@ from scenarios.applications import (
     application_document_upload,
     application_precheck,
 )
-from scenarios.dialogue import DialogueError, TurnResult, session_start, session_turn
+from scenarios.dialogue import (
+    DialogueError,
+    TurnResult,
+    session_event,
+    session_start,
+    session_turn,
+)
 from scenarios.models import DialogueSession
 
 
@@ -86,6 +93,25 @@ class TurnListView(APIView):
         data.is_valid(raise_exception=True)
         try:
             result = session_turn(session_id=session.pk, text=data.validated_data["text"])
+        except DialogueError as exc:
+            return Response({"detail": str(exc)}, status=status.HTTP_409_CONFLICT)
+        return Response(_result(session.pk, result))
+
+
+class EventListView(APIView):
+    """A UI event from the device or app: a confirmed guide step, a submitted form, a tap.
+
+    `step` is where the client believes the session is; a stale event gets 409 and changes
+    nothing.
+    """
+
+    @extend_schema(request=EventCreateSerializer, responses=TurnResultSerializer)
+    def post(self, request: Request, session_id: str) -> Response:
+        session = get_object_or_404(visible_sessions(request), pk=session_id)
+        data = EventCreateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        try:
+            result = session_event(session_id=session.pk, **data.validated_data)
         except DialogueError as exc:
             return Response({"detail": str(exc)}, status=status.HTTP_409_CONFLICT)
         return Response(_result(session.pk, result))

@@ -52,6 +52,16 @@ class FlowStep(models.Model):
     # The step after this one; empty means the next position.
     next_step = models.SlugField(_("next step"), max_length=40, blank=True)
     optional = models.BooleanField(_("may be skipped"), default=False)
+    # What the step does beyond its kind: the name of a behaviour registered in code
+    # (scenarios.dialogue). Blank runs the kind's generic behaviour.
+    behaviour = models.SlugField(
+        _("behaviour"),
+        max_length=40,
+        blank=True,
+        help_text=_("A behaviour registered by a scenario module; blank for the kind's own."),
+    )
+    # Parameters of the behaviour (a guide step's UI action, a deep link, where "no" goes...).
+    config = models.JSONField(_("settings"), default=dict, blank=True)
 
     class Meta:
         ordering = ["flow", "position"]

@@ -136,7 +136,7 @@ def test_asking_for_a_person_hands_the_session_over() -> None:
     session_id = _start(client, "zh-hans")
     result = _say(client, session_id, "我要转人工客服")
     assert result["status"] == "handed_over"
-    assert result["actions"] == [{"type": "handoff"}]
+    assert result["actions"] == [{"type": "handoff", "reason": "asked_for_person"}]
 
 
 def test_the_transcript_is_masked() -> None:
@@ -156,7 +156,7 @@ def test_the_customer_turn_is_stored_even_if_answering_fails(monkeypatch) -> Non
     def broken(*args: object) -> None:
         raise RuntimeError("engine down")
 
-    monkeypatch.setattr(dialogue, "_advance", broken)
+    monkeypatch.setattr(dialogue.engine, "_advance", broken)
     with pytest.raises(RuntimeError):
         dialogue.session_turn(session_id=session_id, text="我想办一张旅行用的卡")
     assert Turn.objects.filter(session_id=session_id, role="customer").count() == 1

@@ -1,0 +1,44 @@
+"""The dialogue engine and the scenarios registered with it.
+
+`engine` runs turns and events; `base` holds the registries; each scenario module registers its
+step behaviours on import (imported here so that every behaviour a flow may name exists).
+"""
+
+from scenarios.dialogue import credit_card  # noqa: F401 - registers the card journey
+from scenarios.dialogue.base import (
+    BEHAVIOURS,
+    SCENARIOS,
+    DialogueError,
+    Scenario,
+    StepBehaviour,
+    TurnResult,
+    behaviour_choices,
+    register_behaviour,
+    register_scenario,
+)
+from scenarios.dialogue.engine import (
+    MAX_TURN_CHARS,
+    StepContext,
+    record_funnel,
+    session_event,
+    session_start,
+    session_turn,
+)
+
+__all__ = [
+    "BEHAVIOURS",
+    "MAX_TURN_CHARS",
+    "SCENARIOS",
+    "DialogueError",
+    "Scenario",
+    "StepBehaviour",
+    "StepContext",
+    "TurnResult",
+    "behaviour_choices",
+    "record_funnel",
+    "register_behaviour",
+    "register_scenario",
+    "session_event",
+    "session_start",
+    "session_turn",
+]

@@ -1,0 +1,113 @@
+"""The pieces every scenario builds on: the turn result, the step context and two registries.
+
+A flow is data (`Flow` / `FlowStep` rows, editable in the admin). What a step *does* is code: a
+`StepBehaviour` registered under a name. A step names its behaviour in `FlowStep.behaviour`;
+left blank, the generic behaviour of its kind runs (ask, confirm, end...). A `Scenario`
+(registered under `Flow.scenario`) says how slots are read from free text and what happens when
+they change. Each scenario module (credit card, branch hall, super teller, app service) only
+registers behaviours and a scenario; the engine never names a scenario.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from scenarios.models import DialogueSession, FlowStep
+
+if TYPE_CHECKING:
+    from scenarios.dialogue.engine import StepContext
+
+DeltaSink = Callable[[str], None]
+
+
+class DialogueError(Exception):
+    """A request the session cannot take now (ended session, empty turn, step out of order)."""
+
+
+@dataclass
+class TurnResult:
+    reply: str
+    step: str
+    actions: list[dict[str, Any]] = field(default_factory=list)
+    sources: list[dict[str, Any]] = field(default_factory=list)
+    status: str = DialogueSession.Status.ACTIVE
+    intent: str | None = None
+    sentiment: str = ""
+
+
+class StepBehaviour:
+    """What one kind of step does on arrival, on a customer turn and on a device event.
+
+    `respond` returns None when the turn is not an answer to the step: the engine then treats
+    it as a side question, answers it from knowledge and asks the step's question again.
+    `on_event` handles a device's UI event (a confirmed guide step, a submitted form); None
+    means the step does not take that event.
+    """
+
+    name: ClassVar[str] = ""
+
+    def arrive(self, ctx: StepContext) -> TurnResult:
+        return ctx.say(ctx.step.prompt(ctx.language))
+
+    def respond(self, ctx: StepContext, text: str, found: dict[str, Any]) -> TurnResult | None:
+        return None
+
+    def on_event(self, ctx: StepContext, name: str, data: dict[str, Any]) -> TurnResult | None:
+        return None
+
+    def prompt_again(self, ctx: StepContext) -> str:
+        """What the step asks again after a side question."""
+        return ctx.step.prompt(ctx.language)
+
+
+class Scenario:
+    """How a scenario reads slots from free text and reacts when they change."""
+
+    code: ClassVar[str] = ""
+
+    def extract_slots(self, text: str, ctx: StepContext) -> dict[str, Any]:
+        return {}
+
+    def slots_changed(self, ctx: StepContext, before: dict[str, Any]) -> TurnResult | None:
+        """A turn changed the slots; return a result to take over the turn (e.g. re-recommend)."""
+        return None
+
+
+BEHAVIOURS: dict[str, StepBehaviour] = {}
+SCENARIOS: dict[str, Scenario] = {}
+_DEFAULT_SCENARIO = Scenario()
+
+
+def register_behaviour(cls: type[StepBehaviour]) -> type[StepBehaviour]:
+    if not cls.name:
+        raise ValueError(f"{cls.__name__} needs a name")
+    if cls.name in BEHAVIOURS and type(BEHAVIOURS[cls.name]) is not cls:
+        raise ValueError(f"behaviour {cls.name!r} is registered twice")
+    BEHAVIOURS[cls.name] = cls()
+    return cls
+
+
+def register_scenario(cls: type[Scenario]) -> type[Scenario]:
+    if not cls.code:
+        raise ValueError(f"{cls.__name__} needs a code")
+    SCENARIOS[cls.code] = cls()
+    return cls
+
+
+def behaviour_for(step: FlowStep) -> StepBehaviour:
+    name = step.behaviour or step.kind
+    try:
+        return BEHAVIOURS[name]
+    except KeyError:
+        raise DialogueError(f"step {step} names an unknown behaviour {name!r}") from None
+
+
+def scenario_for(code: str) -> Scenario:
+    return SCENARIOS.get(code, _DEFAULT_SCENARIO)
+
+
+def behaviour_choices() -> list[tuple[str, str]]:
+    """For the admin: every registered behaviour name."""
+    return sorted((name, name) for name in BEHAVIOURS)

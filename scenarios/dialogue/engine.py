@@ -1,0 +1,472 @@
+"""The dialogue engine: one customer turn (or device event) in, one reply with actions out.
+
+Every turn is masked and committed before anything else happens, so an error later never loses
+what the customer said; every step outcome becomes a FunnelEvent for the scenario KPIs. The
+engine knows step *kinds* only through the behaviour registry (`base.py`); scenarios live in
+their own modules.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import transaction
+from django.db.models import F
+
+from bank_ai.ai.masking import mask_pii
+from bank_ai.i18n import normalise_language
+from scenarios.dialogue.base import (
+    DeltaSink,
+    DialogueError,
+    StepBehaviour,
+    TurnResult,
+    behaviour_for,
+    register_behaviour,
+    scenario_for,
+)
+from scenarios.models import DialogueSession, Flow, FlowStep, FunnelEvent, Turn
+from scenarios.slots import merge_slots
+
+MAX_TURN_CHARS = 2000
+MAX_EVENT_NAME_CHARS = 40
+
+QUESTION = re.compile(
+    r"[?？]|吗|呢|怎么|如何|多少|什么|哪|\b(how|what|when|where|why|which|"
+    r"can i|do you|is there|are there)\b",
+    re.IGNORECASE,
+)
+YES = re.compile(
+    r"^(对|是的?|没错|好的?|可以|确认|嗯|yes|yeah|yep|correct|right|sure|ok(ay)?)"
+    r"\b|^(对的|是这样)",
+    re.IGNORECASE,
+)
+NO = re.compile(r"^(不对|不是|错了?|不|no|nope|not (quite|really|right)|wrong)", re.IGNORECASE)
+
+HANDOVER_REPLY = {
+    "zh-hans": "好的，正在为您转接人工服务，请稍候。",
+    "en": "Of course — I'm connecting you to a colleague now, please hold on.",
+}
+
+
+@dataclass
+class StepContext:
+    """One turn's view of the session, handed to behaviours; the helpers they build on."""
+
+    session: DialogueSession
+    step: FlowStep
+    on_delta: DeltaSink | None = None
+
+    @property
+    def language(self) -> str:
+        return self.session.language
+
+    @property
+    def flow(self) -> Flow:
+        return self.session.flow
+
+    def say(self, reply: str, **extra: Any) -> TurnResult:
+        return TurnResult(reply=reply, step=self.step.code, **extra)
+
+    def funnel(self, outcome: str, detail: dict[str, Any] | None = None, step: str = "") -> None:
+        record_funnel(self.session, step or self.step.code, outcome, detail)
+
+    def step_named(self, code: str) -> FlowStep:
+        return self.flow.steps.get(code=code)
+
+    def step_with(self, *, kind: str = "", behaviour: str = "") -> FlowStep:
+        steps = self.flow.steps.all()
+        if kind:
+            steps = steps.filter(kind=kind)
+        if behaviour:
+            steps = steps.filter(behaviour=behaviour)
+        return steps.order_by("position").first()
+
+    def first_step(self) -> FlowStep:
+        return self.flow.steps.order_by("position").first()
+
+    def next_step(self, step: FlowStep | None = None) -> FlowStep | None:
+        step = step or self.step
+        if step.next_step:
+            return self.flow.steps.get(code=step.next_step)
+        return self.flow.steps.filter(position__gt=step.position).order_by("position").first()
+
+    def enter(self, step: FlowStep | None, lead: str = "") -> TurnResult:
+        """Move to `step` (None: the flow is complete) and produce what it says on arrival."""
+        return enter_step(self.session, step, lead=lead, on_delta=self.on_delta)
+
+    def rest_on(self, step: FlowStep) -> None:
+        """Make `step` current without running its arrival (the reply was already composed)."""
+        self.session.current_step = step.code
+        self.step = step
+
+    def side_question(self, text: str) -> TurnResult:
+        return side_question(self, text)
+
+    def hand_over(self, reason: str, intent: str | None = None, lead: str = "") -> TurnResult:
+        return hand_over(self, reason=reason, intent=intent, lead=lead)
+
+
+# ----------------------------------------------------------------------------- services
+
+
+@transaction.atomic
+def session_start(
+    *,
+    scenario: str,
+    channel: str,
+    language: str,
+    device: Any = None,
+    user: Any = None,
+    slots: dict[str, Any] | None = None,
+) -> tuple[DialogueSession, TurnResult]:
+    flow = Flow.objects.filter(code=scenario, is_active=True).first()
+    if flow is None:
+        raise DialogueError(f"unknown scenario {scenario!r}")
+    first = flow.steps.order_by("position").first()
+    if first is None:
+        raise DialogueError(f"scenario {scenario!r} has no steps")
+    session = DialogueSession.objects.create(
+        flow=flow,
+        channel=channel,
+        language=normalise_language(language),
+        device=device,
+        user=user if getattr(user, "pk", None) else None,
+        current_step=first.code,
+        slots=dict(slots or {}),
+    )
+    result = enter_step(session, first)
+    _record_turn(session, Turn.Role.ASSISTANT, result)
+    return session, result
+
+
+def session_turn(*, session_id: Any, text: str, on_delta: DeltaSink | None = None) -> TurnResult:
+    """Store the customer's turn, then work out the reply (in its own transaction).
+
+    `on_delta` receives the reply's text as it is generated (knowledge answers stream from the
+    LLM); whatever it raises stops the work, and the customer's turn stays stored.
+    """
+    text = (text or "").strip()
+    if not text:
+        raise DialogueError("the turn is empty")
+    if len(text) > MAX_TURN_CHARS:
+        raise DialogueError(f"a turn is limited to {MAX_TURN_CHARS} characters")
+    with transaction.atomic():
+        session = _active_session(session_id)
+        masked = mask_pii(text).text
+        customer_turn = _record_customer(session, masked)
+    with transaction.atomic():
+        session = (
+            DialogueSession.objects.select_for_update().select_related("flow").get(pk=session_id)
+        )
+        result = _advance(session, masked, on_delta)
+        Turn.objects.filter(pk=customer_turn.pk).update(
+            intent=result.intent or "", sentiment=result.sentiment
+        )
+        _record_turn(session, Turn.Role.ASSISTANT, result)
+        return result
+
+
+def session_event(
+    *,
+    session_id: Any,
+    name: str,
+    step: str = "",
+    data: dict[str, Any] | None = None,
+    on_delta: DeltaSink | None = None,
+) -> TurnResult:
+    """A device's UI event (a confirmed guide step, a submitted form, a tapped button).
+
+    `step` is the step the device believes it is on; an event for another step is refused so a
+    late or replayed tap never moves the session.
+    """
+    name = (name or "").strip()
+    if not name or len(name) > MAX_EVENT_NAME_CHARS:
+        raise DialogueError("an event needs a name of at most 40 characters")
+    data = _masked_data(data or {})
+    with transaction.atomic():
+        session = _active_session(session_id)
+        if step and step != session.current_step:
+            raise DialogueError(f"the session is at step {session.current_step!r}, not {step!r}")
+        event_turn = _record_customer(session, f"[{name}]", payload={"event": name, "data": data})
+    with transaction.atomic():
+        session = (
+            DialogueSession.objects.select_for_update().select_related("flow").get(pk=session_id)
+        )
+        current = session.flow.steps.get(code=session.current_step)
+        ctx = StepContext(session=session, step=current, on_delta=on_delta)
+        result = behaviour_for(current).on_event(ctx, name, data)
+        if result is not None:
+            session.save()
+            _record_turn(session, Turn.Role.ASSISTANT, result)
+            return result
+    # The event turn stays on record, marked as refused; the session has not moved.
+    Turn.objects.filter(pk=event_turn.pk).update(intent="refused_event")
+    raise DialogueError(f"step {current.code!r} does not take the event {name!r}")
+
+
+# ----------------------------------------------------------------------------- the engine
+
+
+def _advance(session: DialogueSession, text: str, on_delta: DeltaSink | None) -> TurnResult:
+    step = session.flow.steps.get(code=session.current_step)
+    ctx = StepContext(session=session, step=step, on_delta=on_delta)
+    scenario = scenario_for(session.flow.scenario)
+    found = scenario.extract_slots(text, ctx)
+    intent = _intent(text)
+    if intent is not None and intent.handoff:
+        return ctx.hand_over("asked_for_person", intent.intent)
+    result = None
+    if found:
+        before = dict(session.slots)
+        session.slots, corrected = merge_slots(session.slots, found)
+        for name in corrected:
+            ctx.funnel("slot_corrected", {"slot": name})
+        if session.slots != before:
+            result = scenario.slots_changed(ctx, before)
+    if result is None:
+        result = behaviour_for(step).respond(ctx, text, found)
+    if result is None:
+        result = ctx.side_question(text)
+    result.intent = intent.intent if intent else None
+    session.save()
+    return result
+
+
+def _intent(text: str):  # noqa: ANN202 - IntentResult | None
+    from bank_ai.ai.intents import NoIntentModel, classify_intent
+
+    try:
+        return classify_intent(text)
+    except NoIntentModel:
+        return None
+
+
+def enter_step(
+    session: DialogueSession,
+    step: FlowStep | None,
+    *,
+    lead: str = "",
+    on_delta: DeltaSink | None = None,
+) -> TurnResult:
+    if step is None:
+        session.status = DialogueSession.Status.COMPLETED
+        session.save()
+        record_funnel(session, session.current_step, "completed")
+        return TurnResult(reply=lead, step=session.current_step, status=session.status)
+    session.current_step = step.code
+    record_funnel(session, step.code, "entered")
+    ctx = StepContext(session=session, step=step, on_delta=on_delta)
+    result = behaviour_for(step).arrive(ctx)
+    if lead:
+        result.reply = f"{lead}\n{result.reply}" if result.reply else lead
+    if step.kind == FlowStep.Kind.END and session.current_step == step.code:
+        session.status = DialogueSession.Status.COMPLETED
+        record_funnel(session, step.code, "completed")
+    result.status = session.status
+    session.save()
+    return result
+
+
+def side_question(ctx: StepContext, text: str) -> TurnResult:
+    """Answer from knowledge without leaving the step, then ask the step's question again."""
+    from bank_ai.ai.engine import Answer, AskContext, stream_answer
+
+    session = ctx.session
+    answer: Answer | None = None
+    for event in stream_answer(
+        text,
+        AskContext(
+            language=ctx.language,
+            channel=session.channel,
+            device=session.device,
+            user=session.user,
+            session_ref=str(session.pk),
+            history=_history(session),
+        ),
+    ):
+        if isinstance(event, Answer):
+            answer = event
+        elif ctx.on_delta is not None:
+            ctx.on_delta(event.text)
+    assert answer is not None
+    ctx.funnel("side_question", {"answer_kind": answer.kind})
+    if answer.escalate or answer.kind == "handoff":
+        return hand_over(ctx, reason=f"engine_{answer.kind}", lead=answer.text)
+    again = behaviour_for(ctx.step).prompt_again(ctx)
+    if ctx.on_delta is not None:
+        ctx.on_delta(f"\n\n{again}")
+    return ctx.say(
+        f"{answer.text}\n\n{again}",
+        sources=answer.sources,
+        actions=[{"type": "related_questions", "questions": answer.related_questions}],
+        sentiment=answer.sentiment,
+    )
+
+
+def hand_over(
+    ctx: StepContext, *, reason: str, intent: str | None = None, lead: str = ""
+) -> TurnResult:
+    session = ctx.session
+    session.status = DialogueSession.Status.HANDED_OVER
+    session.save()
+    ctx.funnel("handed_over", {"reason": reason, "intent": intent})
+    reply = HANDOVER_REPLY[ctx.language if ctx.language in HANDOVER_REPLY else "en"]
+    return ctx.say(
+        f"{lead}\n{reply}" if lead else reply,
+        status=session.status,
+        actions=[{"type": "handoff", "reason": reason}],
+    )
+
+
+def _history(session: DialogueSession, turns: int = 6) -> tuple[tuple[str, str], ...]:
+    """The conversation before the turn being answered, in the LLM's user/assistant roles."""
+    roles = {Turn.Role.CUSTOMER: "user", Turn.Role.ASSISTANT: "assistant"}
+    # The newest turn is the question itself, which the engine is given separately.
+    recent = list(
+        session.turns.filter(role__in=list(roles))
+        .order_by("-seq")
+        .values_list("role", "text")[1 : turns + 1]
+    )
+    return tuple((roles[role], text) for role, text in reversed(recent) if text)
+
+
+# ----------------------------------------------------------------------------- generic kinds
+
+
+@register_behaviour
+class AskBehaviour(StepBehaviour):
+    """Collect one of `step.slots`; an optional step is skipped by a non-question answer."""
+
+    name = FlowStep.Kind.ASK
+
+    def respond(self, ctx: StepContext, text: str, found: dict[str, Any]) -> TurnResult | None:
+        step = ctx.step
+        filled = sorted(set(step.slots) & set(found))
+        if not filled:
+            if step.optional and not QUESTION.search(text):
+                ctx.funnel("skipped")
+                return ctx.enter(ctx.next_step())
+            return None
+        ctx.funnel("completed", {"slots": filled})
+        following = ctx.next_step()
+        # Skip asks whose slots the customer already answered in passing.
+        while (
+            following is not None
+            and following.kind == FlowStep.Kind.ASK
+            and (set(following.slots) & set(ctx.session.slots))
+        ):
+            ctx.funnel("prefilled", step=following.code)
+            following = ctx.next_step(following)
+        return ctx.enter(following)
+
+
+@register_behaviour
+class ConfirmBehaviour(StepBehaviour):
+    """Yes moves on, no goes back to the start (or `config.on_no`), anything else is a question."""
+
+    name = FlowStep.Kind.CONFIRM
+
+    def respond(self, ctx: StepContext, text: str, found: dict[str, Any]) -> TurnResult | None:
+        if found:
+            return self.arrive(ctx)  # corrected: confirm again
+        if YES.search(text):
+            ctx.funnel("confirmed")
+            return ctx.enter(ctx.next_step())
+        if NO.search(text):
+            ctx.funnel("rejected")
+            back = ctx.step.config.get("on_no")
+            return ctx.enter(ctx.step_named(back) if back else ctx.first_step())
+        return None
+
+    def on_event(self, ctx: StepContext, name: str, data: dict[str, Any]) -> TurnResult | None:
+        if name == "confirm":
+            return self.respond(ctx, "yes", {})
+        if name == "reject":
+            return self.respond(ctx, "no", {})
+        return None
+
+
+@register_behaviour
+class HandoffBehaviour(StepBehaviour):
+    name = FlowStep.Kind.HANDOFF
+
+    def arrive(self, ctx: StepContext) -> TurnResult:
+        return ctx.hand_over(
+            ctx.step.config.get("reason", "flow_step"), lead=ctx.step.prompt(ctx.language)
+        )
+
+
+@register_behaviour
+class EndBehaviour(StepBehaviour):
+    name = FlowStep.Kind.END
+
+
+# ----------------------------------------------------------------------------- records
+
+
+def _active_session(session_id: Any) -> DialogueSession:
+    session = DialogueSession.objects.select_for_update().get(pk=session_id)
+    if session.status != DialogueSession.Status.ACTIVE:
+        raise DialogueError(f"the session is {session.status}")
+    return session
+
+
+def _masked_data(data: dict[str, Any]) -> dict[str, Any]:
+    def mask(value: Any) -> Any:
+        if isinstance(value, str):
+            return mask_pii(value).text
+        if isinstance(value, dict):
+            return {str(key): mask(item) for key, item in value.items()}
+        if isinstance(value, list):
+            return [mask(item) for item in value]
+        return value
+
+    return mask(data)
+
+
+def _record_customer(
+    session: DialogueSession, masked: str, payload: dict[str, Any] | None = None
+) -> Turn:
+    DialogueSession.objects.filter(pk=session.pk).update(turn_count=F("turn_count") + 1)
+    session.refresh_from_db(fields=["turn_count"])
+    return Turn.objects.create(
+        session=session,
+        seq=_next_seq(session),
+        role=Turn.Role.CUSTOMER,
+        text=masked,
+        step=session.current_step,
+        payload=payload or {},
+    )
+
+
+def _record_turn(session: DialogueSession, role: str, result: TurnResult) -> Turn:
+    return Turn.objects.create(
+        session=session,
+        seq=_next_seq(session),
+        role=role,
+        text=result.reply,
+        step=result.step,
+        payload={"actions": result.actions, "sources": result.sources},
+    )
+
+
+def _next_seq(session: DialogueSession) -> int:
+    last = Turn.objects.filter(session=session).order_by("-seq").values_list("seq", flat=True)
+    return (last.first() or 0) + 1
+
+
+def record_funnel(
+    session: DialogueSession, step: str, outcome: str, detail: dict[str, Any] | None = None
+) -> None:
+    FunnelEvent.objects.create(
+        session=session,
+        scenario=session.flow.scenario,
+        step=step,
+        outcome=outcome,
+        turn_number=session.turn_count,
+        channel=session.channel,
+        device=session.device,
+        detail=detail or {},
+    )
