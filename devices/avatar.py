@@ -8,7 +8,6 @@ or the engine failed, so a resuming client finds an answer (or an error) there a
 
 from __future__ import annotations
 
-import inspect
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -183,10 +182,6 @@ def avatar_session_open(
 # ----------------------------------------------------------------------------- turns
 
 
-def _supports_on_delta(function: Callable[..., Any]) -> bool:
-    return "on_delta" in inspect.signature(function).parameters
-
-
 def _run_engine(
     call: Callable[..., Any],
     kwargs: dict[str, Any],
@@ -216,10 +211,8 @@ def _run_engine(
         on_delta(seq, text, cues.cue(text, emotion_name=face))
 
     frame: dict[str, Any] | None = None
-    # The engine before streaming took no sink: its reply arrives whole.
-    streaming = {"on_delta": sink} if _supports_on_delta(call) else {}
     try:
-        result = call(**kwargs, **streaming)
+        result = call(**kwargs, on_delta=sink)
         ack()
         frame = answer_frame(
             result,
@@ -249,8 +242,12 @@ def _run_engine(
             "cue": cues.cue(text, emotion_name="apologetic", gesture_name="nod"),
         }
     except dialogue.DialogueError as exc:
-        code = "session_closed" if "session is" in str(exc) else "turn_failed"
-        frame = {"type": "error", "code": code, "message": str(exc), "in_reply_to": in_reply_to}
+        frame = {
+            "type": "error",
+            "code": _refusal_code(session_id, in_reply_to),
+            "message": str(exc),
+            "in_reply_to": in_reply_to,
+        }
     except Exception:
         logger.exception("dialogue engine failed for session %s", session_id)
         with translation.override(language):
@@ -268,6 +265,13 @@ def _run_engine(
             stored = session_frame_complete(session_id=session_id, seq=seq, frame=frame)
             announce_session_frame(session_id, stored)
     return stored
+
+
+def _refusal_code(session_id: Any, in_reply_to: dict[str, Any]) -> str:
+    status = DialogueSession.objects.filter(pk=session_id).values_list("status", flat=True).first()
+    if status != DialogueSession.Status.ACTIVE:
+        return "session_closed"
+    return "event_refused" if in_reply_to.get("kind") == "event" else "turn_failed"
 
 
 def avatar_turn(
@@ -304,11 +308,8 @@ def avatar_event(
     on_delta: Callable[[int, str, dict[str, Any]], None],
 ) -> dict[str, Any]:
     """One device UI event (confirmed guide step, submitted form, tapped button)."""
-    session_event = getattr(dialogue, "session_event", None)
-    if session_event is None:
-        raise ProtocolError("unsupported", "This server's dialogue engine takes no UI events yet.")
     return _run_engine(
-        session_event,
+        dialogue.session_event,
         {"session_id": session_id, "name": name, "step": step, "data": data},
         session_id=session_id,
         in_reply_to={"kind": "event", "name": name, "step": step},

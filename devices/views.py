@@ -62,6 +62,8 @@ CLIENT_STRINGS = {
     "called": _("Now serving"),
     "counter": _("Counter"),
     "choose": _("Tell me more about this card"),
+    "yes": _("Yes, that's right"),
+    "no": _("No, let me correct it"),
     "error": _("Something went wrong"),
     "new_session": _("Started a new conversation."),
     "slots_scenarios": _("Uses"),

@@ -280,3 +280,57 @@ def test_a_second_turn_while_one_is_answered_is_refused_as_busy(kiosk_token: str
     busy = [frame for frame in frames if frame["type"] == "error"]
     assert busy == [{**busy[0], "code": "busy", "id": "second"}]
     assert not Turn.objects.filter(text="第二句").exists()
+
+
+def _to_recommendation(client: Client):  # noqa: ANN202 - a coroutine
+    async def run() -> dict:
+        await client.start()
+        for text in ("我经常出国旅游，也喜欢美食", "年收入30万", "不想要年费", "对"):
+            frames = await client.say(text)
+        return frames[-1]
+
+    return run()
+
+
+def test_a_ui_event_moves_the_step_and_is_answered_with_the_next_frame(kiosk_token: str) -> None:
+    async def scenario() -> tuple[dict, list[dict]]:
+        client = Client(f"/ws/avatar/?token={kiosk_token}")
+        await client.connect()
+        recommendation = await _to_recommendation(client)
+        card = recommendation["actions"][0]["cards"][1]["code"]
+        await client.send(
+            {"type": "ui.event", "name": "choose_card", "step": recommendation["step"],
+             "data": {"card": card}, "id": "e1"}
+        )
+        frames = await client.recv_until("answer.done")
+        await client.close()
+        return recommendation, frames
+
+    recommendation, frames = async_to_sync(scenario)()
+    assert [a["type"] for a in recommendation["actions"]][:2] == ["show_cards", "show_comparison"]
+    ack, done = frames[0], frames[-1]
+    assert ack == {**ack, "type": "turn.ack", "id": "e1", "event": "choose_card"}
+    assert done["seq"] == ack["seq"] == recommendation["seq"] + 1
+    assert done["in_reply_to"] == {"kind": "event", "name": "choose_card",
+                                   "step": recommendation["step"]}
+    assert done["actions"][0]["type"] == "show_card"
+    assert done["cue"]["gesture"] == "point"
+
+
+def test_a_ui_event_for_another_step_is_refused_in_sequence(kiosk_token: str) -> None:
+    async def scenario() -> tuple[dict, dict]:
+        client = Client(f"/ws/avatar/?token={kiosk_token}")
+        await client.connect()
+        await client.start()
+        await client.send({"type": "ui.event", "name": "confirm", "step": "confirm_needs"})
+        refused = await client.recv()
+        await client.send({"type": "ping"})
+        pong = await client.recv()
+        await client.close()
+        return refused, pong
+
+    refused, pong = async_to_sync(scenario)()
+    # Nothing was stored, so nothing is acknowledged: the refusal holds the reserved number.
+    assert refused == {**refused, "type": "error", "code": "event_refused", "seq": 2}
+    assert refused["in_reply_to"] == {"kind": "event", "name": "confirm", "step": "confirm_needs"}
+    assert pong["type"] == "pong"

@@ -129,7 +129,7 @@
       answer.text.textContent = frame.text;
       if (frame.interrupted) { answer.li.classList.add("interrupted"); answer.li.dataset.note = T.interrupted; }
       renderSources(answer.li, frame.sources || []);
-      renderActions(answer.li, frame.actions || []);
+      renderActions(answer.li, frame.actions || [], frame.step);
       avatar.mood(frame.cue);
       if (live && !answer.spokeLive) avatar.say(frame.cue, frame.text);
       scroll();
@@ -271,7 +271,7 @@
   }
 
   const RENDERERS = {
-    show_cards(action) {
+    show_cards(action, step) {
       state.lastCards = action.cards || [];
       const div = box("cards-box");
       const grid = el("div", "ac-cards");
@@ -283,7 +283,7 @@
         tile.append(listOf(card.top_benefits));
         const choose = el("button", "", T.choose);
         choose.type = "button";
-        choose.onclick = () => say(card.name);
+        choose.onclick = () => { choose.disabled = true; uiEvent("choose_card", step, { card: card.code }); };
         tile.append(choose);
         grid.append(tile);
       }
@@ -319,13 +319,19 @@
       div.append(dl);
       return div;
     },
-    show_summary(action) {
+    show_summary(action, step) {
       const div = box("summary", T.summary);
       const dl = el("dl", "ac-kv");
       for (const [key, value] of Object.entries(action.slots || {})) {
         dl.append(el("dt", "", T["slots_" + key] || key), el("dd", "", fmt(value)));
       }
       div.append(dl);
+      for (const [name, label] of [["confirm", T.yes], ["reject", T.no]]) {
+        const button = el("button", "ac-primary", label);
+        button.type = "button";
+        button.onclick = () => { button.disabled = true; uiEvent(name, step, {}); };
+        div.append(button, document.createTextNode(" "));
+      }
       return div;
     },
     show_ticket(action) {
@@ -410,11 +416,11 @@
     handoff() { return box("handoff", T.handoff); },
   };
 
-  function renderActions(li, actions) {
+  function renderActions(li, actions, step) {
     for (const action of actions) {
       const render = RENDERERS[action && action.type];
       if (!render) continue; // unknown actions are ignored (forward compatible)
-      const node = render(action);
+      const node = render(action, step || action.step);
       if (node) li.append(node);
     }
   }
