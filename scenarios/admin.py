@@ -3,13 +3,17 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from scenarios.models import (
     Account,
     ApplicationDocument,
+    ApplicationMilestone,
+    ApplicationStatusChange,
+    BusinessCalendarDay,
     CardApplication,
     CardBenefit,
     CardProduct,
@@ -17,10 +21,13 @@ from scenarios.models import (
     CardTransaction,
     Customer,
     CustomerCard,
+    CustomerNotification,
     DialogueSession,
+    DisclosureAcknowledgement,
     Flow,
     FlowStep,
     FunnelEvent,
+    RepaymentReminder,
     Turn,
 )
 
@@ -151,6 +158,7 @@ class DialogueSessionAdmin(admin.ModelAdmin):
         "user",
         "language",
         "status",
+        "customer",
         "current_step",
         "slots",
         "memory",
@@ -176,23 +184,142 @@ class FunnelEventAdmin(admin.ModelAdmin):
         return False
 
 
-class ApplicationDocumentInline(admin.TabularInline):
-    model = ApplicationDocument
+class ReadOnlyInline(admin.TabularInline):
     extra = 0
-    fields = ["kind", "content_type", "size", "sha256", "uploaded_at", "file"]
-    readonly_fields = fields
     can_delete = False
 
     def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
         return False
 
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+
+class ApplicationDocumentInline(ReadOnlyInline):
+    model = ApplicationDocument
+    fields = ["kind", "content_type", "size", "valid_until", "sha256", "uploaded_at", "file"]
+    readonly_fields = fields
+
+
+class DisclosureAcknowledgementInline(ReadOnlyInline):
+    model = DisclosureAcknowledgement
+    fields = [
+        "version",
+        "language",
+        "channel",
+        "device",
+        "customer",
+        "evidence",
+        "acknowledged_at",
+        "text",
+    ]
+    readonly_fields = fields
+
+
+class ApplicationStatusChangeInline(ReadOnlyInline):
+    model = ApplicationStatusChange
+    fields = ["changed_at", "from_status", "to_status", "actor", "note"]
+    readonly_fields = fields
+
+
+class ApplicationMilestoneInline(ReadOnlyInline):
+    model = ApplicationMilestone
+    fields = ["position", "code", "label_zh", "label_en", "expected_on", "completed_at"]
+    readonly_fields = fields
+
+
+def _move_to(to_status: str, label: str):  # noqa: ANN202 - an admin action
+    def action(admin_: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet) -> None:
+        from scenarios.applications import ApplicationError, card_application_status_change
+
+        for application in queryset:
+            try:
+                card_application_status_change(
+                    application=application,
+                    to_status=to_status,
+                    actor=f"staff:{request.user.get_username()}",
+                )
+            except ApplicationError as exc:
+                admin_.message_user(request, f"{application.reference}: {exc}", messages.ERROR)
+
+    action.__name__ = f"move_to_{to_status}"
+    action.short_description = label
+    return action
+
 
 @admin.register(CardApplication)
 class CardApplicationAdmin(admin.ModelAdmin):
-    list_display = ["id", "card", "status", "created_at"]
+    list_display = ["reference", "card", "customer", "status", "submitted_at", "created_at"]
     list_filter = ["status", "card"]
-    readonly_fields = ["session", "card", "created_at"]
-    inlines = [ApplicationDocumentInline]
+    search_fields = ["id", "customer__customer_no"]
+    readonly_fields = [
+        "reference",
+        "session",
+        "card",
+        "customer",
+        "status",
+        "value_added_services",
+        "services_decided_at",
+        "submitted_at",
+        "created_at",
+    ]
+    fields = readonly_fields
+    inlines = [
+        ApplicationDocumentInline,
+        DisclosureAcknowledgementInline,
+        ApplicationStatusChangeInline,
+        ApplicationMilestoneInline,
+    ]
+    actions = [
+        _move_to(CardApplication.Status.IN_REVIEW, _("Start review")),
+        _move_to(CardApplication.Status.APPROVED, _("Approve")),
+        _move_to(CardApplication.Status.DECLINED, _("Decline")),
+        _move_to(CardApplication.Status.CARD_MAILED, _("Mark the card as sent")),
+    ]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+
+@admin.register(BusinessCalendarDay)
+class BusinessCalendarDayAdmin(admin.ModelAdmin):
+    list_display = ["date", "is_working", "name_zh", "name_en"]
+    list_filter = ["is_working"]
+    date_hierarchy = "date"
+
+
+@admin.register(RepaymentReminder)
+class RepaymentReminderAdmin(admin.ModelAdmin):
+    list_display = ["card", "days_before", "channel", "remind_at", "status", "sent_at"]
+    list_filter = ["status", "channel"]
+    search_fields = ["card__customer__customer_no", "card__last4"]
+    readonly_fields = [
+        "card",
+        "statement",
+        "days_before",
+        "channel",
+        "remind_at",
+        "status",
+        "schedule_name",
+        "delivery_ref",
+        "message",
+        "sent_at",
+        "created_at",
+    ]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+
+@admin.register(CustomerNotification)
+class CustomerNotificationAdmin(admin.ModelAdmin):
+    list_display = ["created_at", "customer", "kind", "title", "read_at"]
+    list_filter = ["kind"]
+    search_fields = ["customer__customer_no", "title"]
+    readonly_fields = ["customer", "kind", "language", "title", "body", "reference", "created_at"]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

@@ -5,11 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
 
 from django.db.models import Count, Q, Sum
 from django.utils import timezone
 
-from scenarios.models import CardTransaction, CustomerCard
+from scenarios.models import CardBenefit, CardTransaction, Customer, CustomerCard
 
 
 @dataclass(frozen=True)
@@ -53,3 +54,145 @@ def spending_by_category(card: CustomerCard, start: date, end: date) -> list[Cat
         if amount > 0
     ]
     return sorted(result, key=lambda row: (-row.amount, row.category))
+
+
+def customer_cards(customer: Customer) -> list[CustomerCard]:
+    """The customer's usable cards, the active ones first (an issued one still counts)."""
+    cards = customer.cards.select_related("product").exclude(
+        status__in=[CustomerCard.Status.BLOCKED, CustomerCard.Status.CLOSED]
+    )
+    return sorted(cards, key=lambda card: (card.status != CustomerCard.Status.ACTIVE, card.pk))
+
+
+def unbilled_purchases(
+    card: CustomerCard, minimum: Decimal = Decimal("0")
+) -> list[CardTransaction]:
+    """Purchases posted after the latest statement (what 交易分期 can convert), largest first."""
+    latest = card.statements.order_by("-period_end").first()
+    purchases = CardTransaction.objects.filter(card=card, is_refund=False, amount__gte=minimum)
+    if latest is not None:
+        zone = timezone.get_current_timezone()
+        purchases = purchases.filter(
+            posted_at__gte=datetime.combine(
+                latest.period_end + timedelta(days=1), time.min, tzinfo=zone
+            )
+        )
+    return list(purchases.order_by("-amount", "-posted_at")[:5])
+
+
+# Which card benefits serve which kind of spending (CardBenefit.category <- CardTransaction).
+# Points and cashback benefits are about whatever their title names (see GENERIC_BENEFITS).
+BENEFITS_FOR_SPENDING: dict[str, tuple[str, ...]] = {
+    "dining": ("dining",),
+    "online_shopping": ("online_shopping",),
+    "travel": ("travel", "insurance"),
+    "airline": ("airline_miles", "lounge", "travel", "insurance"),
+    "hotel": ("travel",),
+    "fuel": ("fuel", "car_etc"),
+    "tolls": ("car_etc",),
+    "entertainment": ("entertainment",),
+    "education": ("study",),
+    "health_beauty": ("female_health",),
+    "overseas": ("fx_overseas", "travel"),
+}
+GENERIC_BENEFITS = {"points", "cashback"}
+# Words naming a kind of spending, in a benefit's or a campaign's title and summary.
+SPENDING_WORDS: dict[str, tuple[str, ...]] = {
+    "dining": ("餐饮", "美食", "dining", "restaurant"),
+    "groceries": ("超市", "supermarket", "groceries"),
+    "online_shopping": ("网购", "电商", "online shopping", "online purchase", "e-commerce"),
+    "travel": ("旅行", "travel"),
+    "airline": ("航空", "里程", "机票", "airline", "miles", "flight"),
+    "hotel": ("酒店", "hotel"),
+    "fuel": ("加油", "fuel"),
+    "tolls": ("通行费", "ETC", "toll"),
+    "entertainment": ("视频", "电影", "演出", "streaming", "movie", "concert"),
+    "education": ("校园", "学习", "campus", "study"),
+    "health_beauty": ("健康", "体检", "美容", "美妆", "护肤", "health", "beauty", "skincare"),
+    "transport": ("通勤", "出行", "commut"),
+    "overseas": ("境外", "海外", "overseas", "abroad"),
+}
+EVERYTHING = ("全场", "所有消费", "all purchases", "all spending", "everything")
+
+
+def _named_in(text: str, category: str) -> bool:
+    lowered = text.lower()
+    return any(word.lower() in lowered for word in SPENDING_WORDS.get(category, ()))
+
+
+@dataclass(frozen=True)
+class BenefitMatch:
+    benefit: CardBenefit
+    score: Decimal
+    categories: tuple[CategorySpend, ...]  # the spending it serves, largest first
+
+
+def _served(benefit: CardBenefit, spending: list[CategorySpend]) -> tuple[CategorySpend, ...]:
+    if benefit.category in GENERIC_BENEFITS:
+        title = f"{benefit.title_zh} {benefit.title_en}"
+        if any(word.lower() in title.lower() for word in EVERYTHING):
+            return tuple(spending)
+        return tuple(row for row in spending if _named_in(title, row.category))
+    return tuple(
+        row for row in spending if benefit.category in BENEFITS_FOR_SPENDING.get(row.category, ())
+    )
+
+
+def benefits_for_spending(
+    card: CustomerCard, spending: list[CategorySpend], limit: int = 3
+) -> list[BenefitMatch]:
+    """The card's benefits ranked by the share of spending they serve times their weight."""
+    matches = []
+    for benefit in card.product.benefits.all():
+        served = _served(benefit, spending)
+        share = sum((row.share for row in served), Decimal("0"))
+        if share > 0:
+            matches.append(BenefitMatch(benefit, share * benefit.weight, served))
+    matches.sort(key=lambda match: (-match.score, match.benefit.position))
+    return matches[:limit]
+
+
+@dataclass(frozen=True)
+class CampaignMatch:
+    campaign: Any  # content.CampaignPage
+    score: Decimal
+    categories: tuple[CategorySpend, ...]
+
+
+def campaigns_for_spending(
+    card: CustomerCard,
+    spending: list[CategorySpend],
+    *,
+    language: str,
+    today: date | None = None,
+    limit: int = 2,
+) -> list[CampaignMatch]:
+    """Live public campaigns open to this card, ranked by the share of spending they reward.
+
+    A campaign tied to another card product is not offered; one tied to this card's product
+    counts double, since the customer qualifies without applying for anything.
+    """
+    from content.models import Audience, CampaignPage
+
+    today = today or timezone.localdate()
+    campaigns = (
+        CampaignPage.objects.live()
+        .filter(locale__language_code=language, audience=Audience.PUBLIC)
+        .filter(Q(product__isnull=True) | Q(product=card.product))
+        .filter(Q(valid_from__isnull=True) | Q(valid_from__lte=today))
+        .filter(Q(valid_until__isnull=True) | Q(valid_until__gte=today))
+    )
+    matches = []
+    for campaign in campaigns:
+        # Title and summary say what a campaign rewards; the body's fine print names every
+        # kind of spending it excludes, which is no reason to offer it.
+        text = f"{campaign.title}\n{campaign.summary}"
+        served = tuple(row for row in spending if _named_in(text, row.category))
+        share = sum((row.share for row in served), Decimal("0"))
+        if share <= 0:
+            continue
+        if campaign.product_id == card.product_id:
+            share *= 2
+        matches.append(CampaignMatch(campaign, share, served))
+    matches.sort(key=lambda match: (-match.score, match.campaign.pk))
+    return matches[:limit]

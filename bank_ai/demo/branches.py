@@ -34,7 +34,13 @@ CAPABILITIES = {
         "receipt_printer": True,
         "cash": True,
     },
-    "mobile_app": {"speech_synthesis": True, "speech_recognition": True, "touch": True},
+    # The app backend logs customers in itself, so it may tell a session who the customer is.
+    "mobile_app": {
+        "speech_synthesis": True,
+        "speech_recognition": True,
+        "touch": True,
+        "customer_identity": True,
+    },
     "web": {"speech_synthesis": True},
 }
 
@@ -103,9 +109,14 @@ def seed(log: Callable[[str], None]) -> dict[str, int]:
             device.groups.add(group)
             devices += 1
     for name, kind in (("demo-app", "mobile_app"), ("demo-web", "web")):
-        Device.objects.get_or_create(
+        device, _ = Device.objects.get_or_create(
             name=name, defaults={"kind": kind, "capabilities": CAPABILITIES[kind]}
         )
+        # Capabilities added since the device was created (keys an operator set stay as set).
+        missing = {k: v for k, v in CAPABILITIES[kind].items() if k not in device.capabilities}
+        if missing:
+            device.capabilities = {**device.capabilities, **missing}
+            device.save(update_fields=["capabilities"])
         devices += 1
     log(f"branches: {len(records)}, devices: {devices}")
     return {"branches": len(records), "devices": devices}

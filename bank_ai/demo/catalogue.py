@@ -45,6 +45,8 @@ def seed(log: Callable[[str], None]) -> dict[str, int]:
             cash_advance_fee_min=Decimal(card["cash_advance_fee"]["minimum"]),
             fx_fee_rate=Decimal(card["fx_fee_rate"]),
             late_fee_rate=Decimal(card["late_fee_rate"]),
+            daily_interest_rate=Decimal(card.get("daily_interest_rate", "0.0005")),
+            minimum_payment_rate=Decimal(card.get("minimum_payment_rate", "0.10")),
             disclosures=card["disclosures"],
             timeline=card["timeline"],
             value_added_services=card.get("value_added_services", []),

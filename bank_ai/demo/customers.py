@@ -135,6 +135,17 @@ NAMES = [
     ("James Liu", "frequent_flyer", "gt500k"),
 ]
 MONTHS = 6
+# One large purchase per persona in the current (unbilled) cycle: what instalment offers split.
+BIG_PURCHASES: dict[str, tuple[str, str, str]] = {
+    "traveller": ("travel", "携程旅行 Trip.com", "8650.00"),
+    "foodie": ("online_shopping", "京东 JD.com", "3299.00"),
+    "shopper": ("online_shopping", "Apple Store 在线", "5999.00"),
+    "car_owner": ("fuel", "中国石化加油站", "1200.00"),
+    "student": ("education", "新东方在线", "1680.00"),
+    "business": ("hotel", "万豪酒店 Marriott", "12800.00"),
+    "wellness": ("health_beauty", "美年大健康", "2680.00"),
+    "frequent_flyer": ("airline", "海鸥航空 Sea Gull Airlines", "7420.00"),
+}
 
 
 def _money(value: float) -> Decimal:
@@ -189,7 +200,9 @@ def seed(log: Callable[[str], None]) -> dict[str, int]:
             "account_last4": f"{rng.randint(0, 9999):04d}",
             "card_body": "".join(str(rng.randint(0, 9)) for _ in range(9)),
         }
-        if Customer.objects.filter(customer_no=customer_no).exists():
+        existing = Customer.objects.filter(customer_no=customer_no).first()
+        if existing is not None:
+            transactions += _current_cycle(existing, persona, today)
             continue
         language = "en" if name.isascii() else "zh-hans"
         opened = today - timedelta(days=rng.randint(400, 3000))
@@ -277,7 +290,55 @@ def seed(log: Callable[[str], None]) -> dict[str, int]:
             )
             period_start = statement_date + timedelta(days=1)
         CardTransaction.objects.bulk_create(batch, batch_size=1000)
-        transactions += len(batch)
+        transactions += len(batch) + _current_cycle(customer, persona, today)
         new_customers += 1
     log(f"customers: {len(NAMES)} ({new_customers} new, {transactions} card transactions)")
     return {"customers": len(NAMES), "transactions": transactions}
+
+
+def _current_cycle(customer: Customer, persona: str, today: date) -> int:
+    """Purchases since the last statement, one of them large enough to split into instalments.
+
+    Added once (to customers loaded before this existed too): a card that already has a
+    purchase after its latest statement is left as it is. Its own random generator keeps the
+    rest of the demo bank identical.
+    """
+    created = 0
+    for card in customer.cards.select_related("product"):
+        latest = card.statements.order_by("-period_end").first()
+        start = latest.period_end + timedelta(days=1) if latest else today - timedelta(days=20)
+        since = datetime.combine(start, time.min, tzinfo=SHANGHAI)
+        if start > today or card.transactions.filter(posted_at__gte=since).exists():
+            continue
+        rng = random.Random(f"current-cycle-{customer.customer_no}-{card.last4}")
+        weights, _, _ = PERSONAS[persona]
+        categories = list(weights)
+        days = max((today - start).days, 1)
+        batch = []
+        for _ in range(rng.randint(4, 9)):
+            category = rng.choices(categories, [weights[c] for c in categories])[0]
+            day = start + timedelta(days=rng.randrange(days))
+            batch.append(
+                CardTransaction(
+                    card=card,
+                    posted_at=datetime.combine(day, time(rng.randint(8, 21), 0), tzinfo=SHANGHAI),
+                    amount=_money(max(8.0, rng.lognormvariate(4.4, 0.8))),
+                    merchant=rng.choice(MERCHANTS[category]),
+                    category=category,
+                )
+            )
+        category, merchant, amount = BIG_PURCHASES[persona]
+        batch.append(
+            CardTransaction(
+                card=card,
+                posted_at=min(
+                    datetime.combine(start, time(9, 15), tzinfo=SHANGHAI), timezone.now()
+                ),
+                amount=Decimal(amount),
+                merchant=merchant,
+                category=category,
+            )
+        )
+        CardTransaction.objects.bulk_create(batch)
+        created += len(batch)
+    return created

@@ -12,6 +12,12 @@ class SessionCreateSerializer(serializers.Serializer):
     channel = serializers.ChoiceField(choices=CHANNELS)
     scenario = serializers.SlugField(max_length=40)
     language = serializers.ChoiceField(choices=["zh-hans", "en"], default="zh-hans")
+    customer_no = serializers.CharField(
+        max_length=20,
+        required=False,
+        help_text="The logged-in customer, asserted by a device whose capabilities include "
+        "customer_identity (the app backend after its own login); refused otherwise.",
+    )
 
 
 class TurnCreateSerializer(serializers.Serializer):
@@ -27,6 +33,11 @@ class EventCreateSerializer(serializers.Serializer):
         if len(str(value)) > 4000:
             raise serializers.ValidationError("event data is limited to 4,000 characters")
         return value
+
+
+class RatingSerializer(serializers.Serializer):
+    score = serializers.IntegerField(min_value=1, max_value=5)
+    comment = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
 
 
 class TurnResultSerializer(serializers.Serializer):
@@ -48,6 +59,24 @@ class TurnSerializer(serializers.ModelSerializer):
 class SessionSerializer(serializers.ModelSerializer):
     scenario = serializers.CharField(source="flow.code")
     transcript = TurnSerializer(source="turns", many=True)
+    customer = serializers.CharField(source="customer.customer_no", default=None)
+    paused_flows = serializers.SerializerMethodField()
+    application = serializers.SerializerMethodField()
+
+    def get_paused_flows(self, session: DialogueSession) -> list[dict]:
+        from scenarios.dialogue.topics import STACK
+
+        return [
+            {"flow": entry["flow"], "step": entry["step"]}
+            for entry in session.memory.get(STACK, [])
+        ]
+
+    def get_application(self, session: DialogueSession) -> dict | None:
+        from scenarios.applications import application_state
+        from scenarios.models import CardApplication
+
+        application = CardApplication.objects.filter(session=session).first()
+        return application_state(application, session.language) if application else None
 
     class Meta:
         model = DialogueSession
@@ -59,6 +88,9 @@ class SessionSerializer(serializers.ModelSerializer):
             "status",
             "current_step",
             "slots",
+            "customer",
+            "paused_flows",
+            "application",
             "turn_count",
             "created_at",
             "updated_at",

@@ -1,8 +1,10 @@
 from django.urls import path
 
 from scenarios.api.views import (
+    ApplicationDetailView,
     DocumentUploadView,
     EventListView,
+    RatingView,
     SessionDetailView,
     SessionListView,
     TurnListView,
@@ -17,5 +19,11 @@ urlpatterns = [
         "sessions/<uuid:session_id>/documents/",
         DocumentUploadView.as_view(),
         name="api-session-documents",
+    ),
+    path("sessions/<uuid:session_id>/rating/", RatingView.as_view(), name="api-session-rating"),
+    path(
+        "applications/<uuid:application_id>/",
+        ApplicationDetailView.as_view(),
+        name="api-application",
     ),
 ]

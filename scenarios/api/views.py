@@ -14,6 +14,7 @@ from rest_framework.views import APIView
 from devices.api.authentication import DevicePrincipal
 from scenarios.api.serializers import (
     EventCreateSerializer,
+    RatingSerializer,
     SessionCreateSerializer,
     SessionSerializer,
     TurnCreateSerializer,
@@ -23,6 +24,7 @@ from scenarios.applications import (
     DocumentRejected,
     application_document_upload,
     application_precheck,
+    application_state,
 )
 from scenarios.dialogue import (
     DialogueError,
@@ -31,7 +33,12 @@ from scenarios.dialogue import (
     session_start,
     session_turn,
 )
-from scenarios.models import DialogueSession
+from scenarios.models import CardApplication, Customer, DialogueSession
+from scenarios.periods import parse_date
+from scenarios.services import RatingError, session_rate
+
+# Devices allowed to say which customer is using them: the app backend, after its own login.
+CUSTOMER_IDENTITY = "customer_identity"
 
 
 def _caller(request: Request) -> dict[str, object]:
@@ -62,13 +69,37 @@ def _result(session_id: object, result: TurnResult) -> dict[str, object]:
     }
 
 
+def _asserted_customer(request: Request, customer_no: str | None) -> Customer | None:
+    """The customer a trusted device says is logged in; never taken from anyone else.
+
+    Raises PermissionError for a caller that may not identify customers and LookupError for
+    an unknown customer number.
+    """
+    if not customer_no:
+        return None
+    device = request.user.device if isinstance(request.user, DevicePrincipal) else None
+    if device is None or not (device.capabilities or {}).get(CUSTOMER_IDENTITY):
+        raise PermissionError("this caller may not identify customers")
+    customer = Customer.objects.filter(customer_no=customer_no).first()
+    if customer is None:
+        raise LookupError(f"no customer {customer_no!r}")
+    return customer
+
+
 class SessionListView(APIView):
     @extend_schema(request=SessionCreateSerializer, responses={201: TurnResultSerializer})
     def post(self, request: Request) -> Response:
         data = SessionCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
+        fields = dict(data.validated_data)
         try:
-            session, result = session_start(**data.validated_data, **_caller(request))
+            customer = _asserted_customer(request, fields.pop("customer_no", None))
+        except PermissionError as exc:
+            return Response({"detail": str(exc)}, status=status.HTTP_403_FORBIDDEN)
+        except LookupError as exc:
+            return Response({"detail": str(exc)}, status=status.HTTP_400_BAD_REQUEST)
+        try:
+            session, result = session_start(**fields, customer=customer, **_caller(request))
         except DialogueError as exc:
             return Response({"detail": str(exc)}, status=status.HTTP_400_BAD_REQUEST)
         body = _result(session.pk, result)
@@ -118,7 +149,11 @@ class EventListView(APIView):
 
 
 class DocumentUploadView(APIView):
-    """Multipart upload of one application document (`kind` + `file`)."""
+    """Multipart upload of one application document (`kind`, `file`, optional `valid_until`).
+
+    When the upload completes the pre-check while the session waits on its documents step, the
+    conversation moves on at once; the reply is in `turn`.
+    """
 
     parser_classes = [MultiPartParser]
 
@@ -129,6 +164,7 @@ class DocumentUploadView(APIView):
                 "properties": {
                     "kind": {"type": "string"},
                     "file": {"type": "string", "format": "binary"},
+                    "valid_until": {"type": "string", "format": "date"},
                 },
             }
         },
@@ -143,19 +179,67 @@ class DocumentUploadView(APIView):
                 {"detail": "send 'kind' and 'file' as multipart/form-data"},
                 status=status.HTTP_400_BAD_REQUEST,
             )
+        valid_until = None
+        if request.data.get("valid_until"):
+            valid_until = parse_date(str(request.data["valid_until"]))
+            if valid_until is None:
+                return Response(
+                    {"detail": "valid_until must be a date like 2031-05-01"},
+                    status=status.HTTP_400_BAD_REQUEST,
+                )
         try:
-            document = application_document_upload(session=session, kind=kind, upload=upload)
+            document = application_document_upload(
+                session=session, kind=kind, upload=upload, valid_until=valid_until
+            )
         except DocumentRejected as exc:
             return Response({"detail": str(exc)}, status=status.HTTP_400_BAD_REQUEST)
         except DialogueError as exc:
             return Response({"detail": str(exc)}, status=status.HTTP_409_CONFLICT)
         precheck = application_precheck(document.application, session.language)
-        return Response(
-            {
-                "kind": document.kind,
-                "content_type": document.content_type,
-                "size": document.size,
-                "precheck": precheck,
-            },
-            status=status.HTTP_201_CREATED,
+        body: dict[str, object] = {
+            "kind": document.kind,
+            "content_type": document.content_type,
+            "size": document.size,
+            "valid_until": document.valid_until,
+            "precheck": precheck,
+            "turn": None,
+        }
+        session.refresh_from_db()
+        step = session.flow.steps.filter(code=session.current_step).first()
+        if (
+            precheck["complete"]
+            and session.status == DialogueSession.Status.ACTIVE
+            and step is not None
+            and step.behaviour == "application_documents"
+        ):
+            result = session_event(session_id=session.pk, name="documents_uploaded", step=step.code)
+            body["turn"] = _result(session.pk, result)
+        return Response(body, status=status.HTTP_201_CREATED)
+
+
+class RatingView(APIView):
+    """The customer's satisfaction with a session (1–5), once; allowed after it ended."""
+
+    @extend_schema(request=RatingSerializer, responses={201: dict})
+    def post(self, request: Request, session_id: str) -> Response:
+        session = get_object_or_404(visible_sessions(request), pk=session_id)
+        data = RatingSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        try:
+            session_rate(session=session, **data.validated_data)
+        except RatingError as exc:
+            return Response({"detail": str(exc)}, status=status.HTTP_409_CONFLICT)
+        return Response({"score": data.validated_data["score"]}, status=status.HTTP_201_CREATED)
+
+
+class ApplicationDetailView(APIView):
+    """A card application with its documents, decisions, status history and timeline."""
+
+    @extend_schema(responses=dict)
+    def get(self, request: Request, application_id: str) -> Response:
+        application = get_object_or_404(
+            CardApplication.objects.select_related("card", "session"),
+            pk=application_id,
+            session__in=visible_sessions(request),
         )
+        return Response(application_state(application, application.session.language))

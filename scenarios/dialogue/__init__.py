@@ -4,7 +4,12 @@
 step behaviours on import (imported here so that every behaviour a flow may name exists).
 """
 
-from scenarios.dialogue import credit_card  # noqa: F401 - registers the card journey
+from scenarios.dialogue import (  # noqa: F401 - each registers its behaviours
+    card_activation,
+    card_application,
+    card_use,
+    credit_card,
+)
 from scenarios.dialogue.base import (
     BEHAVIOURS,
     SCENARIOS,

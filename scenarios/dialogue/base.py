@@ -35,6 +35,8 @@ class TurnResult:
     status: str = DialogueSession.Status.ACTIVE
     intent: str | None = None
     sentiment: str = ""
+    # False for text the AI core generated already; flow replies may be reworded by the LLM.
+    rephrase: bool = True
 
 
 class StepBehaviour:
@@ -60,6 +62,10 @@ class StepBehaviour:
     def prompt_again(self, ctx: StepContext) -> str:
         """What the step asks again after a side question."""
         return ctx.step.prompt(ctx.language)
+
+    def resume(self, ctx: StepContext) -> TurnResult:
+        """What the step says when the customer comes back to it after another topic."""
+        return ctx.say(self.prompt_again(ctx))
 
 
 class Scenario:

@@ -17,6 +17,7 @@ from django.db.models import F
 
 from bank_ai.ai.masking import mask_pii
 from bank_ai.i18n import normalise_language
+from scenarios.dialogue import phrasing, topics
 from scenarios.dialogue.base import (
     DeltaSink,
     DialogueError,
@@ -31,6 +32,13 @@ from scenarios.slots import merge_slots
 
 MAX_TURN_CHARS = 2000
 MAX_EVENT_NAME_CHARS = 40
+# A request for a person this sure, or one that names a person, is honoured at once; a weaker
+# guess only when the step does not recognise the turn ("我已阅读并同意" must acknowledge the
+# disclosure, not hand over).
+HANDOFF_SURE = 0.9
+PERSON = re.compile(
+    r"人工|客服|真人|柜员|坐席|\b(human|agent|person|representative|operator|someone real)\b", re.I
+)
 
 QUESTION = re.compile(
     r"[?？]|吗|呢|怎么|如何|多少|什么|哪|\b(how|what|when|where|why|which|"
@@ -119,6 +127,7 @@ def session_start(
     language: str,
     device: Any = None,
     user: Any = None,
+    customer: Any = None,
     slots: dict[str, Any] | None = None,
 ) -> tuple[DialogueSession, TurnResult]:
     flow = Flow.objects.filter(code=scenario, is_active=True).first()
@@ -127,16 +136,19 @@ def session_start(
     first = flow.steps.order_by("position").first()
     if first is None:
         raise DialogueError(f"scenario {scenario!r} has no steps")
+    if flow.requires_customer and customer is None:
+        raise DialogueError(f"scenario {scenario!r} needs an identified customer")
     session = DialogueSession.objects.create(
         flow=flow,
         channel=channel,
         language=normalise_language(language),
         device=device,
         user=user if getattr(user, "pk", None) else None,
+        customer=customer,
         current_step=first.code,
         slots=dict(slots or {}),
     )
-    result = enter_step(session, first)
+    result = phrasing.polish(enter_step(session, first), session.language)
     _record_turn(session, Turn.Role.ASSISTANT, result)
     return session, result
 
@@ -160,7 +172,7 @@ def session_turn(*, session_id: Any, text: str, on_delta: DeltaSink | None = Non
         session = (
             DialogueSession.objects.select_for_update().select_related("flow").get(pk=session_id)
         )
-        result = _advance(session, masked, on_delta)
+        result = phrasing.polish(_advance(session, masked, on_delta), session.language)
         Turn.objects.filter(pk=customer_turn.pk).update(
             intent=result.intent or "", sentiment=result.sentiment
         )
@@ -199,6 +211,7 @@ def session_event(
         result = behaviour_for(current).on_event(ctx, name, data)
         if result is not None:
             session.save()
+            phrasing.polish(result, session.language)
             _record_turn(session, Turn.Role.ASSISTANT, result)
             return result
     # The event turn stays on record, marked as refused; the session has not moved.
@@ -213,11 +226,20 @@ def _advance(session: DialogueSession, text: str, on_delta: DeltaSink | None) ->
     step = session.flow.steps.get(code=session.current_step)
     ctx = StepContext(session=session, step=step, on_delta=on_delta)
     scenario = scenario_for(session.flow.scenario)
-    found = scenario.extract_slots(text, ctx)
     intent = _intent(text)
-    if intent is not None and intent.handoff:
+    if (
+        intent is not None
+        and intent.handoff
+        and (intent.confidence >= HANDOFF_SURE or PERSON.search(text))
+    ):
         return ctx.hand_over("asked_for_person", intent.intent)
-    result = None
+    # Another topic ("怎么激活？") pauses this flow; "继续申请" comes back to it.
+    result = topics.route(ctx, text)
+    if result is not None:
+        result.intent = intent.intent if intent else None
+        session.save()
+        return result
+    found = scenario.extract_slots(text, ctx)
     if found:
         before = dict(session.slots)
         session.slots, corrected = merge_slots(session.slots, found)
@@ -227,6 +249,8 @@ def _advance(session: DialogueSession, text: str, on_delta: DeltaSink | None) ->
             result = scenario.slots_changed(ctx, before)
     if result is None:
         result = behaviour_for(step).respond(ctx, text, found)
+    if result is None and intent is not None and intent.handoff:
+        result = ctx.hand_over("asked_for_person", intent.intent)
     if result is None:
         result = ctx.side_question(text)
     result.intent = intent.intent if intent else None
@@ -251,6 +275,8 @@ def enter_step(
     on_delta: DeltaSink | None = None,
 ) -> TurnResult:
     if step is None:
+        if (resumed := topics.resume_after_detour(session, lead, on_delta)) is not None:
+            return resumed
         session.status = DialogueSession.Status.COMPLETED
         session.save()
         record_funnel(session, session.current_step, "completed")
@@ -262,6 +288,8 @@ def enter_step(
     if lead:
         result.reply = f"{lead}\n{result.reply}" if result.reply else lead
     if step.kind == FlowStep.Kind.END and session.current_step == step.code:
+        if (resumed := topics.resume_after_detour(session, result.reply, on_delta)) is not None:
+            return resumed
         session.status = DialogueSession.Status.COMPLETED
         record_funnel(session, step.code, "completed")
     result.status = session.status
@@ -293,7 +321,9 @@ def side_question(ctx: StepContext, text: str) -> TurnResult:
     assert answer is not None
     ctx.funnel("side_question", {"answer_kind": answer.kind})
     if answer.escalate or answer.kind == "handoff":
-        return hand_over(ctx, reason=f"engine_{answer.kind}", lead=answer.text)
+        result = hand_over(ctx, reason=f"engine_{answer.kind}", lead=answer.text)
+        result.rephrase = False
+        return result
     again = behaviour_for(ctx.step).prompt_again(ctx)
     if ctx.on_delta is not None:
         ctx.on_delta(f"\n\n{again}")
@@ -302,6 +332,7 @@ def side_question(ctx: StepContext, text: str) -> TurnResult:
         sources=answer.sources,
         actions=[{"type": "related_questions", "questions": answer.related_questions}],
         sentiment=answer.sentiment,
+        rephrase=False,  # generated (and guarded) by the AI core already
     )
 
 

@@ -1,5 +1,11 @@
 """Scenario domain: the card catalogue, the bank's customers and (later) dialogue sessions."""
 
+from scenarios.models.applications import (
+    ApplicationMilestone,
+    ApplicationStatusChange,
+    BusinessCalendarDay,
+    DisclosureAcknowledgement,
+)
 from scenarios.models.catalogue import CardBenefit, CardProduct
 from scenarios.models.customers import (
     Account,
@@ -17,10 +23,17 @@ from scenarios.models.dialogue import (
     FunnelEvent,
     Turn,
 )
+from scenarios.models.reminders import CustomerNotification, RepaymentReminder
 
 __all__ = [
     "Account",
     "ApplicationDocument",
+    "ApplicationMilestone",
+    "ApplicationStatusChange",
+    "BusinessCalendarDay",
+    "CustomerNotification",
+    "DisclosureAcknowledgement",
+    "RepaymentReminder",
     "CardApplication",
     "DialogueSession",
     "Flow",

@@ -79,6 +79,14 @@ class CardProduct(models.Model):
     late_fee_rate = models.DecimalField(
         _("late fee rate"), max_digits=6, decimal_places=4, default=Decimal("0.05")
     )
+    # Revolving credit: interest per day on what is not repaid in full (0.0005 = 0.05%/day).
+    daily_interest_rate = models.DecimalField(
+        _("daily interest rate"), max_digits=8, decimal_places=6, default=Decimal("0.0005")
+    )
+    # Share of the statement balance due as the minimum payment (the common PRC 10%).
+    minimum_payment_rate = models.DecimalField(
+        _("minimum payment rate"), max_digits=5, decimal_places=4, default=Decimal("0.10")
+    )
     disclosures = models.JSONField(_("risk and fee disclosures"), default=dict, blank=True)
     timeline = models.JSONField(_("approval timeline"), default=dict, blank=True)
     value_added_services = models.JSONField(_("value-added services"), default=list, blank=True)

@@ -20,6 +20,14 @@ class Flow(models.Model):
     name_zh = models.CharField(_("name (Chinese)"), max_length=80)
     name_en = models.CharField(_("name (English)"), max_length=80)
     is_active = models.BooleanField(_("active"), default=True)
+    # Phrases that start this flow in the middle of another one (the other flow is paused and
+    # resumed afterwards): {"zh-hans": ["激活"], "en": ["activate"]}. Empty: never switched to.
+    triggers = models.JSONField(_("switch-to phrases"), default=dict, blank=True)
+    requires_customer = models.BooleanField(
+        _("needs an identified customer"),
+        default=False,
+        help_text=_("Only sessions bound to a customer (e.g. the logged-in app) may run it."),
+    )
 
     class Meta:
         ordering = ["code"]
@@ -103,6 +111,15 @@ class DialogueSession(models.Model):
     status = models.CharField(
         _("status"), max_length=12, choices=Status.choices, default=Status.ACTIVE
     )
+    # Set only when a trusted channel (a device allowed to identify customers) says who it is.
+    customer = models.ForeignKey(
+        "scenarios.Customer",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="sessions",
+        verbose_name=_("customer"),
+    )
     current_step = models.SlugField(_("current step"), max_length=40)
     slots = models.JSONField(_("slots"), default=dict, blank=True)
     # Recommendations shown, the chosen card, and anything else the flow remembers.
@@ -185,6 +202,11 @@ class CardApplication(models.Model):
     class Status(models.TextChoices):
         DRAFT = "draft", _("Draft")
         SUBMITTED = "submitted", _("Submitted")
+        IN_REVIEW = "in_review", _("In review")
+        APPROVED = "approved", _("Approved")
+        DECLINED = "declined", _("Declined")
+        CARD_MAILED = "card_mailed", _("Card mailed")
+        WITHDRAWN = "withdrawn", _("Withdrawn")
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     session = models.OneToOneField(
@@ -196,6 +218,18 @@ class CardApplication(models.Model):
     status = models.CharField(
         _("status"), max_length=12, choices=Status.choices, default=Status.DRAFT
     )
+    customer = models.ForeignKey(
+        "scenarios.Customer",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="applications",
+        verbose_name=_("customer"),
+    )
+    # Codes of the card's value-added services the customer chose; [] once they declined all.
+    value_added_services = models.JSONField(_("value-added services"), default=list, blank=True)
+    services_decided_at = models.DateTimeField(_("services decided"), null=True, blank=True)
+    submitted_at = models.DateTimeField(_("submitted"), null=True, blank=True)
     created_at = models.DateTimeField(_("created"), default=timezone.now)
 
     class Meta:
@@ -205,6 +239,11 @@ class CardApplication(models.Model):
 
     def __str__(self) -> str:
         return f"{self.card_id} {self.id}"
+
+    @property
+    def reference(self) -> str:
+        """The number a customer quotes on the phone: short, unambiguous, stable."""
+        return f"HB{self.id.hex[:10].upper()}"
 
 
 class ApplicationDocument(models.Model):
@@ -216,6 +255,8 @@ class ApplicationDocument(models.Model):
     content_type = models.CharField(_("content type"), max_length=40)
     size = models.PositiveIntegerField(_("size (bytes)"))
     sha256 = models.CharField(_("SHA-256"), max_length=64)
+    # The document's own expiry (an ID card's 有效期至), as stated with the upload.
+    valid_until = models.DateField(_("valid until"), null=True, blank=True)
     uploaded_at = models.DateTimeField(_("uploaded"), default=timezone.now)
 
     class Meta:

@@ -55,10 +55,11 @@ def _upload(
     name: str,
     content: bytes,
     content_type: str = "application/pdf",
+    **extra: str,
 ):  # noqa: ANN202
     return client.post(
         f"/api/sessions/{session_id}/documents/",
-        {"kind": kind, "file": SimpleUploadedFile(name, content, content_type)},
+        {"kind": kind, "file": SimpleUploadedFile(name, content, content_type), **extra},
         format="multipart",
     )
 
@@ -93,7 +94,15 @@ def test_uploading_every_required_document_completes_the_precheck(client: APICli
         )
         if not missing:
             break
-        response = _upload(client, session_id, missing[0]["kind"], "scan.png", PNG, "image/png")
+        response = _upload(
+            client,
+            session_id,
+            missing[0]["kind"],
+            "scan.png",
+            PNG,
+            "image/png",
+            valid_until="2036-01-31",  # the ID card's expiry; other kinds keep none
+        )
         assert response.status_code == 201
     assert response.json()["precheck"]["complete"] is True
 

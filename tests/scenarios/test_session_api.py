@@ -72,8 +72,8 @@ def test_the_chinese_journey_recommends_explains_and_records_the_funnel() -> Non
     details = _say(client, session_id, "第一张")
     assert details["step"] == "card_details"
     assert details["actions"][0]["code"] == cards[0]["code"]
-    done = _say(client, session_id, "好的")
-    assert done["status"] == "completed"
+    application = _say(client, session_id, "好的")
+    assert application["step"] == "documents"
     outcomes = _outcomes(session_id)
     for expected in [
         ("ask_needs", "completed"),
@@ -82,7 +82,8 @@ def test_the_chinese_journey_recommends_explains_and_records_the_funnel() -> Non
         ("confirm_needs", "confirmed"),
         ("recommend", "recommended"),
         ("choose_card", "card_chosen"),
-        ("how_to_apply", "completed"),
+        ("card_details", "completed"),
+        ("documents", "entered"),
     ]:
         assert expected in outcomes
     recommended_event = FunnelEvent.objects.get(session_id=session_id, outcome="recommended")

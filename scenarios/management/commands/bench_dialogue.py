@@ -1,15 +1,30 @@
-"""Turn throughput and latency of the dialogue engine with the local LLM (printed table)."""
+"""Turn throughput and latency of the dialogue engine with the local LLM (printed table).
+
+Each conversation walks the whole card journey: needs, a side question, the recommendation,
+the card, document upload (in-memory files through the upload service), value-added services,
+the disclosure, submission and the activation guide.
+"""
 
 from __future__ import annotations
 
 import time
 
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import transaction
 
 from bank_ai.ai.evaluation import percentile
+from scenarios.applications import application_document_upload, application_for
 from scenarios.dialogue import session_start, session_turn
-from scenarios.models import DialogueSession
+from scenarios.models import (
+    ApplicationDocument,
+    CardApplication,
+    DialogueSession,
+    DisclosureAcknowledgement,
+)
 
+UPLOAD = object()  # marker: upload every document the chosen card needs
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 2048
 SCRIPTS = {
     "zh-hans": [
         "我经常出国旅游，也喜欢吃美食",
@@ -19,6 +34,16 @@ SCRIPTS = {
         "对",
         "第一张",
         "好的",
+        UPLOAD,
+        "传好了",
+        "都不需要",
+        "我已阅读并同意",
+        "确认提交",
+        "好的",
+        "好了",
+        "好了",
+        "好了",
+        "好了",
     ],
     "en": [
         "I travel a lot for business and eat out",
@@ -28,35 +53,83 @@ SCRIPTS = {
         "yes",
         "the first one",
         "great, thanks",
+        UPLOAD,
+        "done, uploaded",
+        "none, thanks",
+        "I have read and agree",
+        "yes, submit it",
+        "yes please",
+        "done",
+        "done",
+        "done",
+        "done",
     ],
 }
 
 
+def _upload_all(session_id: object) -> None:
+    session = DialogueSession.objects.get(pk=session_id)
+    card = application_for(session).card
+    for document in card.required_documents:
+        if document.get("required", True):
+            application_document_upload(
+                session=session,
+                kind=document["code"],
+                upload=SimpleUploadedFile("scan.png", PNG, "image/png"),
+                valid_until=None if not document.get("expires") else _far_future(),
+            )
+
+
+def _far_future():  # noqa: ANN202 - a date
+    from datetime import date
+
+    return date(2035, 12, 31)
+
+
+@transaction.atomic
+def _forget(session_ids: list[object]) -> None:
+    """Benchmark sessions are not customers' conversations: keep the funnel and disk clean."""
+    applications = CardApplication.objects.filter(session_id__in=session_ids)
+    for document in ApplicationDocument.objects.filter(application__in=applications):
+        document.file.delete(save=False)
+    DisclosureAcknowledgement.objects.filter(application__in=applications).delete()
+    applications.delete()
+    DialogueSession.objects.filter(pk__in=session_ids).delete()
+
+
 class Command(BaseCommand):
-    help = "Run scripted credit-card conversations and report turns/s and p50/p95 latency."
+    help = "Run scripted card journeys and report turns/s and p50/p95 turn latency."
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--conversations", type=int, default=20)
+        parser.add_argument("--conversations", type=int, default=10)
 
     def handle(self, *args: object, conversations: int, **options: object) -> None:
         if conversations < 1:
             raise CommandError("--conversations must be at least 1")
         latencies: list[float] = []
+        completed = 0
         started_all = time.perf_counter()
-        created = []
-        for number in range(conversations):
-            language = "zh-hans" if number % 2 == 0 else "en"
-            session, _ = session_start(scenario="credit_card", channel="web", language=language)
-            created.append(session.pk)
-            for text in SCRIPTS[language]:
-                started = time.perf_counter()
-                session_turn(session_id=session.pk, text=text)
-                latencies.append(1000 * (time.perf_counter() - started))
-        elapsed = time.perf_counter() - started_all
-        # Benchmark sessions are not customers' conversations: keep the funnel clean.
-        DialogueSession.objects.filter(pk__in=created).delete()
+        created: list[object] = []
+        try:
+            for number in range(conversations):
+                language = "zh-hans" if number % 2 == 0 else "en"
+                session, _ = session_start(scenario="credit_card", channel="web", language=language)
+                created.append(session.pk)
+                for item in SCRIPTS[language]:
+                    if item is UPLOAD:
+                        _upload_all(session.pk)
+                        continue
+                    started = time.perf_counter()
+                    result = session_turn(session_id=session.pk, text=str(item))
+                    latencies.append(1000 * (time.perf_counter() - started))
+                completed += result.status == DialogueSession.Status.COMPLETED
+            elapsed = time.perf_counter() - started_all
+        finally:
+            _forget(created)
+        turns = len(SCRIPTS["en"]) - 1
         rows = [
-            ("conversations", f"{conversations}", "zh and en alternating, 7 turns each"),
+            ("conversations", f"{conversations}", f"zh and en alternating, {turns} turns each"),
+            ("journeys completed", f"{completed}", "submitted and activation guide finished"),
             ("turns per second", f"{len(latencies) / elapsed:.1f}", "one process, sequential"),
             (
                 "turn latency p50 / p95",

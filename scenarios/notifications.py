@@ -1,0 +1,82 @@
+"""How a message reaches a customer: channels behind one small interface.
+
+A channel takes a rendered message and returns its delivery reference. `app_inbox` stores the
+message in the customer's in-app inbox (`CustomerNotification`, what the app lists under
+消息 / Messages) and pushes it to any of the customer's open app or avatar sessions. An SMS or
+WeChat gateway is another class registered here; reminders name their channel, they never print.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar, Protocol
+
+from django.db import transaction
+
+from scenarios.models import Customer, CustomerNotification, DialogueSession
+
+
+class NotificationError(Exception):
+    """The channel could not take the message (unknown channel, gateway refused it)."""
+
+
+class NotificationChannel(Protocol):
+    code: ClassVar[str]
+
+    def send(
+        self,
+        *,
+        customer: Customer,
+        kind: str,
+        language: str,
+        title: str,
+        body: str,
+        reference: str,
+    ) -> str: ...
+
+
+CHANNELS: dict[str, NotificationChannel] = {}
+
+
+def register_channel(cls: type) -> type:
+    CHANNELS[cls.code] = cls()
+    return cls
+
+
+def channel_for(code: str) -> NotificationChannel:
+    try:
+        return CHANNELS[code]
+    except KeyError:
+        raise NotificationError(f"no notification channel {code!r}") from None
+
+
+@register_channel
+class AppInboxChannel:
+    code: ClassVar[str] = "app_inbox"
+
+    @transaction.atomic
+    def send(
+        self,
+        *,
+        customer: Customer,
+        kind: str,
+        language: str,
+        title: str,
+        body: str,
+        reference: str,
+    ) -> str:
+        from devices.push import push_to_session
+
+        note = CustomerNotification.objects.create(
+            customer=customer,
+            kind=kind,
+            language=language,
+            title=title,
+            body=body,
+            reference=reference,
+        )
+        frame = {"type": "notification", "kind": kind, "title": title, "body": body, "id": note.pk}
+        for session_id in DialogueSession.objects.filter(
+            customer=customer, status=DialogueSession.Status.ACTIVE
+        ).values_list("pk", flat=True):
+            push_to_session(session_id, frame)
+        return f"inbox:{note.pk}"

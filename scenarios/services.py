@@ -1,0 +1,36 @@
+"""Scenario actions that are not a dialogue turn."""
+
+from __future__ import annotations
+
+from django.db import transaction
+
+from scenarios.dialogue import record_funnel
+from scenarios.models import DialogueSession
+
+MAX_COMMENT_CHARS = 500
+
+
+class RatingError(ValueError):
+    """A rating out of range or a second rating of the same session."""
+
+
+@transaction.atomic
+def session_rate(*, session: DialogueSession, score: int, comment: str = "") -> None:
+    """The customer's satisfaction (1–5) with a session, once, finished or not.
+
+    Stored as a `rated` funnel event so the satisfaction KPI comes from the same table as the
+    others; the comment is masked like every customer text.
+    """
+    from bank_ai.ai.masking import mask_pii
+
+    if not 1 <= score <= 5:
+        raise RatingError("the score is 1 to 5")
+    session = DialogueSession.objects.select_for_update().get(pk=session.pk)
+    if session.funnel_events.filter(outcome="rated").exists():
+        raise RatingError("this session has been rated already")
+    record_funnel(
+        session,
+        session.current_step,
+        "rated",
+        {"score": score, "comment": mask_pii(comment[:MAX_COMMENT_CHARS]).text},
+    )
