@@ -119,3 +119,4 @@ def test_the_vtm_page_shows_pushed_agent_words_qr_codes_broadcasts_and_calls(
         assert qr.count("h1v1h-1z") > 100  # a real module matrix, not a placeholder
         assert "银行不会索要验证码" in browser.find_element(By.ID, "ac-broadcast").text
         assert "A012" in browser.find_element(By.ID, "ac-announce").text
+        browser.save_screenshot("/tmp/avatar-vtm.png")

@@ -115,23 +115,23 @@
     },
     "answer.delta"(frame) {
       const answer = answerFor(frame.seq);
-      answer.streamed += frame.text;
+      answer.streamed += plain(frame.text);
       answer.text.textContent = answer.streamed;
       answer.spokeLive = true;
       scroll();
-      avatar.say(frame.cue, frame.text);
+      avatar.say(frame.cue, plain(frame.text));
     },
     "answer.done"(frame) {
       const live = state.replaying === 0;
       if (frame.in_reply_to && !customerShown(frame.seq)) addCustomer(frame.in_reply_to, frame.seq);
       const answer = answerFor(frame.seq);
       answer.li.classList.remove("streaming");
-      answer.text.textContent = frame.text;
+      answer.text.textContent = plain(frame.text);
       if (frame.interrupted) { answer.li.classList.add("interrupted"); answer.li.dataset.note = T.interrupted; }
       renderSources(answer.li, frame.sources || []);
       renderActions(answer.li, frame.actions || [], frame.step);
       avatar.mood(frame.cue);
-      if (live && !answer.spokeLive) avatar.say(frame.cue, frame.text);
+      if (live && !answer.spokeLive) avatar.say(frame.cue, plain(frame.text));
       scroll();
     },
     "ui.action"(frame) {
@@ -208,6 +208,13 @@
     // Keep the transcript in order: the question goes right before its answer.
     const answer = state.answers.get(seq);
     if (answer) els.transcript.insertBefore(li, answer.li);
+  }
+
+  // The engine escapes markup in answers (safe for HTML renderers); shown as text, decode it.
+  const decoder = document.createElement("textarea");
+  function plain(text) {
+    decoder.innerHTML = text || "";
+    return decoder.value;
   }
 
   function scroll() { els.transcript.scrollTop = els.transcript.scrollHeight; }
@@ -442,11 +449,15 @@
   }
 
   function announceTicket(frame) {
+    const number = String(frame.number || "");
+    const counter = String(frame.counter || "");
     els.announce.innerHTML = "";
-    els.announce.append(el("span", "", T.called), el("strong", "", frame.number || ""),
-      el("span", "", frame.counter ? T.counter + " " + frame.counter : ""));
+    for (const part of T.called.replace("%(counter)s", counter).split("%(number)s")) {
+      if (els.announce.childNodes.length) els.announce.append(el("strong", "", number));
+      els.announce.append(el("span", "", part));
+    }
     els.announce.hidden = false;
-    const text = frame.text || [T.called, frame.number, frame.counter ? T.counter + " " + frame.counter : ""].join(" ");
+    const text = frame.text || els.announce.textContent;
     avatar.say(frame.cue || { speak: text, mouth: 0.7 }, text);
     setTimeout(() => { els.announce.hidden = true; }, 15000);
   }
