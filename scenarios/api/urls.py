@@ -2,6 +2,7 @@ from django.urls import path
 
 from scenarios.api.views import (
     ApplicationDetailView,
+    ApplicationDocumentDownloadView,
     DocumentUploadView,
     EventListView,
     RatingView,
@@ -25,5 +26,10 @@ urlpatterns = [
         "applications/<uuid:application_id>/",
         ApplicationDetailView.as_view(),
         name="api-application",
+    ),
+    path(
+        "application-documents/<path:name>",
+        ApplicationDocumentDownloadView.as_view(),
+        name="api-application-document",
     ),
 ]

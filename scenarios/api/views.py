@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db.models import Q, QuerySet
+from django.http import FileResponse
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
@@ -33,7 +34,7 @@ from scenarios.dialogue import (
     session_start,
     session_turn,
 )
-from scenarios.models import CardApplication, Customer, DialogueSession
+from scenarios.models import ApplicationDocument, CardApplication, Customer, DialogueSession
 from scenarios.periods import parse_date
 from scenarios.services import RatingError, session_rate
 
@@ -243,3 +244,32 @@ class ApplicationDetailView(APIView):
             session__in=visible_sessions(request),
         )
         return Response(application_state(application, application.session.language))
+
+
+class ApplicationDocumentDownloadView(APIView):
+    """A stored application document, for bank staff allowed to view them; never for devices.
+
+    Documents live in private storage; this is the only way to read one, and every read needs
+    the `scenarios.view_applicationdocument` permission.
+    """
+
+    @extend_schema(responses={(200, "application/octet-stream"): bytes})
+    def get(self, request: Request, name: str) -> FileResponse | Response:
+        user = request.user
+        if isinstance(user, DevicePrincipal) or not user.has_perm(
+            "scenarios.view_applicationdocument"
+        ):
+            return Response(
+                {"detail": "viewing application documents needs the document permission"},
+                status=status.HTTP_403_FORBIDDEN,
+            )
+        document = get_object_or_404(ApplicationDocument, file=name)
+        return FileResponse(
+            document.file.open("rb"),
+            as_attachment=True,
+            filename=f"{document.kind}{_EXTENSIONS.get(document.content_type, '')}",
+            content_type=document.content_type,
+        )
+
+
+_EXTENSIONS = {"application/pdf": ".pdf", "image/png": ".png", "image/jpeg": ".jpg"}

@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 
 from django.conf import settings
+from django.core.files.storage import Storage, storages
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -193,6 +194,10 @@ class FunnelEvent(models.Model):
         return f"{self.scenario}/{self.step}: {self.outcome}"
 
 
+def private_storage() -> Storage:
+    return storages["private"]
+
+
 def _document_path(document: ApplicationDocument, filename: str) -> str:
     # Random names: the customer's file name never reaches the file system.
     return f"applications/{document.application_id}/{document.kind}-{uuid.uuid4().hex}"
@@ -251,7 +256,7 @@ class ApplicationDocument(models.Model):
         CardApplication, on_delete=models.CASCADE, related_name="documents"
     )
     kind = models.CharField(_("kind"), max_length=30)
-    file = models.FileField(_("file"), upload_to=_document_path)
+    file = models.FileField(_("file"), upload_to=_document_path, storage=private_storage)
     content_type = models.CharField(_("content type"), max_length=40)
     size = models.PositiveIntegerField(_("size (bytes)"))
     sha256 = models.CharField(_("SHA-256"), max_length=64)

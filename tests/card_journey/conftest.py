@@ -19,8 +19,14 @@ PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 
 
 @pytest.fixture(autouse=True)
-def media_root(settings, tmp_path: Path) -> Path:  # noqa: ANN001
-    settings.MEDIA_ROOT = tmp_path
+def media_root(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
+    # The field's storage is resolved when the model loads, so the test swaps it on the field.
+    from django.core.files.storage import FileSystemStorage
+
+    from scenarios.models import ApplicationDocument
+
+    private = FileSystemStorage(location=tmp_path, base_url="/api/application-documents/")
+    monkeypatch.setattr(ApplicationDocument._meta.get_field("file"), "storage", private)
     return tmp_path
 
 

@@ -18,8 +18,14 @@ PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 
 
 @pytest.fixture(autouse=True)
-def media_root(settings, tmp_path: Path) -> Path:  # noqa: ANN001
-    settings.MEDIA_ROOT = tmp_path
+def media_root(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
+    # The field's storage is resolved when the model loads, so the test swaps it on the field.
+    from django.core.files.storage import FileSystemStorage
+
+    from scenarios.models import ApplicationDocument
+
+    private = FileSystemStorage(location=tmp_path, base_url="/api/application-documents/")
+    monkeypatch.setattr(ApplicationDocument._meta.get_field("file"), "storage", private)
     return tmp_path
 
 
@@ -147,3 +153,38 @@ def test_a_request_without_a_file_is_400(client: APIClient) -> None:
         f"/api/sessions/{session_id}/documents/", {"kind": "id_card"}, format="multipart"
     )
     assert response.status_code == 400
+
+
+def test_documents_are_kept_out_of_the_public_media_root(
+    client: APIClient,
+    media_root: Path,
+    settings,  # noqa: ANN001
+) -> None:
+    session_id = _session_with_card(client)
+    assert _upload(client, session_id, "id_card", "id.pdf", PDF).status_code == 201
+    document = ApplicationDocument.objects.get(application__session_id=session_id)
+    assert not Path(document.file.path).is_relative_to(settings.MEDIA_ROOT)
+    assert document.file.url.startswith("/api/application-documents/")
+
+
+def test_a_device_cannot_download_an_application_document(client: APIClient) -> None:
+    session_id = _session_with_card(client)
+    _upload(client, session_id, "id_card", "id.pdf", PDF)
+    document = ApplicationDocument.objects.get(application__session_id=session_id)
+    assert client.get(document.file.url).status_code == 403
+
+
+def test_staff_with_the_document_permission_download_it(client: APIClient) -> None:
+    from django.contrib.auth import get_user_model
+
+    session_id = _session_with_card(client)
+    _upload(client, session_id, "id_card", "id.pdf", PDF)
+    document = ApplicationDocument.objects.get(application__session_id=session_id)
+    staff = APIClient()
+    staff.force_authenticate(get_user_model().objects.get(username="admin"))
+    response = staff.get(document.file.url)
+    assert response.status_code == 200
+    assert b"".join(response.streaming_content) == PDF
+    employee = APIClient()
+    employee.force_authenticate(get_user_model().objects.get(username="employee"))
+    assert employee.get(document.file.url).status_code == 403
