@@ -137,6 +137,7 @@ PRE_SALES = [
                     "Step {n} of {total}: {title}. {detail}\nSay \"done\" when you have "
                     "finished, or ask me anything about it."),
          "done": _t("全部步骤都完成了！", "That's every step done!"),
+         "confirm_label": _t("这一步完成了", "Done"),
          "stopped": _t("好的，您可以随时回来继续办理。",
                        "No problem — you can come back and continue any time."),
      }}),

@@ -120,13 +120,24 @@ class GuidedSteps(StepBehaviour):
             f"{lead}\n{reply}" if lead else reply,
             sources=[page_source(page)],
             actions=[
+                # The avatar protocol's guided step: its button sends ui.event "confirm".
+                {
+                    "type": "guide_step",
+                    "guide": module["code"],
+                    "step": ctx.step.code,
+                    "index": n,
+                    "total": len(steps),
+                    "title": step["title"],
+                    "body": step["detail"],
+                    "confirm_label": text(ctx, "confirm_label"),
+                },
                 {
                     "type": "deep_link",
                     "url": link,
                     "label": step["title"],
                     "step": n,
                     "of": len(steps),
-                }
+                },
             ],
         )
 
@@ -144,11 +155,12 @@ class GuidedSteps(StepBehaviour):
         return None
 
     def on_event(self, ctx: StepContext, name: str, data: dict[str, Any]) -> TurnResult | None:
-        if name not in {"step_done", "step_back"}:
+        # "confirm" is the avatar protocol's guide_step button; step_done/step_back the app's.
+        if name not in {"step_done", "confirm", "step_back"}:
             return None
         if data.get("step") not in (None, ctx.session.memory.get("guide_step", 1)):
             return None  # a late tap on a step the customer has already left
-        return self.move(ctx, +1 if name == "step_done" else -1)
+        return self.move(ctx, -1 if name == "step_back" else +1)
 
     def move(self, ctx: StepContext, by: int) -> TurnResult:
         memory = ctx.session.memory
