@@ -5,4 +5,5 @@ from django.urls import include, path
 urlpatterns = [
     path("", include("devices.api.urls")),
     path("", include("scenarios.api.urls")),
+    path("", include("staff_assistant.api.urls")),
 ]

@@ -22,6 +22,7 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("api/", include("bank_ai.api_urls")),
     path("devices/", include("devices.urls")),
+    path("staff/", include("staff_assistant.urls")),
 ]
 # Knowledge pages at /zh-hans/kb/... and /en/kb/... (Wagtail's locale-aware URLs). The default
 # language is prefixed too: otherwise LocaleMiddleware pins every unprefixed URL (admin, API)

@@ -19,6 +19,7 @@ from django.utils import timezone
 from pgvector.django import CosineDistance
 
 from bank_ai.ai.guards import check_output, detect_injection, make_canary
+from bank_ai.ai.hooks import AnsweredQuestion, answer_recorded
 from bank_ai.ai.llm import (
     Completed,
     GenerationRequest,
@@ -77,6 +78,12 @@ class AskContext:
     session_ref: str = ""
     history: tuple[tuple[str, str], ...] = ()
     product_code: str | None = None
+    # Only these page types (faq, guide, regulation, campaign, antifraud, product); None: all.
+    page_types: tuple[str, ...] | None = None
+
+    @property
+    def allows_faq(self) -> bool:
+        return self.page_types is None or "faq" in self.page_types
 
 
 @dataclass
@@ -112,6 +119,7 @@ def _filters(context: AskContext, language: str) -> RetrievalFilters:
         audiences=context.audiences,
         extra_collections=context.extra_collections,
         product_code=context.product_code,
+        page_types=context.page_types,
     )
 
 
@@ -133,6 +141,9 @@ def match_curated(
     """The best curated FAQ question for this customer, with its matcher score."""
     from bank_ai.ai.matching import QuestionMatcher
 
+    if not context.allows_faq:
+        return None
+
     candidates = list(
         _curated_questions(context, language)
         .annotate(distance=CosineDistance("embedding", vector))
@@ -150,6 +161,8 @@ def related_questions(
     vector: Any, language: str, exclude_pages: set[int], context: AskContext, limit: int = 3
 ) -> list[str]:
     """Titles of other FAQs close to the question (one per page), for "related questions"."""
+    if not context.allows_faq:
+        return []
     seen: set[int] = set(exclude_pages)
     related: list[str] = []
     rows = (
@@ -169,10 +182,14 @@ def related_questions(
 def _source(
     number: int, title: str, url: str, snippet: str, page_id: int | None, revision_id: int | None
 ) -> dict[str, Any]:
+    from content.citations import revision_url
+
     return {
         "n": number,
         "title": title,
-        "url": url,
+        # The revision the passage was indexed from: the link shows what was live then.
+        "url": revision_url(url, revision_id),
+        "page_url": url,
         "snippet": snippet[:300],
         "page_id": page_id,
         "revision_id": revision_id,
@@ -200,6 +217,16 @@ def stream_answer(question: str, context: AskContext) -> Iterator[AnswerDelta | 
     finally:
         answer.latency_ms = int((time.perf_counter() - started) * 1000)
         answer.audit_id = _audit(context, masked_question, answer, injection.is_attack)
+        answer_recorded(
+            AnsweredQuestion(
+                audit_id=answer.audit_id,
+                channel=context.channel,
+                language=language,
+                masked_question=masked_question,
+                answer_kind=answer.kind,
+                sources=tuple(answer.sources),
+            )
+        )
     yield answer
 
 

@@ -113,6 +113,9 @@ def index_page(page) -> tuple[int, int]:  # noqa: ANN001 - a live KnowledgeArtic
         existing.exclude(revision_id=page.live_revision_id).update(
             revision_id=page.live_revision_id
         )
+        CuratedQuestion.objects.filter(page_id=page.pk).exclude(
+            revision_id=page.live_revision_id
+        ).update(revision_id=page.live_revision_id)
         return 0, 0
     removed, _ = existing.delete()
     CuratedQuestion.objects.filter(page_id=page.pk).delete()

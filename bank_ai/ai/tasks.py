@@ -35,13 +35,18 @@ def intent_training_enqueue(*, reason: str) -> str:
 
 
 def index_page_task(page_id: int) -> dict[str, int]:
-    """Index one page as it is live now, or drop its passages if it is no longer live."""
+    """Index one page as it is live now, or drop its passages if it is no longer live (or
+    its validity has ended)."""
+    from django.db.models import Q
+    from django.utils import timezone
+
     from bank_ai.ai.indexing import index_page, remove_page
     from content.models import KnowledgeArticle
 
+    today = timezone.localdate()
     page = (
         KnowledgeArticle.objects.live()
-        .filter(pk=page_id)
+        .filter(Q(valid_until__isnull=True) | Q(valid_until__gte=today), pk=page_id)
         .select_related("collection", "locale", "product")
         .first()
     )

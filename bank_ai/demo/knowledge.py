@@ -57,6 +57,8 @@ COLLECTION_GROUPS = {
     ),
     "compliance-restricted": ("compliance officer",),
 }
+# Wagtail page permissions on both language trees: editors write and publish knowledge.
+EDITOR_PAGE_PERMISSIONS = ("add_page", "change_page", "publish_page", "lock_page", "unlock_page")
 INDEX_TITLES = {
     "zh-hans": ("海港银行知识库", "knowledge-base"),
     "en": ("Harbour Bank knowledge base", "knowledge-base"),
@@ -129,6 +131,23 @@ def _index_pages(locales: dict[str, Locale]) -> dict[str, KnowledgeIndexPage]:
     return {"zh-hans": zh_index, "en": en_index}
 
 
+def _editor_page_permissions(indexes: dict[str, KnowledgeIndexPage]) -> None:
+    from django.contrib.auth.models import Group, Permission
+    from wagtail.models import GroupPagePermission
+
+    group = Group.objects.filter(name="knowledge editor").first()
+    if group is None:
+        return
+    permissions = Permission.objects.filter(
+        content_type__app_label="wagtailcore", codename__in=EDITOR_PAGE_PERMISSIONS
+    )
+    for index in indexes.values():
+        for permission in permissions:
+            GroupPagePermission.objects.get_or_create(
+                group=group, page=index, permission=permission
+            )
+
+
 def _date(value: str | None) -> date | None:
     return date.fromisoformat(value) if value else None
 
@@ -188,6 +207,7 @@ def seed(log: Callable[[str], None]) -> dict[str, int]:
     locales = _locales()
     collections = _collections()
     indexes = _index_pages(locales)
+    _editor_page_permissions(indexes)
     products = {p.code: p for p in CardProduct.objects.all()}
     records: list[dict[str, Any]] = []
     for file_name in KNOWLEDGE_FILES:

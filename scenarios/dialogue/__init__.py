@@ -5,6 +5,7 @@ step behaviours on import (imported here so that every behaviour a flow may name
 """
 
 from scenarios.dialogue import (  # noqa: F401 - each registers its behaviours
+    app_service,
     card_activation,
     card_application,
     card_use,

@@ -63,6 +63,10 @@ def triggered_flow(session: DialogueSession, text: str) -> Flow | None:
 
 def route(ctx: StepContext, text: str) -> TurnResult | None:
     """Resume a paused flow or switch to another one if the turn asks for it; else None."""
+    if ctx.step.config.get("keep_topic"):
+        # A step whose job is to understand what the customer wants (the app service's
+        # "describe" and "confirm") reads the turn itself instead of being routed away.
+        return None
     session = ctx.session
     stack: list[dict[str, Any]] = session.memory.get(STACK, [])
     if stack and RESUME.search(text):

@@ -9,85 +9,25 @@ from __future__ import annotations
 import re
 
 from django.contrib.postgres.fields import ArrayField
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.http import Http404
 from django.utils.html import escape, strip_tags
 from django.utils.translation import gettext_lazy as _
-from wagtail.admin.panels import FieldPanel, MultiFieldPanel
+from wagtail.admin.panels import FieldPanel, MultiFieldPanel, ObjectList, TabbedInterface
 from wagtail.api import APIField
+from wagtail.contrib.routable_page.models import RoutablePageMixin, path
 from wagtail.fields import RichTextField, StreamField
 from wagtail.models import Page
 from wagtail.search import index
-from wagtail.snippets.models import register_snippet
 
 from content.blocks import ITEM_BLOCKS, QUESTION_BLOCKS, STEP_BLOCKS
-
-TOPIC_TAGS = [
-    "credit-card",
-    "debit-account",
-    "app",
-    "loan",
-    "fx",
-    "wealth",
-    "branch",
-    "vtm",
-    "fees",
-    "security",
-    "activation",
-    "repayment",
-    "instalment",
-    "application",
-    "compliance",
-    "aml",
-    "privacy",
-    "campaign",
-    "anti-fraud",
-    "complaints",
-]
-CHANNELS = [
-    ("app", _("App")),
-    ("branch", _("Branch")),
-    ("vtm", _("VTM")),
-    ("hotline", _("Hotline")),
-    ("web", _("Web")),
-]
-
+from content.citations import REVISION_ROUTE, revision_url
+from content.models.collections import CHANNELS, Audience, KnowledgeCollection
+from content.panels import QuestionHitsPanel
 
 # Wagtail derives a template name per page class; all article types share one layout.
 ARTICLE_TEMPLATE = "content/article_page.html"
-
-
-class Audience(models.TextChoices):
-    PUBLIC = "public", _("Public (customers and staff)")
-    INTERNAL = "internal", _("Internal (all staff)")
-    RESTRICTED = "restricted", _("Restricted (permitted groups only)")
-
-
-@register_snippet
-class KnowledgeCollection(models.Model):
-    slug = models.SlugField(_("slug"), max_length=60, unique=True)
-    name = models.CharField(_("name"), max_length=120)
-    audience = models.CharField(_("audience"), max_length=12, choices=Audience.choices)
-    description = models.TextField(_("description"), blank=True)
-
-    panels = [
-        FieldPanel("slug"),
-        FieldPanel("name"),
-        FieldPanel("audience"),
-        FieldPanel("description"),
-    ]
-
-    class Meta:
-        ordering = ["slug"]
-        verbose_name = _("knowledge collection")
-        verbose_name_plural = _("knowledge collections")
-        permissions = [
-            ("answer_from_collection", _("Can be answered from this collection")),
-            ("ask_staff_assistant", _("Can ask the staff assistant")),
-        ]
-
-    def __str__(self) -> str:
-        return self.name
 
 
 class KnowledgeIndexPage(Page):
@@ -115,7 +55,19 @@ def paragraphs_to_html(text: str) -> str:
     return "".join(f"<p>{escape(p.strip())}</p>" for p in re.split(r"\n\s*\n", text) if p.strip())
 
 
-class KnowledgeArticle(Page):
+def article_edit_handler(content_panels: list) -> TabbedInterface:
+    """Wagtail's usual tabs plus one showing which questions were answered from the page."""
+    return TabbedInterface(
+        [
+            ObjectList(content_panels, heading=_("Content")),
+            ObjectList(Page.promote_panels, heading=_("Promote")),
+            ObjectList(Page.settings_panels, heading=_("Settings")),
+            ObjectList([QuestionHitsPanel()], heading=_("Questions asked")),
+        ]
+    )
+
+
+class KnowledgeArticle(RoutablePageMixin, Page):
     """Fields every knowledge page shares; concrete types add their own."""
 
     summary = models.TextField(_("summary"), help_text=_("One or two sentences shown in answers."))
@@ -196,6 +148,35 @@ class KnowledgeArticle(Page):
             raise Http404
         return super().serve(request, *args, **kwargs)
 
+    @path(f"{REVISION_ROUTE}/<int:revision_id>/", name="revision")
+    def revision(self, request, revision_id: int):  # noqa: ANN001, ANN201 - a routable view
+        from content.views import article_revision
+
+        return article_revision(request, self, revision_id)
+
+    def clean(self) -> None:
+        super().clean()
+        # Retrieval and page access both go by the page's audience; a page that is more open
+        # than its collection would leak the collection's content to the wrong readers.
+        if self.collection_id and self.audience != self.collection.audience:
+            raise ValidationError(
+                {
+                    "audience": _(
+                        "The audience must match the collection's audience (%(audience)s)."
+                    )
+                    % {"audience": self.collection.get_audience_display()}
+                }
+            )
+
+    def citation_url(self, revision_id: int | None = None) -> str:
+        return revision_url(self.get_url() or "", revision_id or self.live_revision_id)
+
+    @property
+    def is_expired(self) -> bool:
+        from django.utils import timezone
+
+        return self.valid_until is not None and self.valid_until < timezone.localdate()
+
     def question_variants(self) -> list[str]:
         return [block.value for block in self.questions if block.block_type == "question"]
 
@@ -214,6 +195,7 @@ class FaqPage(KnowledgeArticle):
         _("curated answer"), help_text=_("Returned to customers exactly as written.")
     )
     content_panels = [*Page.content_panels, *KnowledgeArticle.common_panels, FieldPanel("answer")]
+    edit_handler = article_edit_handler(content_panels)
     search_fields = [*KnowledgeArticle.search_fields, index.SearchField("answer")]
     api_fields = [*KnowledgeArticle.api_fields, APIField("answer")]
 
@@ -247,6 +229,7 @@ class ProcessGuidePage(KnowledgeArticle):
         FieldPanel("channels"),
         FieldPanel("timeline"),
     ]
+    edit_handler = article_edit_handler(content_panels)
     search_fields = [*KnowledgeArticle.search_fields, index.SearchField("overview")]
     api_fields = [*KnowledgeArticle.api_fields, APIField("steps"), APIField("materials")]
 
@@ -278,6 +261,7 @@ class RegulationPage(KnowledgeArticle):
         FieldPanel("source"),
         FieldPanel("body"),
     ]
+    edit_handler = article_edit_handler(content_panels)
     search_fields = [*KnowledgeArticle.search_fields, index.SearchField("body")]
     api_fields = [*KnowledgeArticle.api_fields, APIField("source"), APIField("body")]
 
@@ -299,6 +283,7 @@ class CampaignPage(KnowledgeArticle):
         FieldPanel("eligibility"),
         FieldPanel("body"),
     ]
+    edit_handler = article_edit_handler(content_panels)
     search_fields = [*KnowledgeArticle.search_fields, index.SearchField("body")]
     api_fields = [*KnowledgeArticle.api_fields, APIField("eligibility"), APIField("body")]
 
@@ -322,6 +307,7 @@ class AntiFraudNoticePage(KnowledgeArticle):
         FieldPanel("warning_signs"),
         FieldPanel("what_to_do"),
     ]
+    edit_handler = article_edit_handler(content_panels)
     search_fields = [*KnowledgeArticle.search_fields, index.SearchField("body")]
     api_fields = [*KnowledgeArticle.api_fields, APIField("body"), APIField("warning_signs")]
 
@@ -337,18 +323,41 @@ class AntiFraudNoticePage(KnowledgeArticle):
 
 
 class ProductPage(KnowledgeArticle):
+    """A card product as the knowledge base presents it, tied to its row in the card catalogue.
+
+    Fees, limits and benefits are read from the catalogue (the source of truth operations keep
+    in the admin), so the page and the answers given from it never disagree with it.
+    """
+
     template = ARTICLE_TEMPLATE
     body = RichTextField(_("body"))
 
     content_panels = [*Page.content_panels, *KnowledgeArticle.common_panels, FieldPanel("body")]
+    edit_handler = article_edit_handler(content_panels)
     search_fields = [*KnowledgeArticle.search_fields, index.SearchField("body")]
     api_fields = [*KnowledgeArticle.api_fields, APIField("body")]
 
     class Meta:
         verbose_name = _("product page")
 
+    def clean(self) -> None:
+        super().clean()
+        if not self.product_id:
+            raise ValidationError(
+                {"product": _("A product page must be linked to a card in the catalogue.")}
+            )
+
     def body_text(self) -> str:
-        return strip_tags(self.body)
+        return "\n".join(filter(None, [strip_tags(self.body), *self.catalogue_facts()]))
+
+    def catalogue_facts(self) -> list[str]:
+        """The catalogue's figures for this card, as sentences in the page's language."""
+        product = self.product
+        if product is None:
+            return []
+        from content.catalogue import card_facts
+
+        return card_facts(product, self.locale.language_code)
 
 
 ARTICLE_TYPES: dict[str, type[KnowledgeArticle]] = {

@@ -1,0 +1,17 @@
+"""The app's customer service: pre-sales and after-sales, served through the session API.
+
+Pre-sales: describe → locate the business module → confirm → requirements and steps (from the
+module's process guide, cited) → step-by-step guidance with deep links into the app →
+satisfaction 1–5 with a comment. After-sales: describe the problem → locate and confirm →
+knowledge answer with sources and related questions → resolved, or handed to a colleague →
+satisfaction. The flows (steps, prompts, texts and the module catalogue with its deep links)
+are data in `Flow` / `FlowStep` (migration 0101); these modules register what the steps do.
+Every outcome is a FunnelEvent; `app_service_kpis` reads completion, drop-off per step,
+rating and handling time back.
+"""
+
+from scenarios.dialogue.app_service import after_sales, closing, locate, pre_sales  # noqa: F401
+from scenarios.dialogue.app_service.common import parse_rating
+from scenarios.dialogue.app_service.kpis import app_service_kpis
+
+__all__ = ["app_service_kpis", "parse_rating"]
