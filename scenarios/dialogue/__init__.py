@@ -4,7 +4,11 @@
 step behaviours on import (imported here so that every behaviour a flow may name exists).
 """
 
-from scenarios.dialogue import credit_card  # noqa: F401 - registers the card journey
+from scenarios.dialogue import (  # noqa: F401 - each registers its behaviours
+    branch_hall,
+    credit_card,
+    super_teller,
+)
 from scenarios.dialogue.base import (
     BEHAVIOURS,
     SCENARIOS,

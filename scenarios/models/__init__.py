@@ -17,6 +17,7 @@ from scenarios.models.dialogue import (
     FunnelEvent,
     Turn,
 )
+from scenarios.models.takeover import HandoffKeyword, Takeover, TakeoverAudit
 
 __all__ = [
     "Account",
@@ -27,6 +28,9 @@ __all__ = [
     "FlowStep",
     "FunnelEvent",
     "Turn",
+    "HandoffKeyword",
+    "Takeover",
+    "TakeoverAudit",
     "CardBenefit",
     "CardProduct",
     "CardStatement",
