@@ -105,8 +105,14 @@ class StepContext:
     def side_question(self, text: str) -> TurnResult:
         return side_question(self, text)
 
-    def hand_over(self, reason: str, intent: str | None = None, lead: str = "") -> TurnResult:
-        return hand_over(self, reason=reason, intent=intent, lead=lead)
+    def hand_over(
+        self,
+        reason: str,
+        intent: str | None = None,
+        lead: str = "",
+        detail: dict[str, Any] | None = None,
+    ) -> TurnResult:
+        return hand_over(self, reason=reason, intent=intent, lead=lead, detail=detail)
 
 
 # ----------------------------------------------------------------------------- services
@@ -225,7 +231,9 @@ def _advance(session: DialogueSession, text: str, on_delta: DeltaSink | None) ->
         return ctx.hand_over("asked_for_person", intent.intent)
     assessment = takeover.assess_customer_turn(session, text)
     if assessment.reason is not None:
-        result = ctx.hand_over(assessment.reason, intent.intent if intent else None)
+        result = ctx.hand_over(
+            assessment.reason, intent.intent if intent else None, detail=assessment.detail
+        )
         result.sentiment = assessment.sentiment
         return result
     result = None
@@ -318,13 +326,20 @@ def side_question(ctx: StepContext, text: str) -> TurnResult:
 
 
 def hand_over(
-    ctx: StepContext, *, reason: str, intent: str | None = None, lead: str = ""
+    ctx: StepContext,
+    *,
+    reason: str,
+    intent: str | None = None,
+    lead: str = "",
+    detail: dict[str, Any] | None = None,
 ) -> TurnResult:
     session = ctx.session
     session.status = DialogueSession.Status.HANDED_OVER
     session.save()
     ctx.funnel("handed_over", {"reason": reason, "intent": intent})
-    takeover.takeover_request(session=session, reason=reason, detail={"intent": intent})
+    takeover.takeover_request(
+        session=session, reason=reason, detail={"intent": intent, **(detail or {})}
+    )
     reply = HANDOVER_REPLY[ctx.language if ctx.language in HANDOVER_REPLY else "en"]
     return ctx.say(
         f"{lead}\n{reply}" if lead else reply,
