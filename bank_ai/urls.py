@@ -23,6 +23,7 @@ urlpatterns = [
     path("api/", include("bank_ai.api_urls")),
     path("", include("scenarios.urls")),
     path("", include("devices.counter_urls")),
+    path("devices/", include("devices.urls")),
 ]
 # Knowledge pages at /zh-hans/kb/... and /en/kb/... (Wagtail's locale-aware URLs). The default
 # language is prefixed too: otherwise LocaleMiddleware pins every unprefixed URL (admin, API)

@@ -3,6 +3,8 @@ from __future__ import annotations
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from devices.broadcasts import playlist_changed, playlist_publish, playlist_unpublish
@@ -11,14 +13,34 @@ from devices.models import (
     BranchService,
     Counter,
     Device,
+    DeviceConnection,
     DeviceGroup,
     DeviceToken,
     Playlist,
     PlaylistItem,
     ServiceType,
+    SessionFrame,
     Ticket,
 )
+from devices.selectors import devices_offline, devices_online
 from devices.services import device_token_issue, device_token_revoke
+
+
+class OnlineFilter(admin.SimpleListFilter):
+    """Online = a live socket or a heartbeat within the configured window."""
+
+    title = _("online")
+    parameter_name = "online"
+
+    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list[tuple]:
+        return [("yes", _("Online")), ("no", _("Offline"))]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Device]) -> QuerySet[Device]:
+        if self.value() == "yes":
+            return devices_online(queryset)
+        if self.value() == "no":
+            return devices_offline(queryset)
+        return queryset
 
 
 class BranchServiceInline(admin.TabularInline):
@@ -52,6 +74,18 @@ class DeviceGroupAdmin(admin.ModelAdmin):
     list_filter = ["branch"]
 
 
+class DeviceConnectionInline(admin.TabularInline):
+    model = DeviceConnection
+    extra = 0
+    fields = ["server", "session_id", "connected_at", "last_seen_at"]
+    readonly_fields = fields
+    can_delete = False
+    verbose_name_plural = _("open connections")
+
+    def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+
 class DeviceTokenInline(admin.TabularInline):
     model = DeviceToken
     extra = 0
@@ -65,17 +99,22 @@ class DeviceTokenInline(admin.TabularInline):
 
 @admin.register(Device)
 class DeviceAdmin(admin.ModelAdmin):
-    list_display = ["name", "kind", "branch", "is_active", "online", "last_seen_at"]
-    list_filter = ["kind", "branch", "is_active", "groups"]
+    list_display = ["name", "kind", "branch", "is_active", "online", "last_seen_at", "console"]
+    list_filter = [OnlineFilter, "kind", "branch", "is_active", "groups"]
     search_fields = ["name"]
     filter_horizontal = ["groups"]
     readonly_fields = ["last_seen_at", "created_at"]
-    inlines = [DeviceTokenInline]
+    inlines = [DeviceConnectionInline, DeviceTokenInline]
     actions = ["issue_token"]
 
     @admin.display(boolean=True, description=_("online"))
     def online(self, obj: Device) -> bool:
         return obj.is_online
+
+    @admin.display(description=_("demo console"))
+    def console(self, obj: Device) -> str:
+        url = reverse("devices:console", args=[obj.name])
+        return format_html('<a href="{}" target="_blank">{}</a>', url, _("open"))
 
     @admin.action(description=_("Issue a new token (shown once)"))
     def issue_token(self, request: HttpRequest, queryset: QuerySet[Device]) -> None:
@@ -108,6 +147,22 @@ class DeviceTokenAdmin(admin.ModelAdmin):
         for token in queryset:
             device_token_revoke(token=token)
         self.message_user(request, _("Revoked %(n)d token(s).") % {"n": queryset.count()})
+
+
+@admin.register(SessionFrame)
+class SessionFrameAdmin(admin.ModelAdmin):
+    """The avatar protocol's outbox, read-only: what each session's screens were sent."""
+
+    list_display = ["session", "seq", "type", "state", "created_at", "ready_at"]
+    list_filter = ["type", "state"]
+    search_fields = ["session__id"]
+    readonly_fields = ["session", "seq", "type", "state", "payload", "created_at", "ready_at"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
 
 
 @admin.register(Ticket)

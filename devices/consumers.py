@@ -1,87 +1,441 @@
-"""The avatar websocket. Authentication happens before accept; frames are size-checked JSON."""
+"""The avatar websocket (protocol bank-avatar/1, docs/avatar-protocol.md).
+
+Authentication and the Origin check happen before accept (devices.middleware). The consumer is
+thin: it validates frames (devices.protocol), keeps the socket's sequencing state and hands the
+work to devices.avatar in a worker thread. A turn runs as its own task so pings, pushes and a
+disconnect are handled while an answer streams; a disconnect cancels that task and makes the
+engine's next streamed chunk raise, which stops generation.
+"""
 
 from __future__ import annotations
 
+import asyncio
 import json
+import logging
+import threading
+import time
+from collections.abc import Callable
 from typing import Any
 
+from asgiref.sync import sync_to_async
+from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
+from channels.exceptions import StopConsumer
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.utils import timezone
 
-from devices.services import device_heartbeat
+from devices import avatar, conf
+from devices.outbox import session_frames_after
+from devices.protocol import (
+    CLOSE_BAD_SUBPROTOCOL,
+    CLOSE_FRAME_TOO_LARGE,
+    CLOSE_POLICY,
+    CLOSE_UNAUTHENTICATED,
+    PROTOCOL,
+    SUBPROTOCOL,
+    ProtocolError,
+    error_frame,
+    parse_frame,
+)
+from devices.push import branch_group, device_group, device_set_group, session_group
+from devices.ratelimit import TokenBucket
+from devices.services import (
+    device_connection_bind,
+    device_connection_close,
+    device_connection_open,
+    device_heartbeat,
+)
 
-PROTOCOL = "bank-avatar/0.1"
-MAX_FRAME_BYTES = 16 * 1024
+logger = logging.getLogger(__name__)
 
-CLOSE_UNAUTHENTICATED = 4401
-CLOSE_FRAME_TOO_LARGE = 1009
+# Kept for callers of the 0.1 consumer; the limits now live in devices.conf.
+MAX_FRAME_BYTES = conf.max_frame_bytes()
+HEARTBEAT_WRITE_SECONDS = 10
+
+
+def _run_sync(function: Callable[..., Any]) -> Callable[..., Any]:
+    """Engine work runs in the thread pool so one process serves many sessions at once.
+
+    Under test it runs on the test's own thread and connection instead, without the
+    connection clean-up (which would close the connection of the test's open transaction).
+    """
+    if conf.engine_thread_sensitive():
+        return sync_to_async(function, thread_sensitive=True)
+    return database_sync_to_async(function, thread_sensitive=False)
+
+
+def _device_groups(device: Any) -> list[str]:
+    groups = [device_group(device.pk)]
+    groups += [device_set_group(pk) for pk in device.groups.values_list("pk", flat=True)]
+    if device.branch_id:
+        groups.append(branch_group(device.branch_id))
+    return groups
 
 
 class AvatarConsumer(AsyncWebsocketConsumer):
+    async def dispatch(self, message: dict[str, Any]) -> None:
+        if not conf.engine_thread_sensitive():
+            await super().dispatch(message)
+            return
+        # Under test, skip channels' per-message close_old_connections(): it would close the
+        # connection that holds the test's open transaction.
+        handler = getattr(self, get_handler_name(message), None)
+        if handler is None:
+            raise ValueError(f"No handler for message type {message['type']}")
+        await handler(message)
+
+    async def websocket_disconnect(self, message: dict[str, Any]) -> None:
+        if not conf.engine_thread_sensitive():
+            await super().websocket_disconnect(message)
+            return
+        await self.disconnect(message.get("code", 1000))
+        raise StopConsumer()
+
     async def connect(self) -> None:
-        device = self.scope.get("device")
-        user = self.scope.get("user")
+        self.device = self.scope.get("device")
+        self.user = self.scope.get("user")
+        self.groups_joined: list[str] = []
+        self.session: avatar.SessionInfo | None = None
+        self.sent_seq = 0
+        self.turn_task: asyncio.Task | None = None
+        self.turn_seq: int | None = None
+        self.gone = threading.Event()
+        self.bucket = TokenBucket(conf.rate_per_second(), conf.rate_burst())
+        self.refused_in_a_row = 0
+        self.last_rate_error = 0.0
+        self.last_heartbeat = 0.0
         if self.scope.get("device_token_rejected") or (
-            device is None and not (user is not None and user.is_authenticated)
+            self.device is None and not (self.user is not None and self.user.is_authenticated)
         ):
             # Closing before accept makes daphne refuse the handshake (HTTP 403).
             await self.close(code=CLOSE_UNAUTHENTICATED)
             return
-        await self.accept()
-        if device is not None:
-            await database_sync_to_async(device_heartbeat)(device=device)
+        offered = self.scope.get("subprotocols") or []
+        if offered and SUBPROTOCOL not in offered:
+            await self.close(code=CLOSE_BAD_SUBPROTOCOL)
+            return
+        await self.accept(subprotocol=SUBPROTOCOL if offered else None)
+        if self.device is not None:
+            await _run_sync(device_connection_open)(
+                device=self.device, channel_name=self.channel_name
+            )
+            self.last_heartbeat = time.monotonic()
+            for group in await _run_sync(_device_groups)(self.device):
+                await self._join(group)
         await self.send_frame(
             {
                 "type": "hello",
                 "protocol": PROTOCOL,
-                "device": device.name if device else None,
-                "user": None if device else user.get_username(),
+                "device": self.device.name if self.device else None,
+                "device_kind": self.device.kind if self.device else None,
+                "user": None if self.device else self.user.get_username(),
                 "server_time": timezone.now().isoformat(),
+                "heartbeat_seconds": conf.heartbeat_seconds(),
+                "limits": {
+                    "max_frame_bytes": conf.max_frame_bytes(),
+                    "max_text_chars": 2000,
+                    "frames_per_second": conf.rate_per_second(),
+                    "burst": conf.rate_burst(),
+                },
             }
         )
 
+    async def disconnect(self, code: int) -> None:
+        self.gone.set()
+        if self.turn_task is not None and not self.turn_task.done():
+            self.turn_task.cancel()
+        for group in getattr(self, "groups_joined", []):
+            await self.channel_layer.group_discard(group, self.channel_name)
+        if getattr(self, "device", None) is not None:
+            await _run_sync(device_connection_close)(channel_name=self.channel_name)
+
+    async def _join(self, group: str) -> None:
+        await self.channel_layer.group_add(group, self.channel_name)
+        self.groups_joined.append(group)
+
+    async def _leave(self, group: str) -> None:
+        await self.channel_layer.group_discard(group, self.channel_name)
+        if group in self.groups_joined:
+            self.groups_joined.remove(group)
+
+    # ------------------------------------------------------------------ inbound frames
+
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
+        if self.gone.is_set():
+            return
         raw = text_data if text_data is not None else (bytes_data or b"").decode("utf-8", "replace")
-        if len(raw.encode("utf-8")) > MAX_FRAME_BYTES:
-            await self.send_error(
-                "frame_too_large", f"Frames are limited to {MAX_FRAME_BYTES} bytes."
-            )
-            await self.close(code=CLOSE_FRAME_TOO_LARGE)
+        if not self.bucket.take():
+            await self._refuse_flood()
+            return
+        self.refused_in_a_row = 0
+        try:
+            kind, frame = parse_frame(raw, conf.max_frame_bytes())
+        except ProtocolError as exc:
+            await self.send_error(exc.code, exc.message, **exc.extra)
+            if exc.code == "frame_too_large":
+                await self.close(code=CLOSE_FRAME_TOO_LARGE)
             return
         try:
-            frame = json.loads(raw)
-        except json.JSONDecodeError:
-            await self.send_error("malformed", "Frames must be JSON objects.")
+            await self.HANDLERS[kind](self, frame)
+        except ProtocolError as exc:
+            await self.send_error(exc.code, exc.message, id=frame.get("id"), **exc.extra)
+        except Exception:
+            # Never let one bad frame take the socket down: log it, tell the client.
+            logger.exception("avatar frame %s failed", kind)
+            await self.send_error("internal", "The server could not handle this frame.")
+
+    async def _refuse_flood(self) -> None:
+        self.refused_in_a_row += 1
+        if self.refused_in_a_row >= conf.flood_close_after():
+            await self.send_error("rate_limited", "Too many frames; closing the connection.")
+            self.gone.set()
+            await self.close(code=CLOSE_POLICY)
             return
-        if not isinstance(frame, dict) or not isinstance(frame.get("type"), str):
-            await self.send_error("malformed", "Frames must be JSON objects with a string 'type'.")
-            return
-        handler = self.HANDLERS.get(frame["type"])
-        if handler is None:
-            await self.send_error("unknown_type", f"Unknown frame type {frame['type']!r}.")
-            return
-        await handler(self, frame)
+        now = time.monotonic()
+        if now - self.last_rate_error >= 1:
+            self.last_rate_error = now
+            await self.send_error(
+                "rate_limited",
+                f"At most {conf.rate_per_second():g} frames per second; this frame was dropped.",
+            )
 
     async def on_ping(self, frame: dict[str, Any]) -> None:
-        device = self.scope.get("device")
-        if device is not None:
-            await database_sync_to_async(device_heartbeat)(device=device)
+        await self._heartbeat()
         await self.send_frame(
             {"type": "pong", "server_time": timezone.now().isoformat(), "echo": frame.get("nonce")}
         )
 
-    async def on_echo(self, frame: dict[str, Any]) -> None:
-        text = frame.get("text")
-        if not isinstance(text, str):
-            await self.send_error("invalid", "'text' must be a string.")
+    async def _heartbeat(self) -> None:
+        if self.device is None:
             return
-        await self.send_frame({"type": "echo", "text": text})
+        now = time.monotonic()
+        if now - self.last_heartbeat < HEARTBEAT_WRITE_SECONDS:
+            return  # a socket that pings often still writes at most every few seconds
+        self.last_heartbeat = now
+        await _run_sync(device_heartbeat)(device=self.device, channel_name=self.channel_name)
 
-    HANDLERS = {"ping": on_ping, "echo": on_echo}
+    async def on_echo(self, frame: dict[str, Any]) -> None:
+        await self.send_frame({"type": "echo", "text": frame["text"]})
+
+    async def on_session_start(self, frame: dict[str, Any]) -> None:
+        self._refuse_while_busy()
+        info = await _run_sync(avatar.avatar_session_start)(
+            scenario=frame["scenario"],
+            language=frame["language"],
+            device=self.device,
+            user=self.user,
+        )
+        await self._bind(info, last_seq=0, resumed=False)
+
+    async def on_session_resume(self, frame: dict[str, Any]) -> None:
+        self._refuse_while_busy()
+        info = await _run_sync(avatar.avatar_session_open)(
+            session_id=frame["session_id"],
+            last_seq=frame["last_seq"],
+            device=self.device,
+            user=self.user,
+        )
+        await self._bind(info, last_seq=frame["last_seq"], resumed=True)
+
+    async def _bind(self, info: avatar.SessionInfo, *, last_seq: int, resumed: bool) -> None:
+        if self.session is not None and self.session.id != info.id:
+            await self._leave(session_group(self.session.id))
+        # Join before reading the backlog: a frame committed in between arrives as an event
+        # and is dropped as already sent, never lost.
+        if session_group(info.id) not in self.groups_joined:
+            await self._join(session_group(info.id))
+        self.session = info
+        self.sent_seq = last_seq
+        if self.device is not None:
+            await _run_sync(device_connection_bind)(
+                channel_name=self.channel_name, session_id=info.id
+            )
+        backlog = await self._backlog()
+        await self.send_frame(info.ready_frame(resumed=resumed, replaying=len(backlog)))
+        await self._deliver(backlog)
+
+    def _refuse_while_busy(self) -> None:
+        if self.turn_task is not None and not self.turn_task.done():
+            raise ProtocolError("busy", "The previous turn is still being answered; send it again.")
+
+    def _require_session(self) -> avatar.SessionInfo:
+        if self.session is None:
+            raise ProtocolError("no_session", "Start or resume a session first.")
+        return self.session
+
+    async def on_user_text(self, frame: dict[str, Any]) -> None:
+        session = self._require_session()
+        self._refuse_while_busy()
+        await self._heartbeat()
+        self._start_turn(
+            avatar.avatar_turn,
+            {"session_id": session.id, "text": frame["text"], "source": frame["source"]},
+            frame,
+            ack_extra={"source": frame["source"]},
+        )
+
+    async def on_ui_event(self, frame: dict[str, Any]) -> None:
+        session = self._require_session()
+        self._refuse_while_busy()
+        self._start_turn(
+            avatar.avatar_event,
+            {
+                "session_id": session.id,
+                "name": frame["name"],
+                "step": frame["step"],
+                "data": frame["data"],
+            },
+            frame,
+            ack_extra={"event": frame["name"]},
+        )
+
+    HANDLERS = {
+        "ping": on_ping,
+        "echo": on_echo,
+        "session.start": on_session_start,
+        "session.resume": on_session_resume,
+        "user.text": on_user_text,
+        "ui.event": on_ui_event,
+    }
+
+    # ------------------------------------------------------------------ turns
+
+    def _start_turn(
+        self,
+        work: Callable[..., dict[str, Any]],
+        kwargs: dict[str, Any],
+        frame: dict[str, Any],
+        ack_extra: dict[str, Any],
+    ) -> None:
+        self.turn_task = asyncio.ensure_future(self._turn(work, kwargs, frame, ack_extra))
+
+    async def _turn(
+        self,
+        work: Callable[..., dict[str, Any]],
+        kwargs: dict[str, Any],
+        frame: dict[str, Any],
+        ack_extra: dict[str, Any],
+    ) -> None:
+        loop = asyncio.get_running_loop()
+        queue: asyncio.Queue[tuple[str, int, Any]] = asyncio.Queue()
+        session = self.session
+        assert session is not None
+
+        def on_ack(seq: int) -> None:
+            loop.call_soon_threadsafe(queue.put_nowait, ("ack", seq, None))
+
+        def on_delta(seq: int, text: str, cue: dict[str, Any]) -> None:
+            if self.gone.is_set():
+                raise avatar.ClientGone()
+            loop.call_soon_threadsafe(queue.put_nowait, ("delta", seq, (text, cue)))
+
+        job = asyncio.ensure_future(
+            _run_sync(work)(**kwargs, language=session.language, on_ack=on_ack, on_delta=on_delta)
+        )
+        index = 0
+        try:
+            while True:
+                getter = asyncio.ensure_future(queue.get())
+                done, _pending = await asyncio.wait(
+                    {job, getter}, return_when=asyncio.FIRST_COMPLETED
+                )
+                if getter not in done:
+                    getter.cancel()
+                    break
+                kind, seq, payload = getter.result()
+                if kind == "ack":
+                    self.turn_seq = seq
+                    await self.send_frame(
+                        {
+                            "type": "turn.ack",
+                            "id": frame.get("id"),
+                            "session_id": session.id,
+                            "seq": seq,
+                            **ack_extra,
+                        }
+                    )
+                else:
+                    text, cue = payload
+                    await self.send_frame(
+                        {
+                            "type": "answer.delta",
+                            "session_id": session.id,
+                            "seq": seq,
+                            "index": index,
+                            "text": text,
+                            "cue": cue,
+                        }
+                    )
+                    index += 1
+            # Everything the worker queued before finishing is already in the queue.
+            while not queue.empty():
+                kind, seq, payload = queue.get_nowait()
+                if kind == "delta":
+                    text, cue = payload
+                    await self.send_frame(
+                        {
+                            "type": "answer.delta",
+                            "session_id": session.id,
+                            "seq": seq,
+                            "index": index,
+                            "text": text,
+                            "cue": cue,
+                        }
+                    )
+                    index += 1
+            job.result()  # re-raise a ProtocolError or a failure
+        except ProtocolError as exc:
+            await self.send_error(exc.code, exc.message, id=frame.get("id"))
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            logger.exception("avatar turn failed")
+            await self.send_error("internal", "The server could not handle this turn.")
+        finally:
+            self.turn_seq = None
+        # The stored answer and whatever was pushed meanwhile, in order.
+        await self._deliver(await self._backlog())
+
+    # ------------------------------------------------------------------ outbound frames
+
+    async def _backlog(self) -> list[dict[str, Any]]:
+        if self.session is None:
+            return []
+        return await _run_sync(session_frames_after)(
+            session_id=self.session.id, after_seq=self.sent_seq, language=self.session.language
+        )
+
+    async def _deliver(self, frames: list[dict[str, Any]]) -> None:
+        for frame in frames:
+            if frame["seq"] == self.sent_seq + 1:
+                await self.send_frame(frame)
+                self.sent_seq = frame["seq"]
+
+    async def push_frame(self, event: dict[str, Any]) -> None:
+        """A frame pushed to one of this socket's groups (devices.push)."""
+        frame = event["frame"]
+        seq = frame.get("seq")
+        if seq is None:
+            await self.send_frame(frame)  # a live device/group push
+            return
+        if self.session is None or frame.get("session_id") != self.session.id:
+            return  # for a session this socket no longer follows
+        if seq <= self.sent_seq:
+            return  # already sent (replayed, or delivered from the backlog)
+        if self.turn_seq is not None and seq >= self.turn_seq:
+            return  # behind an answer still streaming: delivered from the backlog after it
+        if seq == self.sent_seq + 1:
+            await self.send_frame(frame)
+            self.sent_seq = seq
+            return
+        await self._deliver(await self._backlog())  # a gap: fill it from the database
 
     async def send_frame(self, frame: dict[str, Any]) -> None:
-        await self.send(text_data=json.dumps(frame, ensure_ascii=False))
+        await self.send(text_data=_dumps(frame))
 
-    async def send_error(self, code: str, message: str) -> None:
-        await self.send_frame({"type": "error", "code": code, "message": message})
+    async def send_error(self, code: str, message: str, **extra: Any) -> None:
+        await self.send_frame(error_frame(code, message, **extra))
+
+
+def _dumps(frame: dict[str, Any]) -> str:
+    return json.dumps(frame, ensure_ascii=False, default=str)

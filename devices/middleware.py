@@ -11,7 +11,7 @@ from django.conf import settings
 from django.http.request import split_domain_port, validate_host
 
 from devices.models import Device
-from devices.services import DeviceTokenError, device_authenticate
+from devices.services import DeviceTokenError, device_authenticate, pairing_ticket_check
 
 Scope = dict[str, Any]
 
@@ -51,8 +51,12 @@ class OriginCheckMiddleware:
         return await self.inner(scope, receive, send)
 
 
+def _query(scope: Scope) -> dict[str, list[str]]:
+    return parse_qs(scope.get("query_string", b"").decode("latin-1"))
+
+
 def presented_token(scope: Scope) -> str | None:
-    query = parse_qs(scope.get("query_string", b"").decode("latin-1"))
+    query = _query(scope)
     if query.get("token"):
         return query["token"][0]
     authorization = _header(scope, b"authorization")
@@ -61,24 +65,38 @@ def presented_token(scope: Scope) -> str | None:
     return None
 
 
+def presented_pairing(scope: Scope) -> str | None:
+    """A pairing ticket from a device's demo console page (see devices.views)."""
+    query = _query(scope)
+    return query["pair"][0] if query.get("pair") else None
+
+
 @database_sync_to_async
-def _device_for(token: str) -> Device | None:
+def _device_for(token: str | None, ticket: str | None) -> Device | None:
     try:
-        return device_authenticate(token=token)
+        if token:
+            return device_authenticate(token=token)
+        return pairing_ticket_check(ticket=ticket or "")
     except DeviceTokenError:
         return None
 
 
 class DeviceTokenMiddleware:
-    """Sets scope["device"] (or None) and scope["device_token_rejected"]."""
+    """Sets scope["device"] (or None) and scope["device_token_rejected"].
+
+    A device token or a pairing ticket makes the socket a device; presenting either and
+    failing is a rejection even if the browser also carries a logged-in user's cookie.
+    """
 
     def __init__(self, inner: Any) -> None:
         self.inner = inner
 
     async def __call__(self, scope: Scope, receive: Any, send: Any) -> Any:
         token = presented_token(scope)
-        device = await _device_for(token) if token else None
-        scope = dict(scope, device=device, device_token_rejected=bool(token) and device is None)
+        ticket = None if token else presented_pairing(scope)
+        presented = bool(token or ticket)
+        device = await _device_for(token, ticket) if presented else None
+        scope = dict(scope, device=device, device_token_rejected=presented and device is None)
         return await self.inner(scope, receive, send)
 
 

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -127,9 +129,6 @@ class Device(models.Model):
     last_seen_at = models.DateTimeField(_("last seen"), null=True, blank=True)
     created_at = models.DateTimeField(_("created"), default=timezone.now)
 
-    # A device counts as online while its heartbeats are fresher than this.
-    ONLINE_WINDOW_SECONDS = 90
-
     class Meta:
         ordering = ["name"]
         verbose_name = _("device")
@@ -140,10 +139,15 @@ class Device(models.Model):
 
     @property
     def is_online(self) -> bool:
-        if self.last_seen_at is None:
-            return False
-        age = (timezone.now() - self.last_seen_at).total_seconds()
-        return age <= self.ONLINE_WINDOW_SECONDS
+        """A live socket or a heartbeat within the configured window (devices.conf)."""
+        from devices.conf import connection_stale_seconds, online_window_seconds
+
+        now = timezone.now()
+        window = online_window_seconds()
+        if self.last_seen_at and (now - self.last_seen_at).total_seconds() <= window:
+            return True
+        stale = now - timedelta(seconds=connection_stale_seconds())
+        return self.connections.filter(last_seen_at__gte=stale).exists()
 
 
 class DeviceToken(models.Model):
@@ -169,6 +173,81 @@ class DeviceToken(models.Model):
     @property
     def is_revoked(self) -> bool:
         return self.revoked_at is not None
+
+
+class DeviceConnection(models.Model):
+    """One open avatar socket: which daphne process serves it and when it last spoke.
+
+    Rows are removed when the socket closes. A process that dies leaves its rows behind; they
+    stop counting once older than the connection stale window and are reaped then.
+    """
+
+    device = models.ForeignKey(Device, on_delete=models.CASCADE, related_name="connections")
+    channel_name = models.CharField(_("channel"), max_length=200, unique=True)
+    server = models.CharField(_("server process"), max_length=120)
+    session_id = models.UUIDField(_("bound session"), null=True, blank=True)
+    connected_at = models.DateTimeField(_("connected"), default=timezone.now)
+    last_seen_at = models.DateTimeField(_("last seen"), default=timezone.now)
+
+    class Meta:
+        ordering = ["-connected_at"]
+        verbose_name = _("open connection")
+        verbose_name_plural = _("open connections")
+
+    def __str__(self) -> str:
+        return f"{self.device} @ {self.server}"
+
+
+class SessionStream(models.Model):
+    """The per-session sequence counter of the avatar protocol.
+
+    Allocating a number updates this row, which PostgreSQL keeps locked until the allocating
+    transaction ends: two writers to one session are serialised, so frames become visible in
+    the order of their numbers and a reader never sees frame n+1 before frame n.
+    """
+
+    session = models.OneToOneField(
+        "scenarios.DialogueSession", on_delete=models.CASCADE, primary_key=True, related_name="+"
+    )
+    last_seq = models.PositiveIntegerField(_("last sequence number"), default=0)
+
+    class Meta:
+        verbose_name = _("session stream")
+        verbose_name_plural = _("session streams")
+
+    def __str__(self) -> str:
+        return f"{self.session_id} @{self.last_seq}"
+
+
+class SessionFrame(models.Model):
+    """A server frame for a session, kept so a resuming client gets exactly what it missed."""
+
+    class State(models.TextChoices):
+        # The number is reserved for an answer still being generated.
+        PENDING = "pending", _("Pending")
+        READY = "ready", _("Ready")
+
+    session = models.ForeignKey(
+        "scenarios.DialogueSession", on_delete=models.CASCADE, related_name="+"
+    )
+    seq = models.PositiveIntegerField(_("sequence number"))
+    type = models.CharField(_("type"), max_length=40)
+    state = models.CharField(_("state"), max_length=8, choices=State.choices, default=State.READY)
+    # The whole frame as sent, including type, session_id and seq.
+    payload = models.JSONField(_("frame"), default=dict)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    ready_at = models.DateTimeField(_("ready"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["session", "seq"]
+        verbose_name = _("session frame")
+        verbose_name_plural = _("session frames")
+        constraints = [
+            models.UniqueConstraint(fields=["session", "seq"], name="uniq_session_frame_seq"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.session_id}#{self.seq} {self.type}"
 
 
 # The branch hall's queue tickets and broadcast playlists live in their own module.

@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import secrets
+import socket
+from datetime import timedelta
+from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
 
-from devices.models import Device, DeviceToken
+from devices.conf import connection_stale_seconds
+from devices.models import Device, DeviceConnection, DeviceToken
 
 TOKEN_SCHEME = "dvt"  # noqa: S105 - a public prefix, not a secret
 
@@ -63,7 +68,83 @@ def device_authenticate(*, token: str) -> Device:
     return record.device
 
 
-def device_heartbeat(*, device: Device) -> None:
+def device_heartbeat(*, device: Device, channel_name: str | None = None) -> None:
+    """Record that the device is alive (and, given its socket, that the socket is)."""
     now = timezone.now()
     Device.objects.filter(pk=device.pk).update(last_seen_at=now)
     device.last_seen_at = now
+    if channel_name:
+        DeviceConnection.objects.filter(channel_name=channel_name).update(last_seen_at=now)
+
+
+def server_name() -> str:
+    """Which process serves a socket, as shown in the admin (host:pid)."""
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+@transaction.atomic
+def device_connection_open(*, device: Device, channel_name: str) -> DeviceConnection:
+    now = timezone.now()
+    # Rows a dead process left behind stop counting after the stale window; drop them here so
+    # the table stays as small as the fleet.
+    DeviceConnection.objects.filter(
+        last_seen_at__lt=now - timedelta(seconds=connection_stale_seconds())
+    ).delete()
+    Device.objects.filter(pk=device.pk).update(last_seen_at=now)
+    device.last_seen_at = now
+    connection, _ = DeviceConnection.objects.update_or_create(
+        channel_name=channel_name,
+        defaults={
+            "device": device,
+            "server": server_name(),
+            "connected_at": now,
+            "last_seen_at": now,
+        },
+    )
+    return connection
+
+
+def device_connection_bind(*, channel_name: str, session_id: Any) -> None:
+    DeviceConnection.objects.filter(channel_name=channel_name).update(session_id=session_id)
+
+
+def device_connection_close(*, channel_name: str) -> None:
+    DeviceConnection.objects.filter(channel_name=channel_name).delete()
+
+
+PAIRING_SALT = "devices.pairing"
+PAIRING_MAX_AGE = 12 * 3600
+PAIRING_PERMISSION = "devices.view_device"
+
+
+def pairing_allowed(*, user: Any) -> bool:
+    """Who may open a device's demo console and pair the browser as that device."""
+    return bool(user and user.is_active and user.has_perm(PAIRING_PERMISSION))
+
+
+def pairing_ticket_issue(*, device: Device, user: Any) -> str:
+    """A signed, expiring ticket that lets this browser speak as `device` on the avatar socket."""
+    from django.core import signing
+
+    return signing.dumps({"d": device.pk, "u": user.pk}, salt=PAIRING_SALT, compress=True)
+
+
+def pairing_ticket_check(*, ticket: str) -> Device:
+    """The device a pairing ticket stands for, or DeviceTokenError (expired, forged, revoked)."""
+    from django.contrib.auth import get_user_model
+    from django.core import signing
+
+    try:
+        claims = signing.loads(ticket, salt=PAIRING_SALT, max_age=PAIRING_MAX_AGE)
+    except signing.SignatureExpired as exc:
+        raise DeviceTokenError("expired pairing ticket") from exc
+    except signing.BadSignature as exc:
+        raise DeviceTokenError("invalid pairing ticket") from exc
+    user = get_user_model().objects.filter(pk=claims.get("u")).first()
+    if not pairing_allowed(user=user):
+        raise DeviceTokenError("the user who paired this screen may no longer do so")
+    device = Device.objects.select_related("branch").filter(pk=claims.get("d")).first()
+    if device is None or not device.is_active:
+        raise DeviceTokenError("device is disabled")
+    device_heartbeat(device=device)
+    return device

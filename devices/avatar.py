@@ -1,0 +1,320 @@
+"""The bridge between an avatar socket and the dialogue engine (scenarios.dialogue).
+
+Sync functions, run by the consumer in a worker thread. Each turn reserves the number its
+answer will carry, lets the engine store the customer's turn and work out the reply (streaming
+text through `on_delta`), and always fills the reserved number, also when the socket went away
+or the engine failed, so a resuming client finds an answer (or an error) there and no hole.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import transaction
+from django.utils import translation
+from django.utils.translation import gettext
+
+from bank_ai.ai.masking import mask_pii
+from bank_ai.ai.sentiment import analyse_sentiment
+from bank_ai.i18n import normalise_language
+from devices import cues
+from devices.models import Device
+from devices.outbox import (
+    session_frame_append,
+    session_frame_complete,
+    session_frame_reserve,
+    session_last_seq,
+)
+from devices.protocol import ProtocolError
+from devices.push import announce_session_frame
+from scenarios import dialogue
+from scenarios.models import DialogueSession
+
+logger = logging.getLogger(__name__)
+
+CHANNEL_BY_KIND = {
+    Device.Kind.HALL_SCREEN: "hall_screen",
+    Device.Kind.KIOSK: "kiosk",
+    Device.Kind.VTM: "vtm",
+    Device.Kind.MOBILE_APP: "app",
+    Device.Kind.WEB: "web",
+}
+MAX_SOURCE_SNIPPET = 200
+
+
+class ClientGone(Exception):  # noqa: N818 - it is a signal, not an error
+    """Raised from `on_delta` when the socket has closed: it stops the engine's generation."""
+
+
+@dataclass(frozen=True)
+class SessionInfo:
+    id: str
+    scenario: str
+    language: str
+    status: str
+    step: str
+    last_seq: int
+
+    def ready_frame(self, *, resumed: bool, replaying: int) -> dict[str, Any]:
+        return {
+            "type": "session.ready",
+            "session_id": self.id,
+            "scenario": self.scenario,
+            "language": self.language,
+            "status": self.status,
+            "step": self.step,
+            "last_seq": self.last_seq,
+            "resumed": resumed,
+            "replaying": replaying,
+        }
+
+
+def _info(session: DialogueSession) -> SessionInfo:
+    return SessionInfo(
+        id=str(session.pk),
+        scenario=session.flow.code,
+        language=session.language,
+        status=session.status,
+        step=session.current_step,
+        last_seq=session_last_seq(session_id=session.pk),
+    )
+
+
+def _sources(sources: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [
+        {
+            "n": source.get("n"),
+            "title": source.get("title", ""),
+            "url": source.get("url", ""),
+            "snippet": (source.get("snippet") or "")[:MAX_SOURCE_SNIPPET],
+        }
+        for source in sources
+    ]
+
+
+def answer_frame(
+    result: Any,
+    *,
+    in_reply_to: dict[str, Any] | None,
+    customer_sentiment: str | None = None,
+    customer_angry: bool = False,
+    interrupted: bool = False,
+) -> dict[str, Any]:
+    """The `answer.done` frame for an engine TurnResult, with its avatar cue."""
+    greeting = in_reply_to is None
+    face = cues.emotion(
+        answer_text=result.reply,
+        customer_sentiment=customer_sentiment,
+        customer_angry=customer_angry,
+        status=result.status,
+        interrupted=interrupted,
+        actions=result.actions,
+        greeting=greeting,
+    )
+    return {
+        "type": "answer.done",
+        "text": result.reply,
+        "sources": _sources(result.sources),
+        "actions": result.actions,
+        "step": result.step,
+        "status": str(result.status),
+        "intent": result.intent,
+        "in_reply_to": in_reply_to,
+        "interrupted": interrupted,
+        "cue": cues.cue(
+            result.reply,
+            emotion_name=face,
+            gesture_name=cues.gesture(result.actions, greeting=greeting),
+        ),
+    }
+
+
+# ----------------------------------------------------------------------------- sessions
+
+
+def avatar_session_start(
+    *, scenario: str, language: str, device: Device | None, user: Any
+) -> SessionInfo:
+    """Start a dialogue session and store its greeting as frame 1 (sent on commit)."""
+    channel = CHANNEL_BY_KIND.get(device.kind, "web") if device is not None else "web"
+    with transaction.atomic():
+        try:
+            session, result = dialogue.session_start(
+                scenario=scenario,
+                channel=channel,
+                language=normalise_language(language),
+                device=device,
+                user=user if device is None else None,
+            )
+        except dialogue.DialogueError as exc:
+            raise ProtocolError("unknown_scenario", str(exc)) from exc
+        stored = session_frame_append(
+            session_id=session.pk, frame=answer_frame(result, in_reply_to=None)
+        )
+        announce_session_frame(session.pk, stored)
+    return _info(session)
+
+
+def avatar_session_open(
+    *, session_id: Any, last_seq: int, device: Device | None, user: Any
+) -> SessionInfo:
+    """The session a socket may resume (its own), or ProtocolError."""
+    session = DialogueSession.objects.select_related("flow").filter(pk=session_id).first()
+    if session is None:
+        raise ProtocolError("session_not_found", "No such session.")
+    if device is not None:
+        allowed = session.device_id == device.pk
+    else:
+        allowed = session.user_id is not None and session.user_id == getattr(user, "pk", None)
+    if not allowed:
+        raise ProtocolError("session_forbidden", "This session belongs to another device or user.")
+    info = _info(session)
+    if last_seq > info.last_seq:
+        raise ProtocolError(
+            "bad_seq", f"last_seq {last_seq} is ahead of the session (at {info.last_seq})."
+        )
+    return info
+
+
+# ----------------------------------------------------------------------------- turns
+
+
+def _run_engine(
+    call: Callable[..., Any],
+    kwargs: dict[str, Any],
+    *,
+    session_id: Any,
+    in_reply_to: dict[str, Any],
+    language: str,
+    sentiment: Any,
+    on_ack: Callable[[int], None],
+    on_delta: Callable[[int, str, dict[str, Any]], None],
+) -> dict[str, Any]:
+    seq = session_frame_reserve(session_id=session_id)
+    streamed: list[str] = []
+    acked = False
+    face = cues.emotion(customer_sentiment=sentiment.label, customer_angry=sentiment.is_angry)
+
+    def ack() -> None:
+        nonlocal acked
+        if not acked:
+            acked = True
+            on_ack(seq)
+
+    def sink(text: str) -> None:
+        # The engine calls this only after it committed the customer's turn: ack first.
+        ack()
+        streamed.append(text)
+        on_delta(seq, text, cues.cue(text, emotion_name=face))
+
+    frame: dict[str, Any] | None = None
+    try:
+        result = call(**kwargs, on_delta=sink)
+        ack()
+        frame = answer_frame(
+            result,
+            in_reply_to=in_reply_to,
+            customer_sentiment=getattr(result, "sentiment", "") or sentiment.label,
+            customer_angry=sentiment.is_angry,
+        )
+        if not streamed:
+            # A reply worked out at once (a flow step) is still spoken chunk by chunk.
+            try:
+                for chunk in cues.chunks(result.reply):
+                    sink(chunk)
+            except ClientGone:
+                pass  # the whole answer is known and stored below all the same
+    except ClientGone:
+        with translation.override(language):
+            note = gettext("(The answer was interrupted because the screen disconnected.)")
+        partial = "".join(streamed)
+        text = f"{partial}\n{note}" if partial else note
+        frame = {
+            "type": "answer.done",
+            "text": text,
+            "sources": [],
+            "actions": [],
+            "in_reply_to": in_reply_to,
+            "interrupted": True,
+            "cue": cues.cue(text, emotion_name="apologetic", gesture_name="nod"),
+        }
+    except dialogue.DialogueError as exc:
+        frame = {
+            "type": "error",
+            "code": _refusal_code(session_id, in_reply_to),
+            "message": str(exc),
+            "in_reply_to": in_reply_to,
+        }
+    except Exception:
+        logger.exception("dialogue engine failed for session %s", session_id)
+        with translation.override(language):
+            message = gettext("Sorry, something went wrong. Your message was kept; please retry.")
+        frame = {
+            "type": "error",
+            "code": "turn_failed",
+            "message": message,
+            "in_reply_to": in_reply_to,
+        }
+    finally:
+        if frame is None:  # a BaseException (the worker being torn down)
+            frame = {"type": "error", "code": "turn_failed", "message": "interrupted"}
+        with transaction.atomic():
+            stored = session_frame_complete(session_id=session_id, seq=seq, frame=frame)
+            announce_session_frame(session_id, stored)
+    return stored
+
+
+def _refusal_code(session_id: Any, in_reply_to: dict[str, Any]) -> str:
+    status = DialogueSession.objects.filter(pk=session_id).values_list("status", flat=True).first()
+    if status != DialogueSession.Status.ACTIVE:
+        return "session_closed"
+    return "event_refused" if in_reply_to.get("kind") == "event" else "turn_failed"
+
+
+def avatar_turn(
+    *,
+    session_id: Any,
+    text: str,
+    source: str,
+    language: str,
+    on_ack: Callable[[int], None],
+    on_delta: Callable[[int, str, dict[str, Any]], None],
+) -> dict[str, Any]:
+    """One customer turn; returns the stored answer (or error) frame."""
+    masked = mask_pii(text).text
+    return _run_engine(
+        dialogue.session_turn,
+        {"session_id": session_id, "text": text},
+        session_id=session_id,
+        in_reply_to={"kind": "text", "text": masked, "source": source},
+        language=language,
+        sentiment=analyse_sentiment(masked),
+        on_ack=on_ack,
+        on_delta=on_delta,
+    )
+
+
+def avatar_event(
+    *,
+    session_id: Any,
+    name: str,
+    step: str,
+    data: dict[str, Any],
+    language: str,
+    on_ack: Callable[[int], None],
+    on_delta: Callable[[int, str, dict[str, Any]], None],
+) -> dict[str, Any]:
+    """One device UI event (confirmed guide step, submitted form, tapped button)."""
+    return _run_engine(
+        dialogue.session_event,
+        {"session_id": session_id, "name": name, "step": step, "data": data},
+        session_id=session_id,
+        in_reply_to={"kind": "event", "name": name, "step": step},
+        language=language,
+        sentiment=analyse_sentiment(""),
+        on_ack=on_ack,
+        on_delta=on_delta,
+    )

@@ -1,0 +1,65 @@
+"""Avatar and device settings, each overridable in Django settings or the environment.
+
+Read at call time so tests can override them with the `settings` fixture.
+"""
+
+from __future__ import annotations
+
+import os
+
+from django.conf import settings
+
+
+def _get(name: str, default: float) -> float:
+    value = getattr(settings, name, None)
+    if value is None:
+        value = os.environ.get(name, default)
+    return float(value)
+
+
+def online_window_seconds() -> float:
+    """A device counts as online while its last heartbeat is fresher than this."""
+    return _get("DEVICE_ONLINE_WINDOW_SECONDS", 90)
+
+
+def connection_stale_seconds() -> float:
+    """An open-connection row not refreshed for this long belongs to a dead process."""
+    return _get("DEVICE_CONNECTION_STALE_SECONDS", 600)
+
+
+def heartbeat_seconds() -> float:
+    """How often clients are asked to ping (announced in `hello`)."""
+    return _get("AVATAR_HEARTBEAT_SECONDS", 25)
+
+
+def max_frame_bytes() -> int:
+    return int(_get("AVATAR_MAX_FRAME_BYTES", 16 * 1024))
+
+
+def rate_per_second() -> float:
+    return _get("AVATAR_RATE_PER_SECOND", 10)
+
+
+def rate_burst() -> float:
+    return _get("AVATAR_RATE_BURST", 30)
+
+
+def flood_close_after() -> int:
+    """Refused frames in a row after which the socket is closed with 1008."""
+    return int(_get("AVATAR_FLOOD_CLOSE_AFTER", 50))
+
+
+def pending_timeout_seconds() -> float:
+    """A reserved answer older than this belongs to a dead process and is closed as interrupted."""
+    return _get("AVATAR_PENDING_TIMEOUT", 300)
+
+
+def engine_thread_sensitive() -> bool:
+    """Run the dialogue engine on the consumer's shared sync thread (tests) or a worker pool.
+
+    In production a turn runs in the default thread pool so one process answers several
+    sessions at once. Under DJANGO_ENV=test (the pytest suite) consumer work stays on the test's
+    thread and connection, so it sees, and is rolled back with, the test's transaction.
+    """
+    default = getattr(settings, "DJANGO_ENV", "") == "test"
+    return bool(getattr(settings, "AVATAR_ENGINE_THREAD_SENSITIVE", default))

@@ -1,0 +1,131 @@
+"""The declared schema of bank-avatar/1 (docs/avatar-protocol.md): frames, codes and limits."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from rest_framework import serializers
+
+from scenarios.dialogue import MAX_TURN_CHARS
+
+PROTOCOL = "bank-avatar/1"
+SUBPROTOCOL = "bank-avatar.v1"
+MAX_EVENT_DATA_BYTES = 4 * 1024
+LANGUAGES = ["zh-hans", "en"]
+
+# Close codes (docs section 1).
+CLOSE_UNAUTHENTICATED = 4401
+CLOSE_FORBIDDEN_ORIGIN = 4403
+CLOSE_BAD_SUBPROTOCOL = 4406
+CLOSE_POLICY = 1008
+CLOSE_FRAME_TOO_LARGE = 1009
+CLOSE_INTERNAL = 1011
+
+
+class ProtocolError(Exception):
+    """A frame the server refuses; becomes an `error` frame with this code."""
+
+    def __init__(self, code: str, message: str, **extra: Any) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.extra = extra
+
+
+class StrictCharField(serializers.CharField):
+    """A string and only a string: the protocol does not coerce numbers or lists into text."""
+
+    def to_internal_value(self, data: Any) -> str:
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class _Frame(serializers.Serializer):
+    id = StrictCharField(max_length=64, required=False, allow_blank=True)
+
+
+class PingFrame(_Frame):
+    nonce = serializers.JSONField(required=False, allow_null=True)
+
+    def validate_nonce(self, value: Any) -> Any:
+        if isinstance(value, dict | list) or len(str(value)) > 64:
+            raise serializers.ValidationError("nonce must be a scalar of at most 64 characters")
+        return value
+
+
+class EchoFrame(_Frame):
+    text = StrictCharField(max_length=MAX_TURN_CHARS, trim_whitespace=False)
+
+
+class SessionStartFrame(_Frame):
+    scenario = serializers.SlugField(max_length=40)
+    language = serializers.ChoiceField(choices=LANGUAGES, default="zh-hans")
+
+
+class SessionResumeFrame(_Frame):
+    session_id = serializers.UUIDField()
+    last_seq = serializers.IntegerField(min_value=0)
+
+
+class UserTextFrame(_Frame):
+    text = StrictCharField(max_length=MAX_TURN_CHARS, trim_whitespace=True)
+    source = serializers.ChoiceField(choices=["typed", "asr"], default="typed")
+
+
+class UiEventFrame(_Frame):
+    name = serializers.SlugField(max_length=40)
+    step = StrictCharField(max_length=40, required=False, allow_blank=True, default="")
+    data = serializers.DictField(required=False, default=dict)
+
+    def validate_data(self, value: dict[str, Any]) -> dict[str, Any]:
+        size = len(json.dumps(value, ensure_ascii=False).encode("utf-8"))
+        if size > MAX_EVENT_DATA_BYTES:
+            raise serializers.ValidationError(
+                f"data is limited to {MAX_EVENT_DATA_BYTES} bytes (got {size})"
+            )
+        return value
+
+
+CLIENT_FRAMES: dict[str, type[serializers.Serializer]] = {
+    "ping": PingFrame,
+    "echo": EchoFrame,
+    "session.start": SessionStartFrame,
+    "session.resume": SessionResumeFrame,
+    "user.text": UserTextFrame,
+    "ui.event": UiEventFrame,
+}
+
+
+def parse_frame(raw: str, max_bytes: int) -> tuple[str, dict[str, Any]]:
+    """Decode and validate one client frame: (type, validated fields) or ProtocolError."""
+    if len(raw.encode("utf-8")) > max_bytes:
+        raise ProtocolError("frame_too_large", f"Frames are limited to {max_bytes} bytes.")
+    try:
+        frame = json.loads(raw)
+    except (json.JSONDecodeError, RecursionError):
+        raise ProtocolError("malformed", "Frames must be JSON objects.") from None
+    if not isinstance(frame, dict) or not isinstance(frame.get("type"), str):
+        raise ProtocolError("malformed", "Frames must be JSON objects with a string 'type'.")
+    kind = frame["type"]
+    schema = CLIENT_FRAMES.get(kind)
+    if schema is None:
+        raise ProtocolError("unknown_type", f"Unknown frame type {kind[:40]!r}.")
+    checked = schema(data=frame)
+    if not checked.is_valid():
+        fields = {name: [str(e) for e in errors] for name, errors in checked.errors.items()}
+        raise ProtocolError(
+            "invalid", f"Invalid {kind} frame.", fields=fields, id=_safe_id(frame.get("id"))
+        )
+    return kind, dict(checked.validated_data)
+
+
+def _safe_id(value: Any) -> str | None:
+    return value if isinstance(value, str) and len(value) <= 64 else None
+
+
+def error_frame(code: str, message: str, **extra: Any) -> dict[str, Any]:
+    frame = {"type": "error", "code": code, "message": message}
+    frame.update({k: v for k, v in extra.items() if v is not None})
+    return frame

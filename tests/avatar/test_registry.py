@@ -1,0 +1,78 @@
+"""The device registry: online state from sockets and heartbeats, shown in the admin."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from asgiref.sync import async_to_sync
+from django.test import Client as HttpClient
+from django.utils import timezone
+
+from devices.models import Device, DeviceConnection
+from devices.selectors import devices_online
+from devices.services import device_connection_close, device_connection_open
+from tests.avatar.conftest import Client
+
+pytestmark = pytest.mark.django_db
+
+
+def _age(device: Device, seconds: int) -> None:
+    Device.objects.filter(pk=device.pk).update(
+        last_seen_at=timezone.now() - timedelta(seconds=seconds)
+    )
+
+
+def test_a_device_is_online_with_a_recent_heartbeat_only() -> None:
+    device = Device.objects.get(name="demo-hall-screen")
+    _age(device, 30)
+    assert devices_online().filter(pk=device.pk).exists()
+    _age(device, 3600)
+    assert not devices_online().filter(pk=device.pk).exists()
+    device.refresh_from_db()
+    assert not device.is_online
+
+
+def test_a_live_socket_keeps_a_quiet_device_online(settings) -> None:
+    settings.DEVICE_ONLINE_WINDOW_SECONDS = 5
+    device = Device.objects.get(name="demo-hall-screen")
+    device_connection_open(device=device, channel_name="test.channel!1")
+    _age(device, 60)
+    device.refresh_from_db()
+    assert device.is_online
+    assert devices_online().filter(pk=device.pk).exists()
+    device_connection_close(channel_name="test.channel!1")
+    assert not device.is_online
+
+
+def test_the_socket_registers_its_connection_and_removes_it_on_close(kiosk_token: str) -> None:
+    async def scenario() -> tuple[int, str]:
+        client = Client(f"/ws/avatar/?token={kiosk_token}")
+        await client.connect()
+        await client.start()
+        rows = await _connections()
+        await client.close()
+        return rows
+
+    from asgiref.sync import sync_to_async
+
+    @sync_to_async
+    def _connections() -> tuple[int, str]:
+        rows = list(DeviceConnection.objects.filter(device__name="demo-kiosk"))
+        return len(rows), str(rows[0].session_id)
+
+    count, session_id = async_to_sync(scenario)()
+    assert count == 1
+    assert session_id
+    assert not DeviceConnection.objects.filter(device__name="demo-kiosk").exists()
+
+
+def test_the_admin_lists_devices_with_an_online_filter(admin_client: HttpClient) -> None:
+    _age(Device.objects.get(name="demo-kiosk"), 5)
+    _age(Device.objects.get(name="demo-vtm"), 86400)
+    online = admin_client.get("/admin/devices/device/?online=yes").content.decode()
+    offline = admin_client.get("/admin/devices/device/?online=no").content.decode()
+    assert "demo-kiosk" in online
+    assert "demo-vtm" not in online
+    assert "demo-vtm" in offline
+    assert "demo-kiosk" not in offline
