@@ -266,9 +266,15 @@ def _announce(ticket: Ticket, *, recall: bool) -> None:
     screens = Device.objects.filter(branch=ticket.branch, kind=HALL_SCREEN, is_active=True)
     for device_id in screens.values_list("pk", flat=True):
         push_to_device(device_id, frame)
-    if ticket.session_id:
+    if ticket.session_id and _session_exists(ticket.session_id):
         # The customer's own kiosk or app conversation hears its number being called too.
         push_to_session(ticket.session_id, frame)
+
+
+def _session_exists(session_id: Any) -> bool:
+    from scenarios.models import DialogueSession
+
+    return DialogueSession.objects.filter(pk=session_id).exists()
 
 
 def queue_overview(branch: Branch, language: str | None = None) -> list[dict[str, Any]]:

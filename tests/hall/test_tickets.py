@@ -19,6 +19,7 @@ from devices.tickets import (
     ticket_quote,
     ticket_recall,
 )
+from scenarios import dialogue
 
 pytestmark = pytest.mark.django_db
 
@@ -153,9 +154,10 @@ def test_calling_announces_the_ticket_on_the_branch_hall_screens(
     counter = _only_counter_for(branch, cash)
     screen = Device.objects.get(name="demo-hall-screen")
     kiosk = Device.objects.get(name="demo-kiosk")
-    issued = ticket_issue(
-        branch=branch, service=cash, session_id="9f1d0c2e-0000-4000-8000-000000000001"
+    session, _ = dialogue.session_start(
+        scenario="branch_hall", channel="kiosk", language="zh-hans", device=kiosk
     )
+    issued = ticket_issue(branch=branch, service=cash, session_id=session.pk)
     hall, kiosk_socket, customer = (
         listen(device_group(screen.pk)),
         listen(device_group(kiosk.pk)),
