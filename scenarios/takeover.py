@@ -242,7 +242,17 @@ def agent_say(*, session_id: Any, agent: Any, text: str) -> Turn:
         step=session.current_step,
         payload={"agent": name},
     )
-    push_to_session(session.pk, {"type": "avatar.say", "text": masked, "agent": name})
+    from devices.cues import cue
+
+    push_to_session(
+        session.pk,
+        {
+            "type": "avatar.say",
+            "text": masked,
+            "agent": name,
+            "cue": cue(masked, emotion_name="neutral", gesture_name="talk"),
+        },
+    )
     turn_recorded(turn)
     return turn
 
@@ -289,17 +299,12 @@ def takeover_end(*, session_id: Any, agent: Any, note: str = "") -> Turn:
         step=result.step,
         payload={"actions": result.actions, "sources": result.sources, "resumed": True},
     )
-    push_to_session(
-        session.pk,
-        {
-            "type": "handoff.ended",
-            "text": result.reply,
-            "step": result.step,
-            "status": session.status,
-            "actions": result.actions,
-        },
-    )
-    push_to_session(session.pk, {"type": "avatar.say", "text": result.reply, "agent": None})
+    from devices.avatar import answer_frame
+
+    result.status = session.status
+    push_to_session(session.pk, {"type": "handoff.ended", "step": result.step})
+    # The AI speaks again as an ordinary answer, with the step's UI (a guide step is shown anew).
+    push_to_session(session.pk, answer_frame(result, in_reply_to=None))
     turn_recorded(turn)
     notify_session_changed(session.pk)
     return turn

@@ -227,9 +227,11 @@ def _advance(session: DialogueSession, text: str, on_delta: DeltaSink | None) ->
     scenario = scenario_for(session.flow.scenario)
     found = scenario.extract_slots(text, ctx)
     intent = _intent(text)
-    if intent is not None and intent.handoff:
-        return ctx.hand_over("asked_for_person", intent.intent)
     assessment = takeover.assess_customer_turn(session, text)
+    if intent is not None and intent.handoff:
+        result = ctx.hand_over("asked_for_person", intent.intent)
+        result.sentiment = assessment.sentiment
+        return result
     if assessment.reason is not None:
         result = ctx.hand_over(
             assessment.reason, intent.intent if intent else None, detail=assessment.detail

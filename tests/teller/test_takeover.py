@@ -221,7 +221,9 @@ def test_hand_back_resumes_the_guide_at_its_step(agent, listen, committed) -> No
     assert turn.payload["actions"][0]["type"] == "guide_step"
     assert turn.payload["actions"][0]["attempt"] == 1
     frames = device.frames()
-    assert [f["type"] for f in frames] == ["handoff.ended", "avatar.say"]
+    assert [f["type"] for f in frames] == ["handoff.ended", "answer.done"]
+    assert frames[1]["actions"][0]["type"] == "guide_step"
+    assert frames[1]["seq"] > frames[0]["seq"]
     nxt = dialogue.session_event(session_id=session.pk, name="step.confirmed", step="scan_id")
     assert nxt.step == "face_check"
 
