@@ -29,6 +29,7 @@ from devices.outbox import session_frames_after
 from devices.protocol import (
     CLOSE_BAD_SUBPROTOCOL,
     CLOSE_FRAME_TOO_LARGE,
+    CLOSE_INTERNAL,
     CLOSE_POLICY,
     CLOSE_UNAUTHENTICATED,
     PROTOCOL,
@@ -45,6 +46,7 @@ from devices.services import (
     device_connection_open,
     device_heartbeat,
 )
+from scenarios.dialogue import MAX_TURN_CHARS
 
 logger = logging.getLogger(__name__)
 
@@ -104,6 +106,7 @@ class AvatarConsumer(AsyncWebsocketConsumer):
         self.refused_in_a_row = 0
         self.last_rate_error = 0.0
         self.last_heartbeat = 0.0
+        self.last_catch_up = time.monotonic()
         if self.scope.get("device_token_rejected") or (
             self.device is None and not (self.user is not None and self.user.is_authenticated)
         ):
@@ -116,12 +119,19 @@ class AvatarConsumer(AsyncWebsocketConsumer):
             return
         await self.accept(subprotocol=SUBPROTOCOL if offered else None)
         if self.device is not None:
-            await _run_sync(device_connection_open)(
-                device=self.device, channel_name=self.channel_name
-            )
-            self.last_heartbeat = time.monotonic()
-            for group in await _run_sync(_device_groups)(self.device):
-                await self._join(group)
+            try:
+                await _run_sync(device_connection_open)(
+                    device=self.device, channel_name=self.channel_name
+                )
+                self.last_heartbeat = time.monotonic()
+                for group in await _run_sync(_device_groups)(self.device):
+                    await self._join(group)
+            except Exception:
+                # A socket that cannot receive pushes must not pretend it can: the client
+                # reconnects (and resumes) on 1011.
+                logger.exception("avatar socket of %s could not register", self.device)
+                await self.close(code=CLOSE_INTERNAL)
+                return
         await self.send_frame(
             {
                 "type": "hello",
@@ -133,7 +143,7 @@ class AvatarConsumer(AsyncWebsocketConsumer):
                 "heartbeat_seconds": conf.heartbeat_seconds(),
                 "limits": {
                     "max_frame_bytes": conf.max_frame_bytes(),
-                    "max_text_chars": 2000,
+                    "max_text_chars": MAX_TURN_CHARS,
                     "frames_per_second": conf.rate_per_second(),
                     "burst": conf.rate_burst(),
                 },
@@ -144,10 +154,15 @@ class AvatarConsumer(AsyncWebsocketConsumer):
         self.gone.set()
         if self.turn_task is not None and not self.turn_task.done():
             self.turn_task.cancel()
-        for group in getattr(self, "groups_joined", []):
-            await self.channel_layer.group_discard(group, self.channel_name)
-        if getattr(self, "device", None) is not None:
-            await _run_sync(device_connection_close)(channel_name=self.channel_name)
+        try:
+            for group in getattr(self, "groups_joined", []):
+                await self.channel_layer.group_discard(group, self.channel_name)
+            if getattr(self, "device", None) is not None:
+                await _run_sync(device_connection_close)(channel_name=self.channel_name)
+        except Exception:
+            # Group memberships expire on their own and a stale connection row stops counting
+            # after the stale window: nothing to undo for the client, which is gone anyway.
+            logger.warning("avatar socket clean-up failed", exc_info=True)
 
     async def _join(self, group: str) -> None:
         await self.channel_layer.group_add(group, self.channel_name)
@@ -204,6 +219,17 @@ class AvatarConsumer(AsyncWebsocketConsumer):
         await self.send_frame(
             {"type": "pong", "server_time": timezone.now().isoformat(), "echo": frame.get("nonce")}
         )
+        await self._catch_up()
+
+    async def _catch_up(self) -> None:
+        """Once a heartbeat, read what the channel layer may have dropped from the database."""
+        now = time.monotonic()
+        if self.session is None or self.turn_seq is not None:
+            return
+        if now - self.last_catch_up < conf.heartbeat_seconds():
+            return
+        self.last_catch_up = now
+        await self._deliver(await self._backlog())
 
     async def _heartbeat(self) -> None:
         if self.device is None:

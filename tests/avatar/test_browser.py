@@ -69,3 +69,53 @@ def test_the_kiosk_page_talks_streams_answers_and_renders_cards(
         browser.refresh()
         wait.until(lambda b: _answers(b) == 5)
         assert browser.find_elements(By.CSS_SELECTOR, ".ac-card")
+
+
+@pytest.fixture(scope="module")
+def redis_server(django_db_setup, django_db_blocker) -> Iterator[Live]:  # noqa: ANN001
+    import os
+
+    url = os.environ.get("REDIS_URL", "")
+    if not url:
+        pytest.skip("REDIS_URL is not set: pushes from another process need the Redis layer")
+    with live_servers(django_db_blocker, count=1, redis_url=url, name="browserpush") as live:
+        yield live
+
+
+@pytest.mark.redis
+def test_the_vtm_page_shows_pushed_agent_words_qr_codes_broadcasts_and_calls(
+    redis_server: Live, demo_password: str
+) -> None:
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.wait import WebDriverWait
+
+    from tests.browser import chromium
+
+    with chromium() as browser:
+        browser.get(redis_server.http() + "/admin/login/?next=/devices/demo-vtm/console/")
+        browser.find_element(By.ID, "id_username").send_keys("ops")
+        browser.find_element(By.ID, "id_password").send_keys(demo_password)
+        browser.find_element(By.CSS_SELECTOR, "input[type=submit]").click()
+        wait = WebDriverWait(browser, 60)
+        wait.until(lambda b: _answers(b) == 1)
+        session_id = browser.execute_script("return window.bankAvatar.state.sessionId")
+        code = (
+            "from devices.models import Device;"
+            "from devices.push import push_to_device, push_to_session;"
+            f"push_to_session('{session_id}', {{'type': 'avatar.say', 'agent': 'Wang', "
+            "'text': '您好，我是客户经理小王，由我继续为您服务。'});"
+            f"push_to_session('{session_id}', {{'type': 'ui.action', 'action': "
+            "{'type': 'show_qr', 'payload': 'https://harbourbank.example/app/cards/apply'}});"
+            "vtm = Device.objects.get(name='demo-vtm').pk;"
+            "push_to_device(vtm, {'type': 'broadcast.play', 'item': "
+            "{'kind': 'anti_fraud', 'title': '防骗提示', 'text': '银行不会索要验证码'}});"
+            "push_to_device(vtm, {'type': 'ticket.called', 'number': 'A012', 'counter': 3})"
+        )
+        redis_server.manage("shell", "-c", code)
+        wait.until(lambda b: b.find_elements(By.CSS_SELECTOR, ".ac-qr svg path"))
+        agent = browser.find_element(By.CSS_SELECTOR, ".ac-msg.agent").text
+        assert "客户经理小王" in agent
+        qr = browser.find_element(By.CSS_SELECTOR, ".ac-qr svg path").get_attribute("d")
+        assert qr.count("h1v1h-1z") > 100  # a real module matrix, not a placeholder
+        assert "银行不会索要验证码" in browser.find_element(By.ID, "ac-broadcast").text
+        assert "A012" in browser.find_element(By.ID, "ac-announce").text

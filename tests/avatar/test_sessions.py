@@ -334,3 +334,27 @@ def test_a_ui_event_for_another_step_is_refused_in_sequence(kiosk_token: str) ->
     assert refused == {**refused, "type": "error", "code": "event_refused", "seq": 2}
     assert refused["in_reply_to"] == {"kind": "event", "name": "confirm", "step": "confirm_needs"}
     assert pong["type"] == "pong"
+
+
+def test_a_session_frame_the_channel_layer_dropped_arrives_with_the_next_ping(
+    kiosk_token: str, settings
+) -> None:
+    settings.AVATAR_HEARTBEAT_SECONDS = 0
+
+    async def scenario() -> list[dict]:
+        client = Client(f"/ws/avatar/?token={kiosk_token}")
+        await client.connect()
+        await client.start()
+        # Inside the test's transaction the on-commit send never happens: as if the layer
+        # had dropped the group message.
+        await sync_to_async(push_to_session)(
+            client.session_id, {"type": "avatar.say", "text": "请稍等"}
+        )
+        await client.send({"type": "ping", "nonce": 1})
+        frames = [await client.recv(), await client.recv()]
+        await client.close()
+        return frames
+
+    pong, pushed = async_to_sync(scenario)()
+    assert pong["type"] == "pong"
+    assert pushed == {**pushed, "type": "avatar.say", "seq": 2, "text": "请稍等"}

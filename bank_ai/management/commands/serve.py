@@ -128,6 +128,8 @@ class Command(BaseCommand):
             f"  API docs        {base}/api/docs/",
             f"  Health          {base}/healthz",
             f"  Avatar socket   ws://{host}:{port}/ws/avatar/?token=<device token>",
+            f"  Avatar demo     {base}/devices/demo-kiosk/console/  (log in as ops; also "
+            "demo-vtm, demo-app; all devices at /devices/)",
             "",
             f"  Demo users (password: {settings.DEMO_PASSWORD}):",
             *(
