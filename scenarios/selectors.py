@@ -1,4 +1,4 @@
-"""Reads about customers' cards and spending."""
+"""Reads about customers' cards and spending, and the live sessions the agent console shows."""
 
 from __future__ import annotations
 

@@ -28,7 +28,6 @@ def test_the_hall_screen_issues_announces_and_plays(
     server: Live, demo_password: str, tmp_path: Path
 ) -> None:
     from selenium.webdriver.common.by import By
-    from selenium.webdriver.support.select import Select
     from selenium.webdriver.support.wait import WebDriverWait
 
     from tests.browser import chromium
@@ -76,15 +75,20 @@ def test_the_hall_screen_issues_announces_and_plays(
         browser.find_element(By.ID, "id_username").send_keys("ops")
         browser.find_element(By.ID, "id_password").send_keys(demo_password)
         browser.find_element(By.CSS_SELECTOR, "input[type=submit]").click()
-        row = wait.until(
-            lambda b: b.find_element(
-                By.XPATH, "//tr[.//a[contains(., 'hq-central: anti-fraud notices')]]"
-            )
+        wait.until(lambda b: b.find_elements(By.ID, "changelist-form"))
+        # Tick the playlist's row and run the "publish" action (through the DOM: the list's
+        # script re-renders the action bar as rows are ticked).
+        browser.execute_script(
+            """
+            const row = [...document.querySelectorAll('#result_list tbody tr')]
+              .find((tr) => tr.textContent.includes(arguments[0]));
+            row.querySelector('input.action-select').click();
+            document.querySelector('select[name=action]').value = 'publish';
+            document.querySelector('#changelist-form button[name=index]').click();
+            """,
+            "hq-central: anti-fraud notices",
         )
-        row.find_element(By.CSS_SELECTOR, "input.action-select").click()
-        Select(browser.find_element(By.NAME, "action")).select_by_value("publish")
-        browser.find_element(By.CSS_SELECTOR, "button[name=index]").click()
-        wait.until(lambda b: "messagelist" in b.page_source)
+        wait.until(lambda b: b.find_elements(By.CSS_SELECTOR, ".messagelist"))
         browser.switch_to.window(screen)
         banner = wait.until(
             lambda b: (
