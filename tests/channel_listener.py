@@ -23,14 +23,17 @@ class GroupListener:
         for group in groups:
             async_to_sync(self.layer.group_add)(group, self.channel)
 
-    def frames(self, limit: int = 50) -> list[dict[str, Any]]:
-        """Every frame delivered so far (the in-memory layer holds them until read)."""
+    def frames(self, limit: int = 50, first_wait: float = 3.0) -> list[dict[str, Any]]:
+        """Every frame delivered so far. The pushes were sent before this is called; the first
+        read may still take a moment over Redis (a new connection on a busy machine), later
+        ones only drain what is left."""
 
         async def drain() -> list[dict[str, Any]]:
             received = []
             for _ in range(limit):
+                wait = first_wait if not received else 0.3
                 try:
-                    message = await asyncio.wait_for(self.layer.receive(self.channel), 0.2)
+                    message = await asyncio.wait_for(self.layer.receive(self.channel), wait)
                 except TimeoutError:
                     break
                 received.append(message["frame"])

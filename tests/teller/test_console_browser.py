@@ -20,6 +20,9 @@ AGENT_WORDS = "您好，我是人工坐席，我来帮您完成挂失。"
 @pytest.fixture(scope="module")
 def server(django_db_setup, django_db_blocker) -> Iterator[Live]:  # noqa: ANN001
     with live_servers(django_db_blocker, count=1, name="console") as live:
+        # Under REDIS_URL the test database has no cache table (Redis is the cache there); the
+        # server here runs without Redis, on the database cache Wagtail's page URLs use.
+        live.manage("createcachetable")
         yield live
 
 
@@ -48,7 +51,8 @@ def test_the_console_takes_over_and_the_vtm_speaks_the_agents_words(
 
     token = server.manage("issue_device_token", "demo-vtm").strip()
     with chromium() as browser:
-        wait = WebDriverWait(browser, 60)
+        # The first turn loads the embedding and intent models in the server: give it time.
+        wait = WebDriverWait(browser, 150)
         # The VTM: the avatar demo page, speaking bank-avatar/1 with the device's token.
         browser.get(f"{server.http()}/devices/client/vtm/?scenario=super_teller#token={token}")
         vtm = browser.current_window_handle
