@@ -12,12 +12,13 @@ from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 
 from devices.middleware import OriginCheckMiddleware, WebsocketAuthMiddleware  # noqa: E402
 from devices.routing import websocket_urlpatterns  # noqa: E402
+from scenarios.routing import websocket_urlpatterns as agent_urlpatterns  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
         "http": django_asgi_app,
         "websocket": OriginCheckMiddleware(
-            WebsocketAuthMiddleware(URLRouter(websocket_urlpatterns))
+            WebsocketAuthMiddleware(URLRouter(websocket_urlpatterns + agent_urlpatterns))
         ),
     }
 )

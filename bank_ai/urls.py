@@ -21,6 +21,8 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("api/", include("bank_ai.api_urls")),
+    path("", include("scenarios.urls")),
+    path("", include("devices.counter_urls")),
     path("devices/", include("devices.urls")),
     path("staff/", include("staff_assistant.urls")),
 ]

@@ -7,6 +7,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from devices.broadcasts import playlist_changed, playlist_publish, playlist_unpublish
 from devices.models import (
     Branch,
     BranchService,
@@ -15,8 +16,11 @@ from devices.models import (
     DeviceConnection,
     DeviceGroup,
     DeviceToken,
+    Playlist,
+    PlaylistItem,
     ServiceType,
     SessionFrame,
+    Ticket,
 )
 from devices.selectors import devices_offline, devices_online
 from devices.services import device_token_issue, device_token_revoke
@@ -61,6 +65,7 @@ class BranchAdmin(admin.ModelAdmin):
 class ServiceTypeAdmin(admin.ModelAdmin):
     list_display = ["code", "name_zh", "name_en"]
     search_fields = ["code", "name_zh", "name_en"]
+    fields = ["code", "name_zh", "name_en", "materials", "keywords", "intents"]
 
 
 @admin.register(DeviceGroup)
@@ -158,3 +163,86 @@ class SessionFrameAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
         return False
+
+
+@admin.register(Ticket)
+class TicketAdmin(admin.ModelAdmin):
+    """Read-only: tickets change at the counter page (or its API), where calls are announced."""
+
+    list_display = ["display", "day", "branch", "branch_service", "status", "counter", "issued_at"]
+    list_filter = ["status", "branch", "day"]
+    search_fields = ["display"]
+    date_hierarchy = "issued_at"
+    list_select_related = ["branch", "branch_service__branch", "branch_service__service", "counter"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+
+class PlaylistItemInline(admin.TabularInline):
+    model = PlaylistItem
+    extra = 1
+    fields = [
+        "position",
+        "kind",
+        "article",
+        "title_zh",
+        "title_en",
+        "text_zh",
+        "text_en",
+        "duration_seconds",
+    ]
+
+
+@admin.register(Playlist)
+class PlaylistAdmin(admin.ModelAdmin):
+    list_display = [
+        "name",
+        "device_group",
+        "priority",
+        "is_published",
+        "on_air",
+        "starts_at",
+        "ends_at",
+        "updated_at",
+    ]
+    list_filter = ["is_published", "device_group"]
+    search_fields = ["name"]
+    readonly_fields = ["on_air_since", "published_at", "updated_at"]
+    fieldsets = [
+        (None, {"fields": ["name", "device_group", "priority", "is_published"]}),
+        (
+            _("Schedule"),
+            {"fields": ["starts_at", "ends_at", "weekdays", "daily_start", "daily_end"]},
+        ),
+        (_("State"), {"fields": ["on_air_since", "published_at", "updated_at"]}),
+    ]
+    inlines = [PlaylistItemInline]
+    actions = ["publish", "unpublish"]
+
+    @admin.display(boolean=True, description=_("on air"))
+    def on_air(self, obj: Playlist) -> bool:
+        return obj.on_air_since is not None
+
+    def save_related(
+        self, request: HttpRequest, form: object, formsets: object, change: bool
+    ) -> None:
+        super().save_related(request, form, formsets, change)
+        # After the items are saved: push the playlist as it now is to the group's screens.
+        if playlist_changed(playlist=form.instance) == "play":
+            self.message_user(request, _("Pushed to the group's devices."))
+
+    @admin.action(description=_("Publish (push to the group's devices when on air)"))
+    def publish(self, request: HttpRequest, queryset: QuerySet[Playlist]) -> None:
+        for playlist in queryset:
+            playlist_publish(playlist=playlist)
+        self.message_user(request, _("Published %(n)d playlist(s).") % {"n": queryset.count()})
+
+    @admin.action(description=_("Unpublish (stop on the group's devices)"))
+    def unpublish(self, request: HttpRequest, queryset: QuerySet[Playlist]) -> None:
+        for playlist in queryset:
+            playlist_unpublish(playlist=playlist)
+        self.message_user(request, _("Unpublished %(n)d playlist(s).") % {"n": queryset.count()})

@@ -41,6 +41,10 @@ class ServiceType(models.Model):
     name_en = models.CharField(_("name (English)"), max_length=80)
     # {"zh-hans": ["..."], "en": ["..."]}: what to bring.
     materials = models.JSONField(_("materials to bring"), default=dict, blank=True)
+    # How the hall avatar recognises the service in what a customer says:
+    # {"zh-hans": ["取钱", ...], "en": ["withdraw", ...]} and the AI core's intent codes.
+    keywords = models.JSONField(_("keywords"), default=dict, blank=True)
+    intents = models.JSONField(_("intents"), default=list, blank=True)
 
     class Meta:
         ordering = ["code"]
@@ -244,3 +248,12 @@ class SessionFrame(models.Model):
 
     def __str__(self) -> str:
         return f"{self.session_id}#{self.seq} {self.type}"
+
+
+# The branch hall's queue tickets and broadcast playlists live in their own module.
+from devices.hall_models import (  # noqa: E402, F401 - registers them with the app
+    Playlist,
+    PlaylistItem,
+    Ticket,
+    TicketSequence,
+)

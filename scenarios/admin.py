@@ -27,7 +27,10 @@ from scenarios.models import (
     Flow,
     FlowStep,
     FunnelEvent,
+    HandoffKeyword,
     RepaymentReminder,
+    Takeover,
+    TakeoverAudit,
     Turn,
 )
 
@@ -323,3 +326,38 @@ class CustomerNotificationAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+
+@admin.register(Takeover)
+class TakeoverAdmin(ReadOnlyAdmin):
+    """Takeovers happen in the agent console (/agent/); here they are read."""
+
+    list_display = ["requested_at", "session", "state", "reason", "step", "agent", "ended_at"]
+    list_filter = ["state", "reason"]
+    date_hierarchy = "requested_at"
+
+
+@admin.register(TakeoverAudit)
+class TakeoverAuditAdmin(ReadOnlyAdmin):
+    list_display = ["created_at", "action", "actor_name", "reason", "session", "note"]
+    list_filter = ["action", "reason"]
+    search_fields = ["actor_name", "session__id"]
+    date_hierarchy = "created_at"
+
+
+@admin.register(HandoffKeyword)
+class HandoffKeywordAdmin(admin.ModelAdmin):
+    list_display = ["phrase", "is_active", "note"]
+    list_filter = ["is_active"]
+    search_fields = ["phrase", "note"]

@@ -25,7 +25,12 @@ class TurnCreateSerializer(serializers.Serializer):
 
 
 class EventCreateSerializer(serializers.Serializer):
-    name = serializers.SlugField(max_length=40)
+    # Dotted names too: a VTM reports "step.confirmed" / "step.failed".
+    name = serializers.RegexField(
+        r"^[A-Za-z0-9][A-Za-z0-9_.-]*$",
+        max_length=40,
+        error_messages={"invalid": "letters, digits, '_', '-' and '.' only"},
+    )
     step = serializers.SlugField(max_length=40, required=False, allow_blank=True, default="")
     data = serializers.DictField(required=False, default=dict)
 

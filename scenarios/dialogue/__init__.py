@@ -6,10 +6,12 @@ step behaviours on import (imported here so that every behaviour a flow may name
 
 from scenarios.dialogue import (  # noqa: F401 - each registers its behaviours
     app_service,
+    branch_hall,
     card_activation,
     card_application,
     card_use,
     credit_card,
+    super_teller,
 )
 from scenarios.dialogue.base import (
     BEHAVIOURS,

@@ -51,7 +51,7 @@ def _t(key: str, language: str) -> str:
 def guide_steps(ctx: StepContext, guide: str) -> list[FlowStep]:
     return [
         step
-        for step in ctx.flow.steps.filter(behaviour=GuideStep.name).order_by("position")
+        for step in ctx.flow.steps.filter(behaviour=ActivationStep.name).order_by("position")
         if step.config.get("guide") == guide
     ]
 
@@ -111,10 +111,10 @@ class ActivationGuideChoice(StepBehaviour):
 
 
 @register_behaviour
-class GuideStep(StepBehaviour):
+class ActivationStep(StepBehaviour):
     """One step of a guide, with the UI action the device performs for it."""
 
-    name = "guide_step"
+    name = "activation_step"
 
     def arrive(self, ctx: StepContext) -> TurnResult:
         config = ctx.step.config

@@ -17,6 +17,7 @@ from django.db.models import F
 
 from bank_ai.ai.masking import mask_pii
 from bank_ai.i18n import normalise_language
+from scenarios import takeover
 from scenarios.dialogue import phrasing, topics
 from scenarios.dialogue.base import (
     DeltaSink,
@@ -112,8 +113,14 @@ class StepContext:
     def side_question(self, text: str) -> TurnResult:
         return side_question(self, text)
 
-    def hand_over(self, reason: str, intent: str | None = None, lead: str = "") -> TurnResult:
-        return hand_over(self, reason=reason, intent=intent, lead=lead)
+    def hand_over(
+        self,
+        reason: str,
+        intent: str | None = None,
+        lead: str = "",
+        detail: dict[str, Any] | None = None,
+    ) -> TurnResult:
+        return hand_over(self, reason=reason, intent=intent, lead=lead, detail=detail)
 
 
 # ----------------------------------------------------------------------------- services
@@ -165,9 +172,12 @@ def session_turn(*, session_id: Any, text: str, on_delta: DeltaSink | None = Non
     if len(text) > MAX_TURN_CHARS:
         raise DialogueError(f"a turn is limited to {MAX_TURN_CHARS} characters")
     with transaction.atomic():
-        session = _active_session(session_id)
+        session = _active_session(session_id, held_ok=True)
         masked = mask_pii(text).text
         customer_turn = _record_customer(session, masked)
+        if session.status == DialogueSession.Status.HANDED_OVER:
+            # A person has (or is about to have) the session: stored and shown, no AI reply.
+            return TurnResult(**takeover.customer_turn_held(session=session, turn=customer_turn))
     with transaction.atomic():
         session = (
             DialogueSession.objects.select_for_update().select_related("flow").get(pk=session_id)
@@ -198,10 +208,12 @@ def session_event(
         raise DialogueError("an event needs a name of at most 40 characters")
     data = _masked_data(data or {})
     with transaction.atomic():
-        session = _active_session(session_id)
+        session = _active_session(session_id, held_ok=True)
         if step and step != session.current_step:
             raise DialogueError(f"the session is at step {session.current_step!r}, not {step!r}")
         event_turn = _record_customer(session, f"[{name}]", payload={"event": name, "data": data})
+        if session.status == DialogueSession.Status.HANDED_OVER:
+            return TurnResult(**takeover.customer_turn_held(session=session, turn=event_turn))
     with transaction.atomic():
         session = (
             DialogueSession.objects.select_for_update().select_related("flow").get(pk=session_id)
@@ -227,16 +239,26 @@ def _advance(session: DialogueSession, text: str, on_delta: DeltaSink | None) ->
     ctx = StepContext(session=session, step=step, on_delta=on_delta)
     scenario = scenario_for(session.flow.scenario)
     intent = _intent(text)
+    assessment = takeover.assess_customer_turn(session, text)
     if (
         intent is not None
         and intent.handoff
         and (intent.confidence >= HANDOFF_SURE or PERSON.search(text))
     ):
-        return ctx.hand_over("asked_for_person", intent.intent)
+        result = ctx.hand_over("asked_for_person", intent.intent)
+        result.sentiment = assessment.sentiment
+        return result
+    if assessment.reason is not None:
+        result = ctx.hand_over(
+            assessment.reason, intent.intent if intent else None, detail=assessment.detail
+        )
+        result.sentiment = assessment.sentiment
+        return result
     # Another topic ("怎么激活？") pauses this flow; "继续申请" comes back to it.
     result = topics.route(ctx, text)
     if result is not None:
         result.intent = intent.intent if intent else None
+        result.sentiment = result.sentiment or assessment.sentiment
         session.save()
         return result
     found = scenario.extract_slots(text, ctx)
@@ -254,6 +276,7 @@ def _advance(session: DialogueSession, text: str, on_delta: DeltaSink | None) ->
     if result is None:
         result = ctx.side_question(text)
     result.intent = intent.intent if intent else None
+    result.sentiment = result.sentiment or assessment.sentiment
     session.save()
     return result
 
@@ -337,12 +360,20 @@ def side_question(ctx: StepContext, text: str) -> TurnResult:
 
 
 def hand_over(
-    ctx: StepContext, *, reason: str, intent: str | None = None, lead: str = ""
+    ctx: StepContext,
+    *,
+    reason: str,
+    intent: str | None = None,
+    lead: str = "",
+    detail: dict[str, Any] | None = None,
 ) -> TurnResult:
     session = ctx.session
     session.status = DialogueSession.Status.HANDED_OVER
     session.save()
     ctx.funnel("handed_over", {"reason": reason, "intent": intent})
+    takeover.takeover_request(
+        session=session, reason=reason, detail={"intent": intent, **(detail or {})}
+    )
     reply = HANDOVER_REPLY[ctx.language if ctx.language in HANDOVER_REPLY else "en"]
     return ctx.say(
         f"{lead}\n{reply}" if lead else reply,
@@ -437,9 +468,12 @@ class EndBehaviour(StepBehaviour):
 # ----------------------------------------------------------------------------- records
 
 
-def _active_session(session_id: Any) -> DialogueSession:
+def _active_session(session_id: Any, held_ok: bool = False) -> DialogueSession:
     session = DialogueSession.objects.select_for_update().get(pk=session_id)
-    if session.status != DialogueSession.Status.ACTIVE:
+    allowed = {DialogueSession.Status.ACTIVE}
+    if held_ok:
+        allowed.add(DialogueSession.Status.HANDED_OVER)
+    if session.status not in allowed:
         raise DialogueError(f"the session is {session.status}")
     return session
 
@@ -462,7 +496,7 @@ def _record_customer(
 ) -> Turn:
     DialogueSession.objects.filter(pk=session.pk).update(turn_count=F("turn_count") + 1)
     session.refresh_from_db(fields=["turn_count"])
-    return Turn.objects.create(
+    turn = Turn.objects.create(
         session=session,
         seq=_next_seq(session),
         role=Turn.Role.CUSTOMER,
@@ -470,10 +504,12 @@ def _record_customer(
         step=session.current_step,
         payload=payload or {},
     )
+    takeover.turn_recorded(turn)
+    return turn
 
 
 def _record_turn(session: DialogueSession, role: str, result: TurnResult) -> Turn:
-    return Turn.objects.create(
+    turn = Turn.objects.create(
         session=session,
         seq=_next_seq(session),
         role=role,
@@ -481,6 +517,8 @@ def _record_turn(session: DialogueSession, role: str, result: TurnResult) -> Tur
         step=result.step,
         payload={"actions": result.actions, "sources": result.sources},
     )
+    takeover.turn_recorded(turn)
+    return turn
 
 
 def _next_seq(session: DialogueSession) -> int:

@@ -50,7 +50,7 @@ ACTIVATION_STEPS = [
      "我来一步步教您激活新卡。您想在海港银行App里激活，还是在这台设备上由我带您办理？",
      "I'll walk you through activating your new card. Would you like to do it in the Harbour "
      "Bank app, or here on this machine with me?", {}),
-    ("app_open", "answer", "guide_step", False,
+    ("app_open", "answer", "activation_step", False,
      "第1步：打开海港银行App并登录，点击底部的「信用卡」。完成后告诉我“好了”。",
      "Step 1: open the Harbour Bank app, log in and tap \"Credit cards\" at the bottom. Tell me "
      "when you're done.",
@@ -58,7 +58,7 @@ ACTIVATION_STEPS = [
       "hint": {"zh-hans": "如果还没安装App，可以在手机应用商店搜索“海港银行”下载。",
                "en": "If you don't have the app yet, search for \"Harbour Bank\" in your phone's "
                      "app store."}}),
-    ("app_activate", "answer", "guide_step", False,
+    ("app_activate", "answer", "activation_step", False,
      "第2步：点击「激活新卡」，核对页面上的卡号末四位与您手中的新卡一致。",
      "Step 2: tap \"Activate new card\" and check that the last four digits shown match the card "
      "in your hand.",
@@ -66,7 +66,7 @@ ACTIVATION_STEPS = [
       "hint": {"zh-hans": "「激活新卡」在信用卡页面顶部的卡片下方；看不到的话请下拉刷新。",
                "en": "\"Activate new card\" sits under the card at the top of the Credit cards "
                      "page; pull down to refresh if you can't see it."}}),
-    ("app_verify", "answer", "guide_step", False,
+    ("app_verify", "answer", "activation_step", False,
      "第3步：按页面提示输入卡片背面的有效期和安全码（CVV2）。这些信息只在App里输入，请不要告诉任何人，包括我。",
      "Step 3: enter the expiry date and the security code (CVV2) from the back of the card as "
      "the app asks. Type them only into the app and never tell anyone, including me.",
@@ -74,14 +74,14 @@ ACTIVATION_STEPS = [
       "hint": {"zh-hans": "有效期是卡背面“MM/YY”格式的四位数字，安全码是签名栏旁的三位数字。",
                "en": "The expiry date is the MM/YY on the back of the card; the security code is "
                      "the three digits next to the signature strip."}}),
-    ("app_pin", "answer", "guide_step", False,
+    ("app_pin", "answer", "activation_step", False,
      "第4步：设置6位交易密码，并输入短信验证码完成激活。",
      "Step 4: set a 6-digit PIN and enter the SMS code to finish.",
      {"guide": "app", "action": {"type": "open_app_page", "page": "activate_card_pin"},
       "hint": {"zh-hans": "交易密码不要用生日、手机号或连续数字；短信验证码5分钟内有效。",
                "en": "Avoid birthdays, phone numbers or runs like 123456; the SMS code is valid "
                      "for 5 minutes."}}),
-    ("avatar_card", "answer", "guide_step", False,
+    ("avatar_card", "answer", "activation_step", False,
      "第1步：请将新卡芯片朝上插入下方的读卡器。",
      "Step 1: insert your new card into the card reader below, chip facing up.",
      {"guide": "avatar", "action": {"type": "highlight_device", "part": "card_reader"},
@@ -89,21 +89,21 @@ ACTIVATION_STEPS = [
       "hint": {"zh-hans": "读卡器在屏幕下方亮灯的位置，卡片插到底即可。",
                "en": "The card reader is the lit slot below the screen; push the card all the "
                      "way in."}}),
-    ("avatar_id", "answer", "guide_step", False,
+    ("avatar_id", "answer", "activation_step", False,
      "第2步：请把本人身份证放在身份证读取区。",
      "Step 2: place your ID card on the ID reader.",
      {"guide": "avatar", "action": {"type": "highlight_device", "part": "id_reader"},
       "avatar": {"gesture": "point_right"},
       "hint": {"zh-hans": "身份证读取区在右侧，人像面朝上平放，听到提示音即可。",
                "en": "The ID reader is on the right; lay the card photo side up until it beeps."}}),
-    ("avatar_face", "answer", "guide_step", False,
+    ("avatar_face", "answer", "activation_step", False,
      "第3步：请看向屏幕上方的摄像头，完成人脸识别。",
      "Step 3: look at the camera above the screen for face verification.",
      {"guide": "avatar", "action": {"type": "highlight_device", "part": "camera"},
       "avatar": {"gesture": "look_up"},
       "hint": {"zh-hans": "请摘下帽子和口罩，保持面部在取景框内。",
                "en": "Please take off any hat or mask and keep your face inside the frame."}}),
-    ("avatar_pin", "answer", "guide_step", False,
+    ("avatar_pin", "answer", "activation_step", False,
      "第4步：请在密码键盘上设置6位交易密码，我看不到您输入的内容。",
      "Step 4: set a 6-digit PIN on the PIN pad. I can't see what you type.",
      {"guide": "avatar", "action": {"type": "highlight_device", "part": "pin_pad"},

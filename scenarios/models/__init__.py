@@ -24,6 +24,7 @@ from scenarios.models.dialogue import (
     Turn,
 )
 from scenarios.models.reminders import CustomerNotification, RepaymentReminder
+from scenarios.models.takeover import HandoffKeyword, Takeover, TakeoverAudit
 
 __all__ = [
     "Account",
@@ -40,6 +41,9 @@ __all__ = [
     "FlowStep",
     "FunnelEvent",
     "Turn",
+    "HandoffKeyword",
+    "Takeover",
+    "TakeoverAudit",
     "CardBenefit",
     "CardProduct",
     "CardStatement",

@@ -40,8 +40,9 @@ def test_the_kiosk_page_talks_streams_answers_and_renders_cards(
         browser.find_element(By.ID, "id_password").send_keys(demo_password)
         browser.find_element(By.CSS_SELECTOR, "input[type=submit]").click()
         wait = WebDriverWait(browser, 60)
-        wait.until(lambda b: b.find_element(By.ID, "ac-status").get_attribute("data-state")
-                   == "online")
+        wait.until(
+            lambda b: b.find_element(By.ID, "ac-status").get_attribute("data-state") == "online"
+        )
         wait.until(lambda b: _answers(b) == 1)  # the greeting
         assert "信用卡" in browser.find_element(By.CSS_SELECTOR, ".ac-msg.assistant").text
         assert "数字柜员" in browser.page_source or "Digital teller" in browser.page_source
@@ -53,9 +54,11 @@ def test_the_kiosk_page_talks_streams_answers_and_renders_cards(
             box.send_keys(text)
             browser.find_element(By.CSS_SELECTOR, ".ac-send").click()
             wait.until(lambda b, n=number: _answers(b) == n)
-            streamed.append(browser.execute_script(
-                "return [...document.querySelectorAll('.ac-msg.customer')].pop().dataset.stored"
-            ))
+            streamed.append(
+                browser.execute_script(
+                    "return [...document.querySelectorAll('.ac-msg.customer')].pop().dataset.stored"
+                )
+            )
         cards = browser.find_elements(By.CSS_SELECTOR, ".ac-card")
         assert cards, "the recommendation shows card tiles"
         assert all(card.find_element(By.CSS_SELECTOR, ".ac-card-name").text for card in cards)

@@ -29,8 +29,9 @@ def session_id() -> str:
 
 def test_numbers_are_per_session_and_without_holes(session_id: str) -> None:
     other, _ = session_start(scenario="credit_card", channel="kiosk", language="en")
-    seqs = [session_frame_append(session_id=session_id, frame={"type": "x"})["seq"]
-            for _ in range(3)]
+    seqs = [
+        session_frame_append(session_id=session_id, frame={"type": "x"})["seq"] for _ in range(3)
+    ]
     assert seqs == [1, 2, 3]
     assert session_frame_append(session_id=other.pk, frame={"type": "x"})["seq"] == 1
     assert session_last_seq(session_id=session_id) == 3
@@ -65,6 +66,5 @@ def test_a_pending_answer_of_a_dead_process_is_closed_as_interrupted(session_id:
 
 def test_push_to_session_returns_the_stored_frame_with_its_number(session_id: str) -> None:
     stored = push_to_session(session_id, {"type": "ticket.called", "number": "A012"})
-    assert stored == {"type": "ticket.called", "number": "A012", "session_id": session_id,
-                      "seq": 1}
+    assert stored == {"type": "ticket.called", "number": "A012", "session_id": session_id, "seq": 1}
     assert SessionFrame.objects.get(session_id=session_id, seq=1).payload == stored

@@ -42,16 +42,12 @@ def test_a_revoked_token_is_refused_before_accept() -> None:
 
 
 def test_a_foreign_origin_is_refused_even_with_a_valid_token(kiosk_token: str) -> None:
-    refused = _connects(
-        f"/ws/avatar/?token={kiosk_token}", [(b"origin", b"https://phish.example")]
-    )
+    refused = _connects(f"/ws/avatar/?token={kiosk_token}", [(b"origin", b"https://phish.example")])
     assert refused == (False, 4403)
 
 
 def test_the_own_origin_is_accepted(kiosk_token: str) -> None:
-    assert _connects(f"/ws/avatar/?token={kiosk_token}", [(b"origin", b"http://127.0.0.1:8000")])[
-        0
-    ]
+    assert _connects(f"/ws/avatar/?token={kiosk_token}", [(b"origin", b"http://127.0.0.1:8000")])[0]
 
 
 def test_offering_only_unknown_subprotocols_is_refused(kiosk_token: str) -> None:

@@ -61,8 +61,11 @@ def test_a_turn_is_acknowledged_then_streamed_with_the_seq_of_its_answer(
     assert [delta["index"] for delta in deltas] == list(range(len(deltas)))
     assert "".join(delta["text"] for delta in deltas) == done["text"]
     assert all(0 <= delta["cue"]["mouth"] <= 1 for delta in deltas)
-    assert done["in_reply_to"] == {"kind": "text", "text": "我经常出国旅游，也喜欢吃美食",
-                                   "source": "typed"}
+    assert done["in_reply_to"] == {
+        "kind": "text",
+        "text": "我经常出国旅游，也喜欢吃美食",
+        "source": "typed",
+    }
     assert done["step"] == "ask_income"
 
 
@@ -81,9 +84,13 @@ def test_the_turn_is_stored_masked_before_the_answer(kiosk_token: str) -> None:
     assert done["in_reply_to"]["source"] == "asr"
     customer = Turn.objects.get(session_id=done["session_id"], role=Turn.Role.CUSTOMER)
     assert "4111 1111 1111 1111" not in customer.text
-    assert customer.seq < Turn.objects.filter(
-        session_id=done["session_id"], role=Turn.Role.ASSISTANT
-    ).order_by("-seq").first().seq
+    assert (
+        customer.seq
+        < Turn.objects.filter(session_id=done["session_id"], role=Turn.Role.ASSISTANT)
+        .order_by("-seq")
+        .first()
+        .seq
+    )
 
 
 def test_resume_replays_exactly_the_frames_after_last_seq_then_continues(
@@ -193,8 +200,14 @@ def test_a_device_cannot_resume_another_devices_session(kiosk_token: str) -> Non
 @pytest.mark.parametrize(
     ("frame", "code"),
     [
-        ({"type": "session.resume", "session_id": "0" * 8 + "-0000-4000-8000-" + "0" * 12,
-          "last_seq": 0}, "session_not_found"),
+        (
+            {
+                "type": "session.resume",
+                "session_id": "0" * 8 + "-0000-4000-8000-" + "0" * 12,
+                "last_seq": 0,
+            },
+            "session_not_found",
+        ),
         ({"type": "user.text", "text": "你好"}, "no_session"),
         ({"type": "ui.event", "name": "confirm", "step": "x"}, "no_session"),
         ({"type": "session.start", "scenario": "no-such-flow"}, "unknown_scenario"),
@@ -246,9 +259,7 @@ def test_a_client_dropping_mid_answer_loses_neither_its_turn_nor_the_answer(
         await first.close()  # gone before answer.done
         second = Client(f"/ws/avatar/?token={kiosk_token}")
         await second.connect()
-        await second.send(
-            {"type": "session.resume", "session_id": first.session_id, "last_seq": 1}
-        )
+        await second.send({"type": "session.resume", "session_id": first.session_id, "last_seq": 1})
         frames = [await second.recv(), await second.recv()]
         await second.close()
         return first.session_id, ack["seq"], frames
@@ -299,8 +310,13 @@ def test_a_ui_event_moves_the_step_and_is_answered_with_the_next_frame(kiosk_tok
         recommendation = await _to_recommendation(client)
         card = recommendation["actions"][0]["cards"][1]["code"]
         await client.send(
-            {"type": "ui.event", "name": "choose_card", "step": recommendation["step"],
-             "data": {"card": card}, "id": "e1"}
+            {
+                "type": "ui.event",
+                "name": "choose_card",
+                "step": recommendation["step"],
+                "data": {"card": card},
+                "id": "e1",
+            }
         )
         frames = await client.recv_until("answer.done")
         await client.close()
@@ -311,8 +327,11 @@ def test_a_ui_event_moves_the_step_and_is_answered_with_the_next_frame(kiosk_tok
     ack, done = frames[0], frames[-1]
     assert ack == {**ack, "type": "turn.ack", "id": "e1", "event": "choose_card"}
     assert done["seq"] == ack["seq"] == recommendation["seq"] + 1
-    assert done["in_reply_to"] == {"kind": "event", "name": "choose_card",
-                                   "step": recommendation["step"]}
+    assert done["in_reply_to"] == {
+        "kind": "event",
+        "name": "choose_card",
+        "step": recommendation["step"],
+    }
     assert done["actions"][0]["type"] == "show_card"
     assert done["cue"]["gesture"] == "point"
 

@@ -210,10 +210,14 @@ def test_an_unknown_scenario_or_channel_is_400() -> None:
 def test_a_finished_session_refuses_more_turns_with_409() -> None:
     client = _client()
     session_id = _start(client, "zh-hans")
+    # Handed over is not finished: the customer's turns are kept for the agent (issue 5).
     _say(client, session_id, "我要转人工")
+    held = client.post(f"/api/sessions/{session_id}/turns/", {"text": "还在吗"}, format="json")
+    assert (held.status_code, held.json()["reply"]) == (200, "")
+    DialogueSession.objects.filter(pk=session_id).update(status="completed")
     response = client.post(f"/api/sessions/{session_id}/turns/", {"text": "还在吗"}, format="json")
     assert response.status_code == 409
-    assert "handed_over" in response.json()["detail"]
+    assert "completed" in response.json()["detail"]
 
 
 def test_anonymous_callers_cannot_start_a_session() -> None:

@@ -163,7 +163,7 @@
     },
   };
   // Also accepted as a push for the whole hall (a device-group broadcast).
-  HANDLERS["broadcast.stop"] = () => { els.broadcast.hidden = true; };
+  HANDLERS["broadcast.stop"] = () => stopPlaylist();
 
   function startSession() {
     send({ type: "session.start", scenario: config.scenario, language: config.language });
@@ -434,7 +434,31 @@
 
   // ------------------------------------------------------------------ hall pushes
 
+  // A playlist (devices.broadcasts): items in order, each with zh-hans/en title and text,
+  // shown for its duration_seconds and looped until the next push or broadcast.stop.
+  let playlistTimer = null;
+  function inLanguage(value) {
+    if (!value || typeof value !== "object") return value || "";
+    return value[config.language] || value["zh-hans"] || value.en || "";
+  }
+  function playPlaylist(frame) {
+    clearTimeout(playlistTimer);
+    const items = frame.items.filter(Boolean);
+    if (!items.length) { els.broadcast.hidden = true; return; }
+    let index = 0;
+    const next = () => {
+      const item = items[index % items.length];
+      showBroadcast({ item: { kind: item.kind, title: inLanguage(item.title), text: inLanguage(item.text) } });
+      index += 1;
+      if (index < items.length || frame.loop) playlistTimer = setTimeout(next, (item.duration_seconds || 15) * 1000);
+      else playlistTimer = setTimeout(() => { els.broadcast.hidden = true; }, (item.duration_seconds || 15) * 1000);
+    };
+    next();
+  }
+  function stopPlaylist() { clearTimeout(playlistTimer); els.broadcast.hidden = true; }
+
   function showBroadcast(frame) {
+    if (Array.isArray(frame.items)) { playPlaylist(frame); return; }
     const item = frame.item || frame;
     els.broadcast.innerHTML = "";
     els.broadcast.classList.toggle("fraud", (item.kind || "").includes("fraud"));

@@ -1,0 +1,266 @@
+"""The super teller on a VTM: locate the need, then guide step by step through a self-service flow.
+
+The `super_teller` flow's `teller_locate` step matches what the customer says against the
+guides listed in its `config["guides"]` (each a flow of its own, e.g. `vtm_card_loss`, with
+keywords and intent codes); `teller_confirm` confirms and switches the session to that guide
+flow. Each guide step (`guide_step`) sends a `guide_step` UI action naming the device action
+(insert_card, scan_id, enter_pin, print, confirm_amount, ...) and waits for the device's
+`step.confirmed` / `step.failed` event; `config["max_failures"]` failures in a row hand the
+session to a person. All the text is data (flow step prompts and config, zh/en).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from bank_ai.i18n import localised, pick
+from scenarios.dialogue.base import (
+    Scenario,
+    StepBehaviour,
+    TurnResult,
+    register_behaviour,
+    register_scenario,
+)
+from scenarios.dialogue.branch_hall import (
+    PROCESS_QUESTION,
+    chosen_from,
+    config_text,
+    numbered,
+)
+from scenarios.dialogue.engine import NO, QUESTION, YES, ConfirmBehaviour, StepContext
+from scenarios.models import Flow, FlowStep
+
+CONFIRMED = {"step.confirmed", "confirm"}
+FAILED = {"step.failed", "fail"}
+DEFAULT_MAX_FAILURES = 2
+# A customer telling the avatar the machine did not take it counts as a failed attempt.
+FAILURE_WORDS = re.compile(
+    r"不行|失败|出错|错误|插不进|读不出|读不了|没反应|卡住|打不出|"
+    r"(does ?n[o']t|did ?n[o']t|won'?t) work|not working|failed|error|stuck|rejected",
+    re.IGNORECASE,
+)
+RETRY_LEAD = {
+    "zh-hans": "没关系，我们再试一次。",
+    "en": "No problem, let's try that once more.",
+}
+FAILURE_LEAD = {
+    "zh-hans": "这一步好像一直不太顺利。",
+    "en": "This step keeps failing.",
+}
+
+
+def _guides(ctx: StepContext) -> list[dict[str, Any]]:
+    return [g for g in ctx.step.config.get("guides", []) if isinstance(g, dict) and g.get("flow")]
+
+
+def _guide_flows(ctx: StepContext) -> dict[str, Flow]:
+    codes = [guide["flow"] for guide in _guides(ctx)]
+    return {flow.code: flow for flow in Flow.objects.filter(code__in=codes, is_active=True)}
+
+
+def _guide_options(ctx: StepContext):  # noqa: ANN202 - list[NeedOption]
+    from bank_ai.ai.need_matching import NeedOption
+
+    flows = _guide_flows(ctx)
+    return [
+        NeedOption(
+            key=guide["flow"],
+            names=(flows[guide["flow"]].name_zh, flows[guide["flow"]].name_en),
+            keywords={str(k): list(v) for k, v in guide.get("keywords", {}).items()},
+            intents=tuple(guide.get("intents", ())),
+            value=flows[guide["flow"]],
+        )
+        for guide in _guides(ctx)
+        if guide["flow"] in flows
+    ]
+
+
+@register_scenario
+class SuperTellerScenario(Scenario):
+    code = "super_teller"
+
+
+@register_behaviour
+class TellerLocate(StepBehaviour):
+    """Which self-service guide does the customer need? Unsure offers the closest ones."""
+
+    name = "teller_locate"
+
+    def respond(self, ctx: StepContext, text: str, found: dict[str, Any]) -> TurnResult | None:
+        from bank_ai.ai.need_matching import match_need
+
+        options = _guide_options(ctx)
+        by_key = {option.key: option for option in options}
+        offered = [key for key in ctx.session.memory.get("offered_guides", []) if key in by_key]
+        if offered:
+            picked = chosen_from(text, offered, {k: by_key[k].names for k in offered})
+            if picked is not None:
+                return self.choose(ctx, picked, {"by": "option"})
+        if PROCESS_QUESTION.search(text) and QUESTION.search(text):
+            return None  # "转账限额是多少？": answered from knowledge, then asked again
+        match = match_need(text, options)
+        if match.confident:
+            return self.choose(ctx, match.best.option.key, {"score": match.best.score})
+        if not match.candidates:
+            return None if QUESTION.search(text) else self.offer(ctx, options)
+        return self.offer(ctx, match.top(3))
+
+    def on_event(self, ctx: StepContext, name: str, data: dict[str, Any]) -> TurnResult | None:
+        if name in {"choose_guide", "tap"} and data.get("guide") in {
+            option.key for option in _guide_options(ctx)
+        }:
+            return self.choose(ctx, data["guide"], {"by": "tap"})
+        return None
+
+    def offer(self, ctx: StepContext, options: list) -> TurnResult:  # noqa: ANN001
+        language = ctx.language
+        ctx.session.memory["offered_guides"] = [option.key for option in options]
+        ctx.funnel("unsure", {"options": [option.key for option in options]})
+        labels = [localised(option.value, "name", language) for option in options]
+        return ctx.say(
+            config_text(ctx, "unsure", options=numbered(labels, language)),
+            actions=[
+                {
+                    "type": "show_options",
+                    "event": "choose_guide",
+                    "options": [
+                        {"guide": option.key, "label": label}
+                        for option, label in zip(options, labels, strict=True)
+                    ],
+                }
+            ],
+        )
+
+    def choose(self, ctx: StepContext, guide: str, detail: dict[str, Any]) -> TurnResult:
+        ctx.session.memory["guide"] = guide
+        ctx.session.memory.pop("offered_guides", None)
+        ctx.funnel("need_located", {"guide": guide, **detail})
+        return ctx.enter(ctx.next_step())
+
+
+def guide_steps(flow: Flow) -> list[FlowStep]:
+    return list(flow.steps.filter(behaviour=GuideStep.name).order_by("position"))
+
+
+@register_behaviour
+class TellerConfirm(ConfirmBehaviour):
+    """ "Report a lost card, 4 steps: shall we start?" Yes switches the session to the guide."""
+
+    name = "teller_confirm"
+
+    def _guide(self, ctx: StepContext) -> Flow | None:
+        code = ctx.session.memory.get("guide")
+        return Flow.objects.filter(code=code, is_active=True).first() if code else None
+
+    def arrive(self, ctx: StepContext) -> TurnResult:
+        guide = self._guide(ctx)
+        if guide is None:
+            return ctx.enter(ctx.first_step())
+        reply = (
+            ctx.step.prompt(ctx.language)
+            .replace("{guide}", localised(guide, "name", ctx.language))
+            .replace("{total}", str(len(guide_steps(guide))))
+        )
+        return ctx.say(reply)
+
+    def prompt_again(self, ctx: StepContext) -> str:
+        return self.arrive(ctx).reply
+
+    def respond(self, ctx: StepContext, text: str, found: dict[str, Any]) -> TurnResult | None:
+        if YES.search(text) and not NO.search(text):
+            guide = self._guide(ctx)
+            first = guide.steps.order_by("position").first() if guide else None
+            if first is None:
+                return ctx.enter(ctx.first_step())
+            ctx.funnel("guide_started", {"guide": guide.code})
+            ctx.session.memory["guide_failures"] = 0
+            ctx.session.flow = guide
+            return ctx.enter(first)
+        return super().respond(ctx, text, found)
+
+
+@register_behaviour
+class GuideStep(StepBehaviour):
+    """One step the customer does at the machine; the device confirms (or reports a failure)."""
+
+    name = "guide_step"
+
+    def action(self, ctx: StepContext) -> dict[str, Any]:
+        config, language = ctx.step.config, ctx.language
+        steps = guide_steps(ctx.flow)
+        index = next((n for n, s in enumerate(steps, start=1) if s.pk == ctx.step.pk), 1)
+        instruction = ctx.step.prompt(language)
+        return {
+            "type": "guide_step",
+            "guide": ctx.flow.code,
+            "guide_title": localised(ctx.flow, "name", language),
+            "step": ctx.step.code,
+            "index": index,
+            "total": len(steps),
+            "title": pick(config.get("title"), language, ""),
+            "instruction": instruction,
+            "body": instruction,
+            "device_action": config.get("device_action", "confirm"),
+            "confirm_label": pick(config.get("confirm_label"), language, ""),
+            "attempt": int(ctx.session.memory.get("guide_failures", 0)) + 1,
+        }
+
+    def arrive(self, ctx: StepContext) -> TurnResult:
+        ctx.session.memory["guide_failures"] = 0
+        return ctx.say(ctx.step.prompt(ctx.language), actions=[self.action(ctx)])
+
+    def resume(self, ctx: StepContext) -> TurnResult:
+        """After a human hand-back the machine shows the step again, with fresh attempts."""
+        return self.arrive(ctx)
+
+    def on_event(self, ctx: StepContext, name: str, data: dict[str, Any]) -> TurnResult | None:
+        if name in CONFIRMED:
+            ctx.funnel(
+                "step_confirmed", {"attempts": ctx.session.memory.get("guide_failures", 0) + 1}
+            )
+            ctx.session.memory["guide_failures"] = 0
+            return ctx.enter(ctx.next_step())
+        if name in FAILED:
+            return self.failed(ctx, str(data.get("reason", ""))[:200])
+        return None
+
+    def respond(self, ctx: StepContext, text: str, found: dict[str, Any]) -> TurnResult | None:
+        if FAILURE_WORDS.search(text) and not QUESTION.search(text):
+            return self.failed(ctx, "customer_said")
+        return None  # a question: answered from knowledge, then the step is shown again
+
+    def failed(self, ctx: StepContext, reason: str) -> TurnResult:
+        session, language = ctx.session, ctx.language
+        failures = int(session.memory.get("guide_failures", 0)) + 1
+        session.memory["guide_failures"] = failures
+        ctx.funnel("step_failed", {"failures": failures, "reason": reason})
+        limit = int(ctx.step.config.get("max_failures", DEFAULT_MAX_FAILURES))
+        if failures >= limit:
+            lead = config_text(ctx, "failed") or FAILURE_LEAD.get(language, FAILURE_LEAD["en"])
+            return ctx.hand_over("repeated_failure", lead=lead)
+        lead = config_text(ctx, "retry") or RETRY_LEAD.get(language, RETRY_LEAD["en"])
+        return ctx.say(f"{lead}\n{ctx.step.prompt(language)}", actions=[self.action(ctx)])
+
+    def prompt_again(self, ctx: StepContext) -> str:
+        return ctx.step.prompt(ctx.language)
+
+
+@register_behaviour
+class GuideDone(StepBehaviour):
+    """The last step of a guide (kind end): says what happens next and closes the guide."""
+
+    name = "guide_done"
+
+    def arrive(self, ctx: StepContext) -> TurnResult:
+        ctx.funnel("guide_completed", {"guide": ctx.flow.code})
+        return ctx.say(
+            ctx.step.prompt(ctx.language),
+            actions=[
+                {
+                    "type": "guide_done",
+                    "guide": ctx.flow.code,
+                    "title": localised(ctx.flow, "name", ctx.language),
+                }
+            ],
+        )

@@ -1,0 +1,384 @@
+"""Human takeover: when a session goes to a person, an agent takes it, speaks, and hands back.
+
+State lives in `Takeover` (one open per session) and the session's status: `handed_over` while
+a takeover is requested or active, `active` again after hand-back. The dialogue engine calls
+`takeover_request` whenever it hands over (the customer asked for a person, a handoff step, an
+escalating answer) and `assess_customer_turn` on every customer turn (keywords, anger,
+sustained negative sentiment); guided VTM steps hand over after repeated failures. Every
+request, takeover and hand-back writes an append-only `TakeoverAudit` row.
+
+The agent console listens on channel-layer groups: `CONSOLE_GROUP` gets a row per session
+whenever it changes, `console_session_group(id)` gets each turn as it is stored.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from bank_ai.ai.masking import mask_pii
+from devices.push import push_to_group, push_to_session
+from scenarios.models import (
+    DialogueSession,
+    FlowStep,
+    HandoffKeyword,
+    Takeover,
+    TakeoverAudit,
+    Turn,
+)
+
+AGENT_GROUP = "remote agent"
+CONSOLE_GROUP = "agent-console"
+MAX_AGENT_TEXT = 1000
+SYSTEM = "system"
+
+
+def console_session_group(session_id: Any) -> str:
+    return f"agent-session-{session_id}"
+
+
+class TakeoverError(Exception):
+    """A takeover action that cannot happen now; `code` names the reason for the console."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+def can_take_over(user: Any) -> bool:
+    """Only the remote-agent group (and superusers) may watch and take over sessions."""
+    if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
+        return False
+    return user.is_superuser or user.groups.filter(name=AGENT_GROUP).exists()
+
+
+def agent_name(user: Any) -> str:
+    return (user.get_full_name() or user.get_username()) if user is not None else SYSTEM
+
+
+# ----------------------------------------------------------------------------- triggers
+
+
+@dataclass
+class TurnAssessment:
+    sentiment: str = "neutral"
+    score: float = 0.0
+    anger: float = 0.0
+    reason: str | None = None  # a takeover trigger fired
+    detail: dict[str, Any] = field(default_factory=dict)
+
+
+def _keyword_in(text: str) -> str | None:
+    lowered = text.lower()
+    for phrase in HandoffKeyword.objects.filter(is_active=True).values_list("phrase", flat=True):
+        needle = phrase.strip().lower()
+        if not needle:
+            continue
+        if needle.isascii():
+            if re.search(rf"(?<![a-z0-9]){re.escape(needle)}(?![a-z0-9])", lowered):
+                return phrase
+        elif needle in lowered:
+            return phrase
+    return None
+
+
+def assess_customer_turn(session: DialogueSession, text: str) -> TurnAssessment:
+    """Sentiment of the (masked) turn and whether it should bring in a person.
+
+    A configured keyword or an angry turn hands over at once; plain negative sentiment only
+    after `TAKEOVER_NEGATIVE_TURNS` strongly negative turns in a row, because "my card is lost"
+    is negative without being a reason to leave the AI. Updates `session.memory`; the caller
+    saves the session.
+    """
+    from bank_ai.ai.sentiment import analyse_sentiment
+
+    sentiment = analyse_sentiment(text)
+    assessment = TurnAssessment(
+        sentiment=sentiment.label, score=round(sentiment.score, 3), anger=round(sentiment.anger, 3)
+    )
+    threshold = float(getattr(settings, "TAKEOVER_NEGATIVE_SCORE", -0.5))
+    needed = int(getattr(settings, "TAKEOVER_NEGATIVE_TURNS", 2))
+    streak = int(session.memory.get("negative_streak", 0))
+    streak = streak + 1 if sentiment.label == "negative" and sentiment.score <= threshold else 0
+    session.memory["negative_streak"] = streak
+    session.memory["sentiment"] = {
+        "label": sentiment.label,
+        "score": assessment.score,
+        "anger": assessment.anger,
+    }
+    keyword = _keyword_in(text)
+    if keyword is not None:
+        assessment.reason, assessment.detail = "keyword", {"keyword": keyword}
+    elif sentiment.is_angry:
+        assessment.reason = "anger"
+        assessment.detail = {"anger": assessment.anger, "cues": list(sentiment.cues[:5])}
+    elif streak >= needed:
+        assessment.reason = "negative_sentiment"
+        assessment.detail = {"turns": streak, "score": assessment.score}
+    return assessment
+
+
+# ----------------------------------------------------------------------------- services
+
+
+def _open_takeover(session: DialogueSession) -> Takeover | None:
+    return (
+        Takeover.objects.select_for_update()
+        .filter(session=session)
+        .exclude(state=Takeover.State.ENDED)
+        .first()
+    )
+
+
+def _audit(takeover: Takeover, action: str, actor: Any, reason: str, note: str = "") -> None:
+    TakeoverAudit.objects.create(
+        takeover=takeover,
+        session_id=takeover.session_id,
+        action=action,
+        actor=actor if getattr(actor, "pk", None) else None,
+        actor_name=agent_name(actor) if getattr(actor, "pk", None) else SYSTEM,
+        reason=reason[:40],
+        note=note[:2000],
+    )
+
+
+def _lock_session(session_id: Any) -> DialogueSession:
+    try:
+        return (
+            DialogueSession.objects.select_for_update(of=("self",))
+            .select_related("flow")
+            .get(pk=session_id)
+        )
+    except (DialogueSession.DoesNotExist, ValueError, TypeError) as exc:
+        raise TakeoverError("session_not_found", f"no session {session_id}") from exc
+
+
+@transaction.atomic
+def takeover_request(
+    *,
+    session: DialogueSession,
+    reason: str,
+    step: str = "",
+    detail: dict[str, Any] | None = None,
+) -> Takeover:
+    """Ask for a person (the engine has set the session to `handed_over`); idempotent."""
+    takeover = _open_takeover(session)
+    if takeover is not None:
+        return takeover
+    takeover = Takeover.objects.create(
+        session=session,
+        reason=reason[:40],
+        step=step or session.current_step,
+        detail=detail or {},
+    )
+    _audit(takeover, TakeoverAudit.Action.REQUESTED, None, reason)
+    notify_session_changed(session.pk)
+    return takeover
+
+
+@transaction.atomic
+def takeover_start(*, session_id: Any, agent: Any, note: str = "") -> Takeover:
+    """The agent takes control: of a waiting session, or of a live one they are watching."""
+    if not can_take_over(agent):
+        raise TakeoverError("forbidden", "only remote agents may take over sessions")
+    session = _lock_session(session_id)
+    if session.status in {DialogueSession.Status.COMPLETED, DialogueSession.Status.ABANDONED}:
+        raise TakeoverError("session_closed", f"the session is {session.status}")
+    takeover = _open_takeover(session)
+    if takeover is None:
+        session.status = DialogueSession.Status.HANDED_OVER
+        session.save(update_fields=["status", "updated_at"])
+        takeover = Takeover.objects.create(
+            session=session, reason="agent_initiated", step=session.current_step
+        )
+    elif takeover.state == Takeover.State.ACTIVE:
+        if takeover.agent_id == agent.pk:
+            return takeover
+        raise TakeoverError(
+            "taken_by_other", f"{agent_name(takeover.agent)} already handles this session"
+        )
+    takeover.state = Takeover.State.ACTIVE
+    takeover.agent = agent
+    takeover.taken_at = timezone.now()
+    takeover.save(update_fields=["state", "agent", "taken_at"])
+    _audit(takeover, TakeoverAudit.Action.TAKEN, agent, takeover.reason, note)
+    push_to_session(session.pk, {"type": "handoff.started", "agent": agent_name(agent)})
+    notify_session_changed(session.pk)
+    return takeover
+
+
+def _next_seq(session: DialogueSession) -> int:
+    last = Turn.objects.filter(session=session).order_by("-seq").values_list("seq", flat=True)
+    return (last.first() or 0) + 1
+
+
+@transaction.atomic
+def agent_say(*, session_id: Any, agent: Any, text: str) -> Turn:
+    """The avatar speaks the agent's words: stored (masked) as an AGENT turn and pushed."""
+    text = (text or "").strip()
+    if not text:
+        raise TakeoverError("empty", "there is nothing to say")
+    if len(text) > MAX_AGENT_TEXT:
+        raise TakeoverError("too_long", f"at most {MAX_AGENT_TEXT} characters at a time")
+    session = _lock_session(session_id)
+    takeover = _open_takeover(session)
+    if takeover is None or takeover.state != Takeover.State.ACTIVE:
+        raise TakeoverError("not_taken", "take the session over first")
+    if takeover.agent_id != getattr(agent, "pk", None):
+        raise TakeoverError("taken_by_other", "another agent handles this session")
+    # Masked for the avatar too: a hall has listeners, and the transcript keeps what was said.
+    masked = mask_pii(text).text
+    name = agent_name(agent)
+    turn = Turn.objects.create(
+        session=session,
+        seq=_next_seq(session),
+        role=Turn.Role.AGENT,
+        text=masked,
+        step=session.current_step,
+        payload={"agent": name},
+    )
+    from devices.cues import cue
+
+    push_to_session(
+        session.pk,
+        {
+            "type": "avatar.say",
+            "text": masked,
+            "agent": name,
+            "cue": cue(masked, emotion_name="neutral", gesture_name="talk"),
+        },
+    )
+    turn_recorded(turn)
+    return turn
+
+
+@transaction.atomic
+def takeover_end(*, session_id: Any, agent: Any, note: str = "") -> Turn:
+    """Hand the session back to the AI; it resumes at its step and says where it stands."""
+    from scenarios.dialogue.base import behaviour_for
+    from scenarios.dialogue.engine import StepContext, enter_step
+
+    if not can_take_over(agent):
+        raise TakeoverError("forbidden", "only remote agents may hand sessions back")
+    session = _lock_session(session_id)
+    takeover = _open_takeover(session)
+    if takeover is None:
+        raise TakeoverError("not_taken", "the session is not handed over")
+    if takeover.state == Takeover.State.ACTIVE and takeover.agent_id != agent.pk:
+        raise TakeoverError("taken_by_other", "another agent handles this session")
+    takeover.state = Takeover.State.ENDED
+    takeover.ended_at = timezone.now()
+    if takeover.agent_id is None:  # handed back while still waiting: record who decided
+        takeover.agent = agent
+    takeover.save(update_fields=["state", "ended_at", "agent"])
+    _audit(takeover, TakeoverAudit.Action.HANDED_BACK, agent, "agent_handed_back", note)
+
+    session.status = DialogueSession.Status.ACTIVE
+    for key in ("negative_streak", "guide_failures"):
+        session.memory.pop(key, None)
+    step = session.flow.steps.get(code=session.current_step)
+    ctx = StepContext(session=session, step=step)
+    if step.kind == FlowStep.Kind.HANDOFF:
+        # The flow asked for a person here; after the person the flow goes on.
+        result = enter_step(session, ctx.next_step())
+    else:
+        behaviour = behaviour_for(step)
+        resume = getattr(behaviour, "resume", None)
+        result = resume(ctx) if resume is not None else ctx.say(behaviour.prompt_again(ctx))
+        session.save()
+    turn = Turn.objects.create(
+        session=session,
+        seq=_next_seq(session),
+        role=Turn.Role.ASSISTANT,
+        text=result.reply,
+        step=result.step,
+        payload={"actions": result.actions, "sources": result.sources, "resumed": True},
+    )
+    from devices.avatar import answer_frame
+
+    result.status = session.status
+    push_to_session(session.pk, {"type": "handoff.ended", "step": result.step})
+    # The AI speaks again as an ordinary answer, with the step's UI (a guide step is shown anew).
+    push_to_session(session.pk, answer_frame(result, in_reply_to=None))
+    turn_recorded(turn)
+    notify_session_changed(session.pk)
+    return turn
+
+
+def customer_turn_held(*, session: DialogueSession, turn: Turn) -> dict[str, Any]:
+    """A customer's turn while a person has (or is about to have) the session: no AI reply.
+
+    Returns the fields of the engine's TurnResult; the turn is already stored and masked.
+    """
+    from bank_ai.ai.sentiment import analyse_sentiment
+
+    sentiment = analyse_sentiment(turn.text)
+    Turn.objects.filter(pk=turn.pk).update(sentiment=sentiment.label)
+    session.memory["sentiment"] = {
+        "label": sentiment.label,
+        "score": round(sentiment.score, 3),
+        "anger": round(sentiment.anger, 3),
+    }
+    DialogueSession.objects.filter(pk=session.pk).update(memory=session.memory)
+    takeover = Takeover.objects.filter(session=session).exclude(state="ended").first()
+    state = takeover.state if takeover is not None else Takeover.State.REQUESTED
+    return {
+        "reply": "",
+        "step": session.current_step,
+        "status": session.status,
+        "sentiment": sentiment.label,
+        "actions": [{"type": "handoff", "state": "agent" if state == "active" else "waiting"}],
+    }
+
+
+# ----------------------------------------------------------------------------- console feed
+
+
+def turn_payload(turn: Turn) -> dict[str, Any]:
+    return {
+        "seq": turn.seq,
+        "role": turn.role,
+        "text": turn.text,
+        "step": turn.step,
+        "intent": turn.intent,
+        "sentiment": turn.sentiment,
+        "agent": (turn.payload or {}).get("agent"),
+        "at": turn.created_at.isoformat(),
+    }
+
+
+def turn_recorded(turn: Turn) -> None:
+    """Show a stored turn on the consoles watching its session (after commit)."""
+    session_id = turn.session_id
+    turn_id = turn.pk
+
+    def send() -> None:
+        # Read after commit: the sentiment and intent are filled in by then.
+        stored = Turn.objects.filter(pk=turn_id).first()
+        if stored is None:
+            return
+        push_to_group(
+            console_session_group(session_id),
+            {"type": "turn", "session_id": str(session_id), "turn": turn_payload(stored)},
+        )
+        _send_row(session_id)
+
+    transaction.on_commit(send)
+
+
+def notify_session_changed(session_id: Any) -> None:
+    transaction.on_commit(lambda: _send_row(session_id))
+
+
+def _send_row(session_id: Any) -> None:
+    from scenarios.selectors import live_session_row
+
+    session = DialogueSession.objects.filter(pk=session_id).first()
+    if session is None:
+        return
+    push_to_group(CONSOLE_GROUP, {"type": "session.updated", "session": live_session_row(session)})
