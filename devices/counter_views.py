@@ -21,7 +21,7 @@ from devices.tickets import (
     ticket_recall,
 )
 
-STAFF_LOGIN = reverse_lazy("staff-login")
+STAFF_LOGIN = reverse_lazy("staff_assistant:login")
 PERMISSION = "devices.change_ticket"
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.contrib.auth.views import LoginView
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -13,15 +12,8 @@ from django.utils.translation import gettext as _
 from scenarios.selectors import live_sessions
 from scenarios.takeover import can_take_over
 
-STAFF_LOGIN = reverse_lazy("staff-login")
-
-
-class StaffLoginView(LoginView):
-    """One login for the staff pages (agent console, counter page); the admin keeps its own,
-    which admits only admin users."""
-
-    template_name = "scenarios/staff_login.html"
-    redirect_authenticated_user = True
+# The one sign-in page for staff pages (the admin login admits admin users only).
+STAFF_LOGIN = reverse_lazy("staff_assistant:login")
 
 
 @login_required(login_url=STAFF_LOGIN)
