@@ -24,6 +24,7 @@ from scenarios.takeover import (
     TakeoverError,
     agent_say,
     can_take_over,
+    console_presence_mark,
     console_session_group,
     takeover_end,
     takeover_start,
@@ -77,6 +78,7 @@ class AgentConsumer(AsyncWebsocketConsumer):
             await self.close(code=CLOSE_FORBIDDEN)  # before accept: the handshake gets 403
             return
         await self.channel_layer.group_add(CONSOLE_GROUP, self.channel_name)
+        await database_sync_to_async(console_presence_mark)()
         await self.accept()
         await self.send_frame(
             {"type": "hello", "user": user.get_username(), "sessions": await _sessions()}
@@ -114,6 +116,7 @@ class AgentConsumer(AsyncWebsocketConsumer):
     # ------------------------------------------------------------------ handlers
 
     async def on_ping(self, frame: dict[str, Any]) -> None:
+        await database_sync_to_async(console_presence_mark)()
         await self.send_frame({"type": "pong", "echo": frame.get("nonce")})
 
     async def on_sessions(self, frame: dict[str, Any]) -> None:

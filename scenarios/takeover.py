@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 
@@ -38,8 +39,22 @@ MAX_AGENT_TEXT = 1000
 SYSTEM = "system"
 
 
+# Consoles mark themselves online on connect and on every ping (the page pings every 20 s).
+# Turn and row pushes cost a dozen queries each; with no console online nobody would see them.
+CONSOLE_PRESENCE_KEY = "agent-console-online"
+CONSOLE_PRESENCE_SECONDS = 60
+
+
 def console_session_group(session_id: Any) -> str:
     return f"agent-session-{session_id}"
+
+
+def console_presence_mark() -> None:
+    cache.set(CONSOLE_PRESENCE_KEY, True, CONSOLE_PRESENCE_SECONDS)
+
+
+def console_online() -> bool:
+    return bool(cache.get(CONSOLE_PRESENCE_KEY))
 
 
 class TakeoverError(Exception):
@@ -354,6 +369,8 @@ def turn_payload(turn: Turn) -> dict[str, Any]:
 
 def turn_recorded(turn: Turn) -> None:
     """Show a stored turn on the consoles watching its session (after commit)."""
+    if not console_online():
+        return
     session_id = turn.session_id
     turn_id = turn.pk
 
@@ -372,7 +389,8 @@ def turn_recorded(turn: Turn) -> None:
 
 
 def notify_session_changed(session_id: Any) -> None:
-    transaction.on_commit(lambda: _send_row(session_id))
+    if console_online():
+        transaction.on_commit(lambda: _send_row(session_id))
 
 
 def _send_row(session_id: Any) -> None:

@@ -22,9 +22,11 @@ from scenarios.models import (
 )
 from scenarios.takeover import (
     CONSOLE_GROUP,
+    CONSOLE_PRESENCE_KEY,
     TakeoverError,
     agent_name,
     agent_say,
+    console_presence_mark,
     console_session_group,
     takeover_end,
     takeover_start,
@@ -162,6 +164,7 @@ def test_the_agent_takes_over_and_the_avatar_speaks_the_agents_words(
     _say(session, "转人工")
     device = listen(session_group(session.pk))
     console = listen(console_session_group(session.pk))
+    console_presence_mark()  # a console is open
     with committed():
         takeover_start(session_id=session.pk, agent=agent)
         turn = agent_say(
@@ -249,6 +252,7 @@ def test_the_console_hears_of_new_turns_and_state_changes(agent, listen, committ
     session = _start()
     console = listen(CONSOLE_GROUP)
     watched = listen(console_session_group(session.pk))
+    console_presence_mark()  # a console is open
     with committed():
         _say(session, "我的卡丢了")
     turns = [f["turn"] for f in watched.frames() if f["type"] == "turn"]
@@ -262,3 +266,16 @@ def test_the_console_hears_of_new_turns_and_state_changes(agent, listen, committ
     rows = [f["session"] for f in console.frames() if f["type"] == "session.updated"]
     assert rows[-1]["state"] == "waiting"
     assert rows[-1]["reason"] == "asked_for_person"
+
+
+def test_turns_are_not_pushed_to_consoles_when_none_is_online(listen, committed) -> None:  # noqa: ANN001
+    from django.core.cache import cache
+
+    cache.delete(CONSOLE_PRESENCE_KEY)
+    session = _start()
+    console = listen(CONSOLE_GROUP)
+    watched = listen(console_session_group(session.pk))
+    with committed():
+        _say(session, "我的卡丢了")
+    assert watched.frames() == []
+    assert console.frames() == []

@@ -161,6 +161,9 @@
       connEl.textContent = L.connected;
       connEl.className = "pill pill-on";
     });
+    // The server only pushes live turns while some console has pinged within a minute.
+    const pinger = setInterval(() => send({ type: "ping" }), 20000);
+    socket.addEventListener("close", () => clearInterval(pinger));
     socket.addEventListener("message", (event) => onFrame(JSON.parse(event.data)));
     socket.addEventListener("close", () => {
       connEl.textContent = L.disconnected;
