@@ -130,6 +130,10 @@ def live_servers(
     if redis_url:
         env["REDIS_URL"] = redis_url
     live = Live(database=database, env=env)
+    if not redis_url:
+        # Without Redis the servers cache in the database; a suite run under REDIS_URL caches in
+        # Redis, so the test database it copied has no cache table yet.
+        live.manage("createcachetable")
     daphne = str(Path(sys.executable).parent / "daphne")
     try:
         for _ in range(count):
