@@ -381,33 +381,13 @@ class AvatarConsumer(AsyncWebsocketConsumer):
                         }
                     )
                 else:
-                    text, cue = payload
-                    await self.send_frame(
-                        {
-                            "type": "answer.delta",
-                            "session_id": session.id,
-                            "seq": seq,
-                            "index": index,
-                            "text": text,
-                            "cue": cue,
-                        }
-                    )
+                    await self._send_delta(session.id, seq, index, payload)
                     index += 1
             # Everything the worker queued before finishing is already in the queue.
             while not queue.empty():
                 kind, seq, payload = queue.get_nowait()
                 if kind == "delta":
-                    text, cue = payload
-                    await self.send_frame(
-                        {
-                            "type": "answer.delta",
-                            "session_id": session.id,
-                            "seq": seq,
-                            "index": index,
-                            "text": text,
-                            "cue": cue,
-                        }
-                    )
+                    await self._send_delta(session.id, seq, index, payload)
                     index += 1
             job.result()  # re-raise a ProtocolError or a failure
         except ProtocolError as exc:
@@ -455,6 +435,21 @@ class AvatarConsumer(AsyncWebsocketConsumer):
             self.sent_seq = seq
             return
         await self._deliver(await self._backlog())  # a gap: fill it from the database
+
+    async def _send_delta(
+        self, session_id: Any, seq: int, index: int, payload: tuple[str, dict[str, Any]]
+    ) -> None:
+        text, cue = payload
+        await self.send_frame(
+            {
+                "type": "answer.delta",
+                "session_id": session_id,
+                "seq": seq,
+                "index": index,
+                "text": text,
+                "cue": cue,
+            }
+        )
 
     async def send_frame(self, frame: dict[str, Any]) -> None:
         await self.send(text_data=_dumps(frame))
