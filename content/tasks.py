@@ -12,14 +12,15 @@ from datetime import date
 from django.db.models import Q
 from django.utils import timezone
 
+from bank_ai.ai.indexing import index_document, remove_page
+from bank_ai.ai.models import KNOWLEDGE_CORPUS, CuratedQuestion, KnowledgeChunk
+from content.knowledge import article_document
+from content.models import KnowledgeArticle
+
 SWEEP_SCHEDULE_NAME = "knowledge-sweep"
 
 
 def knowledge_sweep(*, today: date | None = None) -> dict[str, int]:
-    from bank_ai.ai.indexing import index_page, remove_page
-    from bank_ai.ai.models import KNOWLEDGE_CORPUS, CuratedQuestion, KnowledgeChunk
-    from content.models import KnowledgeArticle
-
     today = today or timezone.localdate()
     indexed_revisions: dict[int, set[int | None]] = {}
     for page_id, revision_id in (
@@ -44,7 +45,7 @@ def knowledge_sweep(*, today: date | None = None) -> dict[str, int]:
     for page in retrievable.only("pk", "live_revision_id"):
         if indexed_revisions.get(page.pk) == {page.live_revision_id}:
             continue
-        chunks_written, chunks_removed = index_page(page.specific)
+        chunks_written, chunks_removed = index_document(article_document(page))
         written += chunks_written
         removed += chunks_removed
         indexed_pages += 1

@@ -20,6 +20,8 @@ from pgvector.django import CosineDistance
 
 from bank_ai.ai.guards import check_output, detect_injection, make_canary
 from bank_ai.ai.hooks import AnsweredQuestion, answer_recorded
+from bank_ai.ai.intents import NoIntentModel, classify_intent
+from bank_ai.ai.knowledge import knowledge_source
 from bank_ai.ai.llm import (
     Completed,
     GenerationRequest,
@@ -29,9 +31,11 @@ from bank_ai.ai.llm import (
     normalise_language,
 )
 from bank_ai.ai.masking import mask_pii
-from bank_ai.ai.models import AnswerAudit, CuratedQuestion, LLMCall
+from bank_ai.ai.matching import QuestionMatcher
+from bank_ai.ai.models import AnswerAudit, CuratedQuestion, Intent, LLMCall
 from bank_ai.ai.retrieval import RetrievalFilters, RetrievedPassage
 from bank_ai.ai.runtime import get_embedder, get_llm, get_retriever
+from bank_ai.ai.sentiment import analyse_sentiment
 
 logger = logging.getLogger(__name__)
 # One canary per process: if it ever shows up in an answer, the system prompt leaked.
@@ -139,8 +143,6 @@ def match_curated(
     question: str, vector: Any, context: AskContext, language: str
 ) -> tuple[Any, float] | None:
     """The best curated FAQ question for this customer, with its matcher score."""
-    from bank_ai.ai.matching import QuestionMatcher
-
     if not context.allows_faq:
         return None
 
@@ -182,13 +184,11 @@ def related_questions(
 def _source(
     number: int, title: str, url: str, snippet: str, page_id: int | None, revision_id: int | None
 ) -> dict[str, Any]:
-    from content.citations import revision_url
-
     return {
         "n": number,
         "title": title,
         # The revision the passage was indexed from: the link shows what was live then.
-        "url": revision_url(url, revision_id),
+        "url": knowledge_source().citation_url(url, revision_id),
         "page_url": url,
         "snippet": snippet[:300],
         "page_id": page_id,
@@ -233,9 +233,6 @@ def stream_answer(question: str, context: AskContext) -> Iterator[AnswerDelta | 
 def _answer_question(
     masked_question: str, context: AskContext, language: str, answer: Answer
 ) -> Iterator[AnswerDelta]:
-    from bank_ai.ai.intents import NoIntentModel, classify_intent
-    from bank_ai.ai.sentiment import analyse_sentiment
-
     sentiment = analyse_sentiment(masked_question)
     answer.sentiment = sentiment.label
     answer.escalate = sentiment.is_angry
@@ -292,8 +289,6 @@ def _retrieval_query(question: str, intent: Any, language: str) -> str:
     """
     if intent is None or intent.intent is None or intent.needs_clarification:
         return question
-    from bank_ai.ai.models import Intent
-
     names = Intent.objects.filter(code=intent.intent).values_list("name_zh", "name_en").first()
     if not names:
         return question
@@ -314,8 +309,6 @@ def _curated_is_trustworthy(curated: tuple[Any, float], passages: list[Retrieved
 
 
 def _clarify_text(top: tuple[tuple[str, float], ...], language: str) -> str:
-    from bank_ai.ai.models import Intent
-
     names = dict(
         Intent.objects.filter(code__in=[c for c, _ in top]).values_list(
             "code", "name_zh" if language == "zh-hans" else "name_en"

@@ -1,36 +1,32 @@
 """Turning knowledge pages into retrievable passages, incrementally.
 
 A page is re-embedded only when the hash of its text and metadata changed, so a re-index after
-one edit touches one page. Pages that are no longer live lose their passages.
+one edit touches one page. Pages that are no longer live lose their passages. The pages come
+from the registered `KnowledgeSource` (bank_ai.ai.knowledge) as plain documents.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass
 
+from django.contrib.postgres.search import SearchVector
 from django.db import transaction
 from django.utils import timezone
 
 from bank_ai.ai.guards import neutralise_passage
+from bank_ai.ai.knowledge import KnowledgeDocument, knowledge_source
 from bank_ai.ai.models import KNOWLEDGE_CORPUS, CuratedQuestion, IndexingRun, KnowledgeChunk
 from bank_ai.ai.runtime import get_embedder
-from bank_ai.ai.text import segment_for_search, split_sentences
+from bank_ai.ai.text import detect_language, segment_for_search, split_sentences
 
 MAX_CHUNK_CHARS = 360
 # Part of every page's hash: bump it when chunking or curated-question extraction changes, so
 # the next re-index rebuilds every page. The embedder's name is in the hash for the same reason.
-INDEX_FORMAT = 3
-PAGE_TYPE_CODES = {
-    "faqpage": "faq",
-    "processguidepage": "guide",
-    "regulationpage": "regulation",
-    "campaignpage": "campaign",
-    "antifraudnoticepage": "antifraud",
-    "productpage": "product",
-}
+# 4: the hash covers the KnowledgeDocument the knowledge source hands over.
+INDEX_FORMAT = 4
 
 
 @dataclass(frozen=True)
@@ -79,69 +75,51 @@ def _passage_input(title: str, text: str) -> str:
     return f"{title}\n{text}"
 
 
-def _page_hash(page, text: str) -> str:  # noqa: ANN001 - a KnowledgeArticle
-    metadata = [
-        page.title,
-        page.audience,
-        page.collection.slug if page.collection_id else "",
-        str(page.valid_from),
-        str(page.valid_until),
-        page.product_id,
-        page.url_path,
-        page.question_variants() if hasattr(page, "question_variants") else [],
-    ]
+def _document_hash(document: KnowledgeDocument) -> str:
+    # Everything that ends up in a passage except which revision it came from: a new revision
+    # with the same content only moves the citations (see index_document).
+    fields = asdict(document)
+    del fields["page_id"], fields["revision_id"]
     version = [INDEX_FORMAT, MAX_CHUNK_CHARS, getattr(get_embedder(), "name", "")]
-    digest = hashlib.sha256(json.dumps([text, metadata, version], default=str).encode("utf-8"))
+    digest = hashlib.sha256(json.dumps([fields, version], default=str).encode("utf-8"))
     return digest.hexdigest()
 
 
-def _page_url(page) -> str:  # noqa: ANN001
-    try:
-        return page.get_url() or ""
-    except Exception:  # noqa: BLE001 - a page outside any site still gets indexed
-        return ""
-
-
 @transaction.atomic
-def index_page(page) -> tuple[int, int]:  # noqa: ANN001 - a live KnowledgeArticle (specific)
+def index_document(document: KnowledgeDocument) -> tuple[int, int]:
     """(passages written, passages removed) for one page; nothing happens if it is unchanged."""
-    text = page.knowledge_text()
-    content_hash = _page_hash(page, text)
-    existing = KnowledgeChunk.objects.filter(corpus=KNOWLEDGE_CORPUS, page_id=page.pk)
+    content_hash = _document_hash(document)
+    page_id, revision_id = document.page_id, document.revision_id
+    existing = KnowledgeChunk.objects.filter(corpus=KNOWLEDGE_CORPUS, page_id=page_id)
     if existing.exists() and not existing.exclude(content_hash=content_hash).exists():
         # Same content: only remember the newer revision so citations point at what is live.
-        existing.exclude(revision_id=page.live_revision_id).update(
-            revision_id=page.live_revision_id
+        existing.exclude(revision_id=revision_id).update(revision_id=revision_id)
+        CuratedQuestion.objects.filter(page_id=page_id).exclude(revision_id=revision_id).update(
+            revision_id=revision_id
         )
-        CuratedQuestion.objects.filter(page_id=page.pk).exclude(
-            revision_id=page.live_revision_id
-        ).update(revision_id=page.live_revision_id)
         return 0, 0
     removed, _ = existing.delete()
-    CuratedQuestion.objects.filter(page_id=page.pk).delete()
-    language = page.locale.language_code
-    page_type = PAGE_TYPE_CODES.get(page.specific_class.__name__.lower(), "article")
-    url = _page_url(page)
+    CuratedQuestion.objects.filter(page_id=page_id).delete()
     # Planted instructions are removed once here rather than on every query (it is the slow
     # part of the guard): retrieval then only ever sees cleaned passages.
-    text, _planted = neutralise_passage(text)
+    text, _planted = neutralise_passage(document.text)
     drafts = chunk_text(text)
     embedder = get_embedder()
-    vectors = embedder.embed_passages([_passage_input(page.title, d.text) for d in drafts])
+    vectors = embedder.embed_passages([_passage_input(document.title, d.text) for d in drafts])
     common = {
         "corpus": KNOWLEDGE_CORPUS,
-        "page_id": page.pk,
-        "revision_id": page.live_revision_id,
-        "language": language,
-        "audience": page.audience,
-        "collection": page.collection.slug if page.collection_id else "",
-        "page_type": page_type,
-        "product_code": page.product.code if page.product_id else "",
-        "topics": list(page.topics or []),
-        "valid_from": page.valid_from,
-        "valid_until": page.valid_until,
-        "title": page.title[:255],
-        "url": url,
+        "page_id": page_id,
+        "revision_id": revision_id,
+        "language": document.language,
+        "audience": document.audience,
+        "collection": document.collection,
+        "page_type": document.page_type,
+        "product_code": document.product_code,
+        "topics": list(document.topics),
+        "valid_from": document.valid_from,
+        "valid_until": document.valid_until,
+        "title": document.title[:255],
+        "url": document.url,
         "content_hash": content_hash,
     }
     chunks = [
@@ -149,32 +127,32 @@ def index_page(page) -> tuple[int, int]:  # noqa: ANN001 - a live KnowledgeArtic
             **common,
             position=draft.position,
             text=draft.text,
-            **_search_fields(f"{page.title} {draft.text}"),
+            **_search_fields(f"{document.title} {draft.text}"),
             embedding=vector,
         )
         for draft, vector in zip(drafts, vectors, strict=True)
     ]
     KnowledgeChunk.objects.bulk_create(chunks)
-    _refresh_search_vectors(KnowledgeChunk.objects.filter(corpus=KNOWLEDGE_CORPUS, page_id=page.pk))
-    if page_type == "faq":
+    _refresh_search_vectors(KnowledgeChunk.objects.filter(corpus=KNOWLEDGE_CORPUS, page_id=page_id))
+    if document.page_type == "faq":
         # The title is the editor's canonical wording of the question: match it too.
         questions = list(
-            dict.fromkeys([page.title, *(q for q in page.question_variants() if q.strip())])
+            dict.fromkeys([document.title, *(q for q in document.question_variants if q.strip())])
         )
         question_vectors = embedder.embed_queries(questions)
         CuratedQuestion.objects.bulk_create(
             CuratedQuestion(
-                page_id=page.pk,
-                revision_id=page.live_revision_id,
-                language=language,
-                audience=page.audience,
-                collection=common["collection"],
-                valid_from=page.valid_from,
-                valid_until=page.valid_until,
+                page_id=page_id,
+                revision_id=revision_id,
+                language=document.language,
+                audience=document.audience,
+                collection=document.collection,
+                valid_from=document.valid_from,
+                valid_until=document.valid_until,
                 question=question[:300],
-                answer=page.answer,
-                title=page.title[:255],
-                url=url,
+                answer=document.answer,
+                title=document.title[:255],
+                url=document.url,
                 embedding=vector,
             )
             for question, vector in zip(questions, question_vectors, strict=True)
@@ -183,8 +161,6 @@ def index_page(page) -> tuple[int, int]:  # noqa: ANN001 - a live KnowledgeArtic
 
 
 def _refresh_search_vectors(chunks) -> None:  # noqa: ANN001 - a queryset
-    from django.contrib.postgres.search import SearchVector
-
     chunks.update(search_vector=SearchVector("search_text", config="simple"))
 
 
@@ -195,19 +171,6 @@ def remove_page(page_id: int) -> int:
     return removed
 
 
-def live_articles() -> Iterable:
-    from content.models import KnowledgeArticle
-
-    today = timezone.localdate()
-    return (
-        KnowledgeArticle.objects.live()
-        .specific()
-        .select_related("collection", "locale", "product")
-        .exclude(valid_until__lt=today)
-        .order_by("pk")
-    )
-
-
 def reindex_knowledge(
     run: IndexingRun, progress_every: int = 10, log: Callable[[str], None] | None = None
 ) -> IndexingRun:
@@ -215,10 +178,10 @@ def reindex_knowledge(
     run.status = IndexingRun.Status.RUNNING
     run.save(update_fields=["status"])
     try:
-        pages = list(live_articles())
-        run.pages_total = len(pages)
+        documents = list(knowledge_source().live_documents())
+        run.pages_total = len(documents)
         run.save(update_fields=["pages_total"])
-        live_ids = {page.pk for page in pages}
+        live_ids = {document.page_id for document in documents}
         stale = (
             set(
                 KnowledgeChunk.objects.filter(corpus=KNOWLEDGE_CORPUS)
@@ -230,13 +193,13 @@ def reindex_knowledge(
         for page_id in stale:
             if page_id is not None:
                 run.chunks_removed += remove_page(page_id)
-        for number, page in enumerate(pages, start=1):
-            written, removed = index_page(page)
+        for number, document in enumerate(documents, start=1):
+            written, removed = index_document(document)
             run.chunks_written += written
             run.chunks_removed += removed
             run.pages_reindexed += 1 if written else 0
             run.pages_done = number
-            if number % progress_every == 0 or number == len(pages):
+            if number % progress_every == 0 or number == len(documents):
                 run.save(
                     update_fields=[
                         "pages_done",
@@ -246,7 +209,7 @@ def reindex_knowledge(
                     ]
                 )
                 if log:
-                    log(f"{number}/{len(pages)} pages checked")
+                    log(f"{number}/{len(documents)} pages checked")
         run.status = IndexingRun.Status.DONE
     except Exception as exc:
         run.status = IndexingRun.Status.FAILED
@@ -263,8 +226,6 @@ def index_corpus(
     corpus: str, rows: Sequence[tuple[str, str]], *, language: str | None = None, batch: int = 64
 ) -> int:
     """Index (external id, text) rows into a separate corpus (evaluation, benchmarks)."""
-    from bank_ai.ai.text import detect_language
-
     if corpus == KNOWLEDGE_CORPUS:
         raise ValueError("index_corpus writes throw-away corpora, not the knowledge base")
     KnowledgeChunk.objects.filter(corpus=corpus).delete()

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from django_q.tasks import async_task
 
+from bank_ai.ai.indexing import index_document, reindex_knowledge, remove_page
+from bank_ai.ai.knowledge import knowledge_source
 from bank_ai.ai.models import IndexingRun
 
 
 def reindex_knowledge_task(run_id: int) -> dict[str, int]:
-    from bank_ai.ai.indexing import reindex_knowledge
-
     run = reindex_knowledge(IndexingRun.objects.get(pk=run_id))
     return {"pages": run.pages_done, "written": run.chunks_written, "removed": run.chunks_removed}
 
@@ -37,22 +37,10 @@ def intent_training_enqueue(*, reason: str) -> str:
 def index_page_task(page_id: int) -> dict[str, int]:
     """Index one page as it is live now, or drop its passages if it is no longer live (or
     its validity has ended)."""
-    from django.db.models import Q
-    from django.utils import timezone
-
-    from bank_ai.ai.indexing import index_page, remove_page
-    from content.models import KnowledgeArticle
-
-    today = timezone.localdate()
-    page = (
-        KnowledgeArticle.objects.live()
-        .filter(Q(valid_until__isnull=True) | Q(valid_until__gte=today), pk=page_id)
-        .select_related("collection", "locale", "product")
-        .first()
-    )
-    if page is None:
+    document = knowledge_source().live_document(page_id)
+    if document is None:
         return {"written": 0, "removed": remove_page(page_id)}
-    written, removed = index_page(page.specific)
+    written, removed = index_document(document)
     return {"written": written, "removed": removed}
 
 

@@ -11,8 +11,9 @@ from django.test import override_settings
 
 from bank_ai.ai import runtime
 from bank_ai.ai.engine import Answer, AnswerDelta, AskContext, ask, stream_answer
-from bank_ai.ai.indexing import index_page
+from bank_ai.ai.indexing import index_document
 from bank_ai.ai.models import AnswerAudit, LLMCall
+from content.knowledge import article_document
 from content.models import FaqPage, ProcessGuidePage
 from tests.factories import publish_article
 from tests.fakes.anthropic_server import FakeAnthropicServer, drop_after, reply
@@ -121,7 +122,7 @@ def test_a_planted_instruction_in_an_article_never_reaches_the_answer() -> None:
             }
         ],
     )
-    index_page(page)
+    index_document(article_document(page))
     answer = ask("How do I update my home address in the app?", _en())
     assert "6222020000001234567" not in answer.text
     assert "transfer all funds" not in answer.text

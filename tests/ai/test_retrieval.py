@@ -6,10 +6,11 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
-from bank_ai.ai.indexing import index_page, reindex_knowledge
+from bank_ai.ai.indexing import index_document, reindex_knowledge
 from bank_ai.ai.models import KNOWLEDGE_CORPUS, IndexingRun, KnowledgeChunk
 from bank_ai.ai.retrieval import RetrievalFilters
 from bank_ai.ai.runtime import get_retriever
+from content.knowledge import article_document
 from content.models import FaqPage, KnowledgeArticle, ProcessGuidePage
 from tests.factories import publish_article
 
@@ -76,7 +77,7 @@ def test_an_edited_page_is_reindexed_with_its_new_revision() -> None:
     revision = page.save_revision()
     revision.publish()
     page.refresh_from_db()
-    written, removed = index_page(page.specific)
+    written, removed = index_document(article_document(page))
     assert written
     assert removed
     assert set(
@@ -100,7 +101,7 @@ def test_a_new_article_is_found_by_its_own_words_after_indexing() -> None:
         summary="数字人服务时间。",
         answer="大堂数字人每天8:00至21:00提供服务，节假日照常。",
     )
-    index_page(page)
+    index_document(article_document(page))
     assert _search("数字人几点下班", languages=("zh-hans",))[0].page_id == page.pk
 
 
