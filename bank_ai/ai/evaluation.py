@@ -53,11 +53,36 @@ def top_confusions(truth: Sequence[str], predicted: Sequence[str], n: int = 10):
     return pairs.most_common(n)
 
 
-def roc_auc(labels: Sequence[int], scores: Sequence[float]) -> float:
-    """Area under the ROC curve via the rank-sum (Mann-Whitney) statistic, ties averaged."""
-    order = np.argsort(scores, kind="mergesort")
-    ranks = np.empty(len(scores), dtype=float)
-    sorted_scores = np.asarray(scores, dtype=float)[order]
+def _scored_pairs(
+    scores: Sequence[float] | np.ndarray, labels: Sequence[int] | np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Scores as floats and labels as booleans, refusing labels that are not 0/1.
+
+    The check catches scores and labels passed the wrong way round, which would otherwise
+    give a plausible-looking number.
+    """
+    score_array = np.asarray(scores, dtype=float)
+    label_array = np.asarray(labels)
+    if score_array.shape != label_array.shape or score_array.ndim != 1:
+        raise ValueError("scores and labels must be two flat sequences of the same length")
+    if not np.isin(label_array, (0, 1)).all():
+        raise ValueError("labels must be 0 (different) or 1 (same)")
+    positives = label_array.astype(bool)
+    if positives.all() or not positives.any():
+        raise ValueError("ROC AUC and thresholds need both positive and negative pairs")
+    return score_array, positives
+
+
+def roc_auc(*, scores: Sequence[float] | np.ndarray, labels: Sequence[int] | np.ndarray) -> float:
+    """Probability that a random positive outscores a random negative (ties count 1/2).
+
+    Computed from the rank sum (Mann-Whitney U) with tied scores sharing their average rank,
+    so it is O(n log n) rather than comparing every pair.
+    """
+    score_array, positives = _scored_pairs(scores, labels)
+    order = np.argsort(score_array, kind="mergesort")
+    sorted_scores = score_array[order]
+    ranks = np.empty(len(score_array), dtype=float)
     i = 0
     while i < len(order):
         j = i
@@ -65,24 +90,25 @@ def roc_auc(labels: Sequence[int], scores: Sequence[float]) -> float:
             j += 1
         ranks[order[i : j + 1]] = (i + j) / 2 + 1
         i = j + 1
-    positives = np.asarray(labels) == 1
     n_pos, n_neg = int(positives.sum()), int((~positives).sum())
-    if not n_pos or not n_neg:
-        raise ValueError("ROC AUC needs both positive and negative pairs")
     return float((ranks[positives].sum() - n_pos * (n_pos + 1) / 2) / (n_pos * n_neg))
 
 
-def best_threshold(labels: Sequence[int], scores: Sequence[float]) -> float:
-    """The cut that maximises accuracy on these pairs (midpoints between sorted scores)."""
-    ordered = sorted(set(scores))
-    candidates = (
-        [ordered[0] - 1e-6]
-        + [(a + b) / 2 for a, b in zip(ordered, ordered[1:], strict=False)]
-        + [ordered[-1] + 1e-6]
+def best_threshold(
+    *, scores: Sequence[float] | np.ndarray, labels: Sequence[int] | np.ndarray
+) -> float:
+    """The cut (predict "same" when score >= cut) that maximises accuracy on these pairs.
+
+    Cuts are midpoints between neighbouring distinct scores, which generalise a little better
+    than a score seen in the sample; the lowest such cut wins a tie.
+    """
+    score_array, positives = _scored_pairs(scores, labels)
+    ordered = np.unique(score_array)
+    candidates = np.concatenate(
+        [[ordered[0] - 1e-6], (ordered[:-1] + ordered[1:]) / 2, [ordered[-1] + 1e-6]]
     )
-    labels_array = np.asarray(labels)
-    scores_array = np.asarray(scores)
-    return max(candidates, key=lambda cut: float(((scores_array >= cut) == labels_array).mean()))
+    accuracy = [float(((score_array >= cut) == positives).mean()) for cut in candidates]
+    return float(candidates[int(np.argmax(accuracy))])
 
 
 class BM25:

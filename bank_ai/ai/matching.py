@@ -12,8 +12,8 @@ the answer: "能" vs "不能", "提高" vs "降低", "5万" vs "50万", "open" v
 
 into one score in roughly [-0.5, 1].  The threshold depends on the embedder and on the
 cost of a wrong FAQ answer, so the caller calibrates it on labelled pairs
-(:func:`best_threshold` helps).  ``python -m bank_ai.ai.matching`` evaluates the
-matcher on ``eval_data/question_pairs.tsv``.
+(:func:`bank_ai.ai.evaluation.best_threshold` helps).  ``python -m bank_ai.ai.matching``
+evaluates the matcher on ``eval_data/question_pairs.tsv``.
 """
 
 from __future__ import annotations
@@ -25,14 +25,13 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from bank_ai.ai.embeddings import Embedder
+from bank_ai.ai.evaluation import best_threshold, roc_auc
 from bank_ai.ai.intent_model import normalise_text
 
 __all__ = [
     "MatchFeatures",
     "QuestionMatcher",
-    "best_threshold",
     "cv_threshold_accuracy",
-    "roc_auc",
 ]
 
 _CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
@@ -376,27 +375,6 @@ def _same_script(a: frozenset[str], b: frozenset[str]) -> bool:
 
 
 # ------------------------------------------------------------------ calibration
-def roc_auc(scores: np.ndarray, labels: np.ndarray) -> float:
-    """Probability that a random positive outscores a random negative (ties = 1/2)."""
-    scores, labels = np.asarray(scores, float), np.asarray(labels).astype(bool)
-    pos, neg = scores[labels], scores[~labels]
-    if not len(pos) or not len(neg):
-        raise ValueError("need both positive and negative pairs")
-    greater = (pos[:, None] > neg[None, :]).sum()
-    ties = (pos[:, None] == neg[None, :]).sum()
-    return float((greater + 0.5 * ties) / (len(pos) * len(neg)))
-
-
-def best_threshold(scores: np.ndarray, labels: np.ndarray) -> float:
-    """Threshold (predict "same" when score >= threshold) maximising accuracy; midpoints
-    between sorted scores, so it generalises a little better than a sample value."""
-    s = np.sort(np.unique(np.asarray(scores, float)))
-    candidates = np.concatenate([[s[0] - 1e-6], (s[:-1] + s[1:]) / 2, [s[-1] + 1e-6]])
-    labels = np.asarray(labels).astype(bool)
-    acc = [((np.asarray(scores) >= t) == labels).mean() for t in candidates]
-    return float(candidates[int(np.argmax(acc))])
-
-
 def cv_threshold_accuracy(
     scores: np.ndarray,
     labels: np.ndarray,
@@ -412,7 +390,7 @@ def cv_threshold_accuracy(
     correct = 0
     for f in range(folds):
         test, train = fold_of == f, fold_of != f
-        t = best_threshold(scores[train], labels[train])
+        t = best_threshold(scores=scores[train], labels=labels[train])
         correct += int(((scores[test] >= t) == labels[test].astype(bool)).sum())
     return correct / len(labels)
 
@@ -451,7 +429,7 @@ def _nested_cv_accuracy(
         best = None
         for w in _WEIGHT_GRID:
             s = _blend(matcher, feats, w)
-            t = best_threshold(s[train], labels[train])
+            t = best_threshold(scores=s[train], labels=labels[train])
             acc = ((s[train] >= t) == labels[train].astype(bool)).mean()
             if best is None or acc > best[0]:
                 best = (acc, w, t)
@@ -511,7 +489,7 @@ def _main() -> None:  # pragma: no cover - evaluation entry point
         for subset in ("all", "zh", "en"):
             m = (lang == subset) | (subset == "all")
             acc = cv_threshold_accuracy(s[m], labels[m], groups=list(lang[m]))
-            auc = roc_auc(s[m], labels[m])
+            auc = roc_auc(scores=s[m], labels=labels[m])
             print(f"| {name} | {subset} | {m.sum()} | {acc:.3f} | {auc:.3f} |")
     acc, chosen = _nested_cv_accuracy(matcher, feats, labels, list(lang))
     print(
@@ -519,7 +497,8 @@ def _main() -> None:  # pragma: no cover - evaluation entry point
         f"weights (cos, residual, Jaccard) per fold: {chosen}"
     )
     s = variants["full matcher (defaults)"]
-    print(f"threshold on all pairs for the defaults: {best_threshold(s, labels):.3f}")
+    cut = best_threshold(scores=s, labels=labels)
+    print(f"threshold on all pairs for the defaults: {cut:.3f}")
 
 
 if __name__ == "__main__":  # pragma: no cover

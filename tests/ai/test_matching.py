@@ -9,14 +9,13 @@ import numpy as np
 import pytest
 
 from bank_ai.ai.embeddings import get_embedder
+from bank_ai.ai.evaluation import best_threshold, roc_auc
 from bank_ai.ai.matching import (
     QuestionMatcher,
     amounts,
-    best_threshold,
     cv_threshold_accuracy,
     has_negation,
     residual,
-    roc_auc,
 )
 
 PAIRS = Path(__file__).resolve().parents[2] / "bank_ai" / "ai" / "eval_data" / "question_pairs.tsv"
@@ -103,10 +102,10 @@ def test_residual_keeps_what_differs() -> None:
 def test_calibration_helpers() -> None:
     scores = np.array([0.9, 0.8, 0.7, 0.3, 0.2, 0.1])
     labels = np.array([1, 1, 1, 0, 0, 0])
-    assert roc_auc(scores, labels) == 1.0
-    assert 0.3 < best_threshold(scores, labels) <= 0.7
+    assert roc_auc(scores=scores, labels=labels) == 1.0
+    assert 0.3 < best_threshold(scores=scores, labels=labels) <= 0.7
     assert cv_threshold_accuracy(scores, labels) == 1.0
-    assert roc_auc(np.array([0.5, 0.5]), np.array([1, 0])) == 0.5
+    assert roc_auc(scores=np.array([0.5, 0.5]), labels=np.array([1, 0])) == 0.5
 
 
 def test_eval_pairs_are_balanced() -> None:
@@ -126,4 +125,4 @@ def test_separates_the_labelled_pairs(matcher: QuestionMatcher) -> None:
         rows = list(csv.DictReader(fh, delimiter="\t"))
     scores = matcher.score_many([(r["question1"], r["question2"]) for r in rows])
     labels = np.array([int(r["label"]) for r in rows])
-    assert roc_auc(scores, labels) > 0.75
+    assert roc_auc(scores=scores, labels=labels) > 0.75

@@ -40,11 +40,11 @@ class Command(BaseCommand):
         halves = [order[: len(order) // 2], order[len(order) // 2 :]]
         correct = 0
         for fit_half, test_half in ((halves[0], halves[1]), (halves[1], halves[0])):
-            cut = best_threshold(labels[fit_half].tolist(), scores[fit_half].tolist())
+            cut = best_threshold(scores=scores[fit_half], labels=labels[fit_half])
             correct += int(((scores[test_half] >= cut) == labels[test_half]).sum())
             self.stdout.write(f"fold threshold {cut:.4f}")
         accuracy = correct / len(rows)
-        auc = roc_auc(labels.tolist(), scores.tolist())
+        auc = roc_auc(scores=scores, labels=labels)
         self.stdout.write(
             f"{len(rows)} pairs ({int(labels.sum())} positive), {ms_per_pair:.2f} ms per pair"
         )
