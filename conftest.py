@@ -44,11 +44,12 @@ def redis_url() -> str:
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     # Leave the machine as we found it: stop the embedded server only if this run started it.
-    embedded = getattr(settings, "EMBEDDED_DATABASE", None)
-    if embedded is not None and embedded.started_here:
-        from django.db import connections
+    if not settings.USE_EMBEDDED_DATABASE:
+        return
+    from bank_ai.embedded_db import started_by_this_process, stop
 
-        from bank_ai.embedded_db import stop
+    if started_by_this_process(settings.EMBEDDED_PGDATA):
+        from django.db import connections
 
         connections.close_all()
         stop(settings.EMBEDDED_PGDATA)

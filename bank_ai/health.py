@@ -27,7 +27,7 @@ def check_database() -> dict[str, Any]:
     return {
         "postgresql": server_version,
         "pgvector": row[0],
-        "embedded": settings.EMBEDDED_DATABASE is not None,
+        "embedded": settings.USE_EMBEDDED_DATABASE,
     }
 
 

@@ -143,19 +143,22 @@ TEMPLATES = [
 # --- Database: PostgreSQL with pgvector, always -------------------------------------------
 DATABASE_URL = env.str("DATABASE_URL", default="")
 EMBEDDED_PGDATA = VAR_DIR / "pgdata"
+# Without DATABASE_URL the project runs its own server (bank_ai.embedded_db). It is started by
+# the database backend on a process's first connection, never here: importing the settings
+# (manage.py check, mypy, import-linter) must not start a database.
+USE_EMBEDDED_DATABASE = not DATABASE_URL
 if DATABASE_URL:
     DATABASES = {"default": env.db_url_config(DATABASE_URL)}
     # A Unix-socket directory arrives percent-encoded in the URL (postgres://u@%2Fvar%2Frun/db).
     DATABASES["default"]["HOST"] = unquote(str(DATABASES["default"].get("HOST", "")))
-    EMBEDDED_DATABASE = None
 else:
-    from bank_ai.embedded_db import ensure_running
+    from bank_ai.embedded_db import django_database
 
-    EMBEDDED_DATABASE = ensure_running(EMBEDDED_PGDATA)
-    DATABASES = {"default": EMBEDDED_DATABASE.django_database()}
+    DATABASES = {"default": django_database(EMBEDDED_PGDATA)}
 if DATABASES["default"]["ENGINE"] not in {
     "django.db.backends.postgresql",
     "django.contrib.gis.db.backends.postgis",
+    "bank_ai.embedded_backend",
 }:
     raise ImproperlyConfigured("DATABASE_URL must point at PostgreSQL (postgres://...)")
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DB_CONN_MAX_AGE", default=0)

@@ -6,6 +6,8 @@ import pytest
 from django.conf import settings
 from django.db import connection
 
+from bank_ai.embedded_db import running_server
+
 pytestmark = pytest.mark.django_db
 
 
@@ -19,8 +21,9 @@ def test_it_runs_on_postgresql_with_pgvector() -> None:
 
 @pytest.mark.skipif(bool(os.environ.get("DATABASE_URL")), reason="DATABASE_URL selects a server")
 def test_it_starts_its_own_postgresql_18_without_database_url() -> None:
-    assert settings.EMBEDDED_DATABASE is not None
-    assert connection.settings_dict["HOST"] == settings.EMBEDDED_DATABASE.socket_dir
+    assert settings.USE_EMBEDDED_DATABASE
+    server = running_server(settings.EMBEDDED_PGDATA)
+    assert connection.settings_dict["HOST"] == server.socket_dir
     assert connection.pg_version >= 180000
 
 

@@ -16,8 +16,10 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
+from django.db import connection, connections
 
 from bank_ai.demo.users import DEMO_USERS
+from bank_ai.embedded_db import stop
 
 CHILD_STOP_SECONDS = 15
 
@@ -40,6 +42,9 @@ class Command(BaseCommand):
             call_command("createcachetable", verbosity=0)
             self.stdout.write("Loading the demo bank...")
             call_command("seed_demo", stdout=self.stdout)
+        # Up before the children: they would otherwise race to start the embedded server on
+        # their first queries, and a database that cannot start should stop us here.
+        connection.ensure_connection()
         children = self._start_children(host, port, no_cluster)
         self._print_banner(host, port)
         stopping = False
@@ -103,21 +108,17 @@ class Command(BaseCommand):
                 process.wait()
 
     def _stop_database(self) -> None:
-        if settings.EMBEDDED_DATABASE is None:
+        if not settings.USE_EMBEDDED_DATABASE:
             return
-        from django.db import connections
-
         connections.close_all()
-        from bank_ai.embedded_db import stop
-
         if stop(settings.EMBEDDED_PGDATA):
             self.stdout.write("Embedded PostgreSQL stopped.")
 
     def _print_banner(self, host: str, port: int) -> None:
         base = f"http://{host}:{port}"
-        database = (
-            "embedded PostgreSQL in var/pgdata" if settings.EMBEDDED_DATABASE else "DATABASE_URL"
-        )
+        database = "DATABASE_URL"
+        if settings.USE_EMBEDDED_DATABASE:
+            database = "embedded PostgreSQL in var/pgdata"
         lines = [
             "",
             "Harbour Bank AI back office is starting",
