@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -72,7 +73,7 @@ def knowledge_scope_for_user(user: Any) -> KnowledgeScope:
     return KnowledgeScope((Audience.PUBLIC, Audience.INTERNAL), slugs)
 
 
-def page_question_hits(page_id: int, *, limit: int = 30) -> list[dict[str, Any]]:
+def page_question_hits(page_id: int, *, limit: int = 30) -> list[Mapping[str, Any]]:
     """The page's questions grouped by their normalised wording, most frequent first."""
     return list(
         QuestionHit.objects.filter(page_id=page_id)
@@ -102,7 +103,7 @@ def top_hit_pages(*, since: datetime | None = None, limit: int = 50) -> list[dic
     hits = QuestionHit.objects.all()
     if since is not None:
         hits = hits.filter(created_at__gte=since)
-    return list(
+    rows = (
         hits.values("page_id", "page__title", "page__locale__language_code")
         .annotate(
             hits=Count("id"),
@@ -111,6 +112,8 @@ def top_hit_pages(*, since: datetime | None = None, limit: int = 50) -> list[dic
         )
         .order_by("-hits", "page_id")[:limit]
     )
+    # Plain dicts: the report view adds each page's edit link to its row.
+    return [dict(row) for row in rows]
 
 
 def revision_was_published(page: Any, revision: Any) -> bool:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
@@ -16,6 +17,7 @@ from scenarios.models import (
     Customer,
     CustomerCard,
     DialogueSession,
+    Takeover,
     Turn,
 )
 
@@ -211,8 +213,6 @@ LIVE_WINDOW_MINUTES = 30
 
 def live_session_row(session: DialogueSession) -> dict[str, Any]:
     """One line of the agent console: where the session runs, its state and how it feels."""
-    from scenarios.models import Takeover
-
     takeover = (
         Takeover.objects.filter(session=session)
         .exclude(state=Takeover.State.ENDED)
@@ -221,12 +221,12 @@ def live_session_row(session: DialogueSession) -> dict[str, Any]:
     )
     device = session.device
     branch = device.branch if device is not None else None
-    last_customer = (
+    last_customer: Mapping[str, Any] = (
         session.turns.filter(role=Turn.Role.CUSTOMER)
         .order_by("-seq")
         .values("text", "created_at", "sentiment")
         .first()
-    )
+    ) or {}
     now = timezone.now()
     if takeover is not None and takeover.state == Takeover.State.REQUESTED:
         state, waiting_since = "waiting", takeover.requested_at
@@ -235,7 +235,8 @@ def live_session_row(session: DialogueSession) -> dict[str, Any]:
     else:
         state = session.status
         waiting_since = None
-    sentiment = (session.memory or {}).get("sentiment", {})
+    memory: dict[str, Any] = session.memory or {}
+    sentiment: dict[str, Any] = memory.get("sentiment", {})
     return {
         "id": str(session.pk),
         "scenario": session.flow.code,
@@ -250,11 +251,11 @@ def live_session_row(session: DialogueSession) -> dict[str, Any]:
         "step": session.current_step,
         "reason": takeover.reason if takeover is not None else None,
         "agent": takeover.agent.get_username() if takeover and takeover.agent else None,
-        "sentiment": sentiment.get("label") or (last_customer or {}).get("sentiment") or "",
+        "sentiment": sentiment.get("label") or last_customer.get("sentiment") or "",
         "anger": sentiment.get("anger", 0.0),
         "waiting_seconds": int((now - waiting_since).total_seconds()) if waiting_since else None,
         "idle_seconds": int((now - session.updated_at).total_seconds()),
-        "last_text": (last_customer or {}).get("text", "")[:120],
+        "last_text": last_customer.get("text", "")[:120],
         "turns": session.turn_count,
         "started_at": session.created_at.isoformat(),
         "updated_at": session.updated_at.isoformat(),

@@ -69,6 +69,9 @@ class Message(models.Model):
         verbose_name=_("audit record"),
     )
     created_at = models.DateTimeField(_("created"), default=timezone.now)
+    # Not a column: staff_assistant.selectors.conversation_messages sets the reading employee's
+    # own feedback on each answer it returns.
+    my_feedback: Feedback | None
 
     class Meta:
         ordering = ["conversation", "created_at", "id"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Count, Prefetch, QuerySet
+from django.db.models import Count, QuerySet
 
 from staff_assistant.models import Conversation, Feedback, Message
 
@@ -34,13 +34,14 @@ def conversation_for_user(user: Any, conversation_id: int) -> Conversation | Non
 
 def conversation_messages(conversation: Conversation, user: Any) -> list[Message]:
     """The conversation in order, each answer carrying this employee's feedback (if any)."""
-    messages = list(
-        conversation.messages.order_by("created_at", "id").prefetch_related(
-            Prefetch("feedback", queryset=Feedback.objects.filter(user=user), to_attr="mine")
-        )
-    )
+    # One feedback per employee and answer (a unique constraint), so a dict by answer is exact.
+    mine = {
+        feedback.message_id: feedback
+        for feedback in Feedback.objects.filter(user=user, message__conversation=conversation)
+    }
+    messages = list(conversation.messages.order_by("created_at", "id"))
     for message in messages:
-        message.my_feedback = message.mine[0] if message.mine else None
+        message.my_feedback = mine.get(message.pk)
     return messages
 
 
