@@ -6,7 +6,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint venv browser clean-db
+.PHONY: run test lint check-layers venv browser clean-db
 
 $(STAMP): requirements.txt requirements-dev.txt requirements-nodeps.txt
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11) and "Python 3.11 is required")'
@@ -29,10 +29,16 @@ browser:
 	      || echo "warning: could not install chromium; browser tests will be skipped"; \
 	  else echo "note: run as root (or install chromium chromium-driver) for the browser tests"; fi; }
 
-test: $(STAMP) browser
+test: $(STAMP) browser check-layers
 	DJANGO_ENV=test CACHE_PREFIX=bank_ai_test CHANNEL_PREFIX=bank_ai_test $(PY) -m pytest $(PYTEST_ARGS)
 
-lint: $(STAMP)
+# Import contracts between the layers, then types of services, selectors and the layer
+# interfaces (both configured in pyproject.toml; neither starts a database).
+check-layers: $(STAMP)
+	$(VENV)/bin/lint-imports
+	DJANGO_ENV=test $(VENV)/bin/mypy
+
+lint: $(STAMP) check-layers
 	$(VENV)/bin/ruff check .
 
 clean-db:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django_q.tasks import async_task
 
 from bank_ai.ai.indexing import index_document, reindex_knowledge, remove_page
+from bank_ai.ai.intents import intent_model_train
 from bank_ai.ai.knowledge import knowledge_source
 from bank_ai.ai.models import IndexingRun
 
@@ -15,8 +16,6 @@ def reindex_knowledge_task(run_id: int) -> dict[str, int]:
 
 
 def train_intent_model_task() -> int:
-    from bank_ai.ai.intents import intent_model_train
-
     return intent_model_train().pk
 
 

@@ -8,6 +8,7 @@ import numpy as np
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from bank_ai.ai.evaluation import best_threshold, roc_auc
+from bank_ai.ai.matching import QuestionMatcher
 from bank_ai.ai.runtime import get_embedder
 
 
@@ -22,8 +23,6 @@ class Command(BaseCommand):
         parser.add_argument("--seed", type=int, default=7)
 
     def handle(self, *args: object, pairs: Path, seed: int, **options: object) -> None:
-        from bank_ai.ai.matching import QuestionMatcher
-
         try:
             rows = _read_pairs(pairs)
         except (ValueError, UnicodeDecodeError) as exc:
