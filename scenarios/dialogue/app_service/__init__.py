@@ -10,8 +10,28 @@ Every outcome is a FunnelEvent; `app_service_kpis` reads completion, drop-off pe
 rating and handling time back.
 """
 
+from django.utils.translation import gettext_lazy as _
+
 from scenarios.dialogue.app_service import after_sales, closing, locate, pre_sales  # noqa: F401
 from scenarios.dialogue.app_service.common import parse_rating
 from scenarios.dialogue.app_service.kpis import app_service_kpis
+from scenarios.registry import Scenario, register_scenario
 
-__all__ = ["app_service_kpis", "parse_rating"]
+
+class AppServiceScenario(Scenario):
+    """No slots: these flows work from the customer's description itself."""
+
+
+@register_scenario
+class PreSales(AppServiceScenario):
+    code = "pre_sales"
+    name = _("App service: pre-sales")
+
+
+@register_scenario
+class AfterSales(AppServiceScenario):
+    code = "after_sales"
+    name = _("App service: after-sales")
+
+
+__all__ = ["AfterSales", "PreSales", "app_service_kpis", "parse_rating"]

@@ -14,13 +14,8 @@ from typing import Any
 
 from bank_ai.i18n import localised, pick
 from devices.models import Branch, ServiceType
-from scenarios.dialogue.base import (
-    Scenario,
-    StepBehaviour,
-    TurnResult,
-    register_behaviour,
-    register_scenario,
-)
+from scenarios.dialogue.base import StepBehaviour, TurnResult, register_behaviour
+from scenarios.dialogue.branch_hall.matching import match_service
 from scenarios.dialogue.engine import NO, QUESTION, YES, ConfirmBehaviour, StepContext
 
 # Questions about how a service works or what to bring: answered from knowledge, not matched.
@@ -83,11 +78,6 @@ def chosen_from(text: str, offered: list[str], names: dict[str, tuple[str, ...]]
     return None
 
 
-@register_scenario
-class BranchHallScenario(Scenario):
-    code = "branch_hall"
-
-
 @register_behaviour
 class HallService(StepBehaviour):
     """Work out which service the customer came for; unsure means offering the top options."""
@@ -95,8 +85,6 @@ class HallService(StepBehaviour):
     name = "hall_service"
 
     def respond(self, ctx: StepContext, text: str, found: dict[str, Any]) -> TurnResult | None:
-        from devices.hall_matching import match_service
-
         services = available_services(ctx)
         by_code = {service.code: service for service in services}
         offered = [
@@ -178,8 +166,6 @@ class HallConfirmService(ConfirmBehaviour):
 
     def respond(self, ctx: StepContext, text: str, found: dict[str, Any]) -> TurnResult | None:
         if NO.search(text) and not YES.search(text):
-            from devices.hall_matching import match_service
-
             # "不是，我要换外币": the correction itself names the service.
             match = match_service(text, available_services(ctx))
             if match.confident and match.best.option.key != ctx.session.slots.get("service"):

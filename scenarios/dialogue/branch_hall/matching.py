@@ -1,4 +1,4 @@
-"""What did the customer come for? Free text to one of a branch's service types.
+"""What did the customer come for at the branch? Free text to one of its service types.
 
 The matching itself is the AI core's (`bank_ai.ai.need_matching`: keywords, intents,
 embeddings); a service type supplies its names, keywords and intent codes, edited in the admin.

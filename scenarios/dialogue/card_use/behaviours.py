@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from bank_ai.i18n import localised, pick
 from scenarios.dialogue.base import StepBehaviour, TurnResult, register_behaviour
-from scenarios.dialogue.credit_card import ORDINALS
+from scenarios.dialogue.credit_card.behaviours import ORDINALS
 from scenarios.dialogue.engine import QUESTION, StepContext
 from scenarios.models import CustomerCard, FlowStep
 from scenarios.money import InstalmentError, InstalmentQuote, instalment_quote

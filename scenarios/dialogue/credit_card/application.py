@@ -20,7 +20,7 @@ from bank_ai.i18n import pick
 # The module, not its names: scenarios.applications imports the engine (a cycle at import).
 from scenarios import applications
 from scenarios.dialogue.base import DialogueError, StepBehaviour, TurnResult, register_behaviour
-from scenarios.dialogue.credit_card import ORDINALS
+from scenarios.dialogue.credit_card.behaviours import ORDINALS
 from scenarios.dialogue.engine import NO, QUESTION, YES, StepContext
 from scenarios.dialogue.topics import continue_in_flow
 from scenarios.models import CardApplication

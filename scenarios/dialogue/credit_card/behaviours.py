@@ -16,7 +16,6 @@ from scenarios.dialogue.base import (
     StepBehaviour,
     TurnResult,
     register_behaviour,
-    register_scenario,
 )
 from scenarios.dialogue.engine import NO, QUESTION, YES, ConfirmBehaviour, StepContext
 from scenarios.matching import CustomerNeeds, comparison, match_cards
@@ -91,9 +90,8 @@ def summarise_needs(slots: dict[str, Any], language: str) -> str:
     return "; ".join(parts) or "no specific needs yet"
 
 
-@register_scenario
 class CreditCardScenario(Scenario):
-    code = "credit_card"
+    """Reads the customer's needs (slots) from every turn; new needs re-recommend."""
 
     def extract_slots(self, text: str, ctx: StepContext) -> dict[str, Any]:
         return extract_slots(text)

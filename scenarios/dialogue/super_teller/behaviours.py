@@ -15,14 +15,8 @@ import re
 from typing import Any
 
 from bank_ai.i18n import localised, pick
-from scenarios.dialogue.base import (
-    Scenario,
-    StepBehaviour,
-    TurnResult,
-    register_behaviour,
-    register_scenario,
-)
-from scenarios.dialogue.branch_hall import (
+from scenarios.dialogue.base import StepBehaviour, TurnResult, register_behaviour
+from scenarios.dialogue.branch_hall.behaviours import (
     PROCESS_QUESTION,
     chosen_from,
     config_text,
@@ -74,11 +68,6 @@ def _guide_options(ctx: StepContext):  # noqa: ANN202 - list[NeedOption]
         for guide in _guides(ctx)
         if guide["flow"] in flows
     ]
-
-
-@register_scenario
-class SuperTellerScenario(Scenario):
-    code = "super_teller"
 
 
 @register_behaviour

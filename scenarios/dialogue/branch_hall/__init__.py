@@ -1,0 +1,16 @@
+"""The branch hall: what the customer came for, a queue ticket and what to prepare (flow
+`branch_hall`)."""
+
+from django.utils.translation import gettext_lazy as _
+
+from scenarios.dialogue.branch_hall import behaviours  # noqa: F401 - registers behaviours
+from scenarios.registry import Scenario, register_scenario
+
+
+@register_scenario
+class BranchHall(Scenario):
+    code = "branch_hall"
+    name = _("Branch hall")
+
+
+__all__ = ["BranchHall"]

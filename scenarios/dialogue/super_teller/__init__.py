@@ -1,0 +1,16 @@
+"""The super teller on a VTM: locate the need, then guide step by step through a self-service
+guide (flow `super_teller` and one flow per guide, e.g. `vtm_card_loss`)."""
+
+from django.utils.translation import gettext_lazy as _
+
+from scenarios.dialogue.super_teller import behaviours  # noqa: F401 - registers behaviours
+from scenarios.registry import Scenario, register_scenario
+
+
+@register_scenario
+class SuperTeller(Scenario):
+    code = "super_teller"
+    name = _("Super teller (VTM)")
+
+
+__all__ = ["SuperTeller"]
