@@ -37,9 +37,10 @@ class Kpi:
     The analytics dashboards compute it from `FunnelEvent` rows of the scenario: `counts` are
     the outcomes whose sessions make the numerator; `of` the outcomes whose sessions make the
     denominator (empty: every session of the scenario with an event). `steps` names step
-    *behaviours* (not step codes, which editors may rename) when only events at those steps
-    count. `measure` says how it aggregates: a ratio of sessions, a mean/median of a detail
-    field (`field`), or a count.
+    behaviours (or the kind, for a step that runs its kind's own behaviour; not step codes,
+    which editors may rename) when only events at those steps count. `measure` says how it
+    aggregates: a ratio of sessions, a drop-off (1 − ratio), a mean/median of a detail field
+    (`field`, or "turn_number"), or a count of events.
     """
 
     code: str
