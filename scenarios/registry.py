@@ -75,8 +75,8 @@ class Scenario:
     # scenarios of a package and filtered by each flow's "scenario".
     flow_file: ClassVar[Path | None] = None
     kpis: ClassVar[tuple[Kpi, ...]] = ()
-    # Customer-facing texts the behaviours say that are not part of a flow's steps:
-    # {key: {"zh-hans": ..., "en": ...}}.
+    # Customer-facing texts the behaviours say that are not part of a flow's steps (those are
+    # in the flow data): {key: {"zh-hans": ..., "en": ...}}, kept in the behaviour modules.
     texts: ClassVar[Mapping[str, Mapping[str, str]]] = {}
 
     def extract_slots(self, text: str, ctx: StepContext) -> dict[str, Any]:

@@ -3,6 +3,8 @@ name a registered one (model validation and the admin)."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
@@ -82,3 +84,15 @@ def test_the_admin_refuses_to_save_a_flow_with_an_unknown_scenario(client) -> No
     assert response.status_code == 200  # the form again, with the error
     assert not Flow.objects.filter(code="mystery").exists()
     assert "mystery_tour" in response.content.decode()
+
+
+def _placeholders(text: str) -> set[str]:
+    return set(re.findall(r"\{(\w+)\}", text))
+
+
+@pytest.mark.parametrize("code", sorted(PACKAGED))
+def test_every_text_a_scenario_says_outside_its_flows_is_in_chinese_and_english(code: str) -> None:
+    for key, text in SCENARIOS[code].texts.items():
+        assert text.get("zh-hans"), (code, key)
+        assert text.get("en"), (code, key)
+        assert _placeholders(text["zh-hans"]) == _placeholders(text["en"]), (code, key)

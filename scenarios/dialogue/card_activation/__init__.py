@@ -16,6 +16,7 @@ class CardActivation(Scenario):
     name = _("Card activation")
     flow_file = Path(__file__).with_name("flows.json")
     kpis = KPIS
+    texts = behaviours.TEXT
 
 
 __all__ = ["CardActivation"]

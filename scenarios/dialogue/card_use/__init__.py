@@ -16,6 +16,7 @@ class CardUse(Scenario):
     name = _("Using your card")
     flow_file = Path(__file__).with_name("flows.json")
     kpis = KPIS
+    texts = behaviours.TEXT
 
 
 __all__ = ["CardUse"]

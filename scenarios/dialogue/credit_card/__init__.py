@@ -21,6 +21,7 @@ class CreditCard(CreditCardScenario):
     name = _("Credit cards: recommendation and application")
     flow_file = Path(__file__).with_name("flows.json")
     kpis = KPIS
+    texts = application.TEXT
 
 
 __all__ = ["CreditCard", "FunnelKpis", "Ratio", "funnel_kpis"]

@@ -16,6 +16,7 @@ class SuperTeller(Scenario):
     name = _("Super teller (VTM)")
     flow_file = Path(__file__).with_name("flows.json")
     kpis = KPIS
+    texts = {"retry": behaviours.RETRY_LEAD, "failed": behaviours.FAILURE_LEAD}
 
 
 __all__ = ["SuperTeller"]
