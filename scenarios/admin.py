@@ -33,6 +33,7 @@ from scenarios.models import (
     TakeoverAudit,
     Turn,
 )
+from scenarios.registry import scenario_choices
 
 
 class CardBenefitInline(admin.StackedInline):
@@ -123,8 +124,31 @@ class FlowStepInline(admin.TabularInline):
     fields = FlowStepForm.Meta.fields
 
 
+class FlowForm(forms.ModelForm):
+    """Offers the registered scenarios, so an editor cannot name one that no package provides."""
+
+    scenario = forms.ChoiceField(label=_("scenario"), choices=())
+
+    class Meta:
+        model = Flow
+        fields = [
+            "code",
+            "scenario",
+            "name_zh",
+            "name_en",
+            "is_active",
+            "triggers",
+            "requires_customer",
+        ]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["scenario"].choices = scenario_choices()
+
+
 @admin.register(Flow)
 class FlowAdmin(admin.ModelAdmin):
+    form = FlowForm
     list_display = ["code", "scenario", "name_zh", "name_en", "is_active"]
     inlines = [FlowStepInline]
 

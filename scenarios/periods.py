@@ -20,38 +20,11 @@ import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from bank_ai.ai.text import EN_NUMBERS, parse_number
+
 MAX_MONTHS = 24
 MAX_DAYS = 366
 
-ZH_DIGITS = {
-    "零": 0,
-    "一": 1,
-    "二": 2,
-    "两": 2,
-    "三": 3,
-    "四": 4,
-    "五": 5,
-    "六": 6,
-    "七": 7,
-    "八": 8,
-    "九": 9,
-}
-EN_NUMBERS = {
-    "one": 1,
-    "two": 2,
-    "three": 3,
-    "four": 4,
-    "five": 5,
-    "six": 6,
-    "seven": 7,
-    "eight": 8,
-    "nine": 9,
-    "ten": 10,
-    "eleven": 11,
-    "twelve": 12,
-    "a": 1,
-    "an": 1,
-}
 EN_MONTHS = {
     name: number
     for number in range(1, 13)
@@ -60,7 +33,9 @@ EN_MONTHS = {
 EN_MONTHS["sept"] = 9
 
 _ZH_NUMBER = r"(\d{1,3}|[零一二两三四五六七八九十]{1,3})"
-_EN_NUMBER = r"(\d{1,3}|" + "|".join(EN_NUMBERS) + r")"
+# "a month", "an hour": a count of one in English periods.
+_EN_ONE = frozenset({"a", "an"})
+_EN_NUMBER = r"(\d{1,3}|" + "|".join(sorted([*EN_NUMBERS, *_EN_ONE], key=len, reverse=True)) + r")"
 _MONTH_NAMES = "|".join(sorted(EN_MONTHS, key=len, reverse=True))
 
 ZH_LAST_N_MONTHS = re.compile(r"(?:最近|近|过去|前)\s*" + _ZH_NUMBER + r"\s*个?月")
@@ -101,21 +76,16 @@ class PeriodError(ValueError):
     """The text names a period that cannot be analysed (in the future, too long)."""
 
 
-def zh_number(text: str) -> int:
-    """Arabic or Chinese numerals up to 999 ("3", "三", "十二", "二十")."""
-    if text.isdigit():
-        return int(text)
-    if "十" in text:
-        tens, _, units = text.partition("十")
-        return (ZH_DIGITS.get(tens, 1) if tens else 1) * 10 + (ZH_DIGITS.get(units, 0))
-    value = 0
-    for char in text:
-        value = value * 10 + ZH_DIGITS[char]
+def _number(text: str) -> int:
+    """Arabic or Chinese numerals ("3", "三", "十二", "二十"); a PeriodError if it is none."""
+    value = parse_number(text)
+    if value is None:
+        raise PeriodError(f"{text!r} is not a number")
     return value
 
 
 def _en_number(text: str) -> int:
-    return int(text) if text.isdigit() else EN_NUMBERS[text.lower()]
+    return 1 if text.lower() in _EN_ONE else _number(text)
 
 
 def month_period(year: int, month: int, today: date) -> Period:
@@ -150,18 +120,18 @@ def parse_period(text: str, today: date) -> Period | None:
     that cannot be analysed (a future month, more than 24 months)."""
     lowered = text.lower()
     if match := ZH_YEAR_MONTH.search(text):
-        return month_period(int(match.group(1)), zh_number(match.group(2)), today)
+        return month_period(int(match.group(1)), _number(match.group(2)), today)
     if match := EN_MONTH_YEAR.search(text):
         return month_period(int(match.group(2)), EN_MONTHS[match.group(1).lower()], today)
     if match := EN_ISO_MONTH.search(text):
         return month_period(int(match.group(1)), int(match.group(2)), today)
     if match := ZH_LAST_N_MONTHS.search(text):
-        return last_months(today, zh_number(match.group(1)))
+        return last_months(today, _number(match.group(1)))
     if match := EN_LAST_N_MONTHS.search(text):
         return last_months(today, _en_number(match.group(1)))
     if match := ZH_LAST_N_DAYS.search(text) or EN_LAST_N_DAYS.search(text):
         raw = match.group(1)
-        days = zh_number(raw) if not raw.isascii() or raw.isdigit() else _en_number(raw)
+        days = _number(raw) if not raw.isascii() or raw.isdigit() else _en_number(raw)
         if not 1 <= days <= MAX_DAYS:
             raise PeriodError(f"periods of 1 to {MAX_DAYS} days can be analysed")
         return Period(today - timedelta(days=days - 1), today)
@@ -184,7 +154,7 @@ def parse_period(text: str, today: date) -> Period | None:
     if re.search(r"最近|近期", text) or re.search(r"\brecently\b|\blately\b", lowered):
         return last_months(today, 1)
     if match := ZH_MONTH.search(text):
-        return _latest_month(zh_number(match.group(1)), today)
+        return _latest_month(_number(match.group(1)), today)
     if match := EN_MONTH.search(text):
         return _latest_month(EN_MONTHS[match.group(1).lower()], today)
     return None

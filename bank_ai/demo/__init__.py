@@ -29,4 +29,15 @@ def seed_all(log: Callable[[str], None] = print) -> dict[str, int]:
     counts.update(knowledge.seed(log))
     counts.update(ai.seed(log))
     counts.update(hall.seed(log))
+    counts.update(_flows(log))
     return counts
+
+
+def _flows(log: Callable[[str], None]) -> dict[str, int]:
+    """The flows the scenario packages ship that the database lacks (edited ones are kept)."""
+    from scenarios.flows import flow_sync
+
+    report = flow_sync()
+    if report.kept:
+        log(f"flows edited in the admin, kept: {', '.join(report.kept)}")
+    return {"flows_created": len(report.created)}

@@ -1,14 +1,16 @@
 """The dialogue engine and the scenarios registered with it.
 
-`engine` runs turns and events; `base` holds the registries; each scenario module registers its
-step behaviours on import (imported here so that every behaviour a flow may name exists).
+`engine` runs turns and events; `base` holds the behaviour registry and `scenarios.registry` the
+scenario registry. Each scenario is a package here that registers its behaviours and its
+`Scenario` on import; they are imported explicitly below (and this module by
+`ScenariosConfig.ready()`), so every behaviour and scenario a flow may name exists once Django is
+set up.
 """
 
-from scenarios.dialogue import (  # noqa: F401 - each registers its behaviours
+from scenarios.dialogue import (  # noqa: F401 - each registers its behaviours and scenario
     app_service,
     branch_hall,
     card_activation,
-    card_application,
     card_use,
     credit_card,
     super_teller,

@@ -1,11 +1,12 @@
-"""The pieces every scenario builds on: the turn result, the step context and two registries.
+"""The pieces every scenario builds on: the turn result, step behaviours and their registry.
 
 A flow is data (`Flow` / `FlowStep` rows, editable in the admin). What a step *does* is code: a
 `StepBehaviour` registered under a name. A step names its behaviour in `FlowStep.behaviour`;
 left blank, the generic behaviour of its kind runs (ask, confirm, end...). A `Scenario`
-(registered under `Flow.scenario`) says how slots are read from free text and what happens when
-they change. Each scenario module (credit card, branch hall, super teller, app service) only
-registers behaviours and a scenario; the engine never names a scenario.
+(`scenarios.registry`, registered under `Flow.scenario`) says how slots are read from free text
+and what happens when they change, and declares its flows, KPIs and texts. Each scenario package
+(`scenarios/dialogue/<scenario>/`) registers its behaviours and its scenario; the engine never
+names a scenario.
 """
 
 from __future__ import annotations
@@ -15,6 +16,25 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from scenarios.models import DialogueSession, FlowStep
+
+# The scenario registry lives in scenarios.registry (models and forms validate against it
+# without importing the engine); re-exported here for the behaviours and the engine.
+from scenarios.registry import SCENARIOS, Scenario, register_scenario, scenario_for
+
+__all__ = [
+    "BEHAVIOURS",
+    "SCENARIOS",
+    "DeltaSink",
+    "DialogueError",
+    "Scenario",
+    "StepBehaviour",
+    "TurnResult",
+    "behaviour_choices",
+    "behaviour_for",
+    "register_behaviour",
+    "register_scenario",
+    "scenario_for",
+]
 
 if TYPE_CHECKING:
     from scenarios.dialogue.engine import StepContext
@@ -68,22 +88,7 @@ class StepBehaviour:
         return ctx.say(self.prompt_again(ctx))
 
 
-class Scenario:
-    """How a scenario reads slots from free text and reacts when they change."""
-
-    code: ClassVar[str] = ""
-
-    def extract_slots(self, text: str, ctx: StepContext) -> dict[str, Any]:
-        return {}
-
-    def slots_changed(self, ctx: StepContext, before: dict[str, Any]) -> TurnResult | None:
-        """A turn changed the slots; return a result to take over the turn (e.g. re-recommend)."""
-        return None
-
-
 BEHAVIOURS: dict[str, StepBehaviour] = {}
-SCENARIOS: dict[str, Scenario] = {}
-_DEFAULT_SCENARIO = Scenario()
 
 
 def register_behaviour(cls: type[StepBehaviour]) -> type[StepBehaviour]:
@@ -95,23 +100,12 @@ def register_behaviour(cls: type[StepBehaviour]) -> type[StepBehaviour]:
     return cls
 
 
-def register_scenario(cls: type[Scenario]) -> type[Scenario]:
-    if not cls.code:
-        raise ValueError(f"{cls.__name__} needs a code")
-    SCENARIOS[cls.code] = cls()
-    return cls
-
-
 def behaviour_for(step: FlowStep) -> StepBehaviour:
     name = step.behaviour or step.kind
     try:
         return BEHAVIOURS[name]
     except KeyError:
         raise DialogueError(f"step {step} names an unknown behaviour {name!r}") from None
-
-
-def scenario_for(code: str) -> Scenario:
-    return SCENARIOS.get(code, _DEFAULT_SCENARIO)
 
 
 def behaviour_choices() -> list[tuple[str, str]]:

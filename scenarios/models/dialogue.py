@@ -5,18 +5,23 @@ from __future__ import annotations
 import uuid
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.files.storage import Storage, storages
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from bank_ai.i18n import localised
+from scenarios.registry import validate_scenario
 
 
 class Flow(models.Model):
     """A scenario's conversation as an ordered list of typed steps."""
 
     code = models.SlugField(_("code"), max_length=40, unique=True)
+    # One of the registered scenario packages (scenarios.registry); checked by clean(), the
+    # admin's choices and flow_sync. Not a model-level `choices`: the list is code, and a
+    # migration per new scenario would buy nothing.
     scenario = models.CharField(_("scenario"), max_length=30)
     name_zh = models.CharField(_("name (Chinese)"), max_length=80)
     name_en = models.CharField(_("name (English)"), max_length=80)
@@ -37,6 +42,13 @@ class Flow(models.Model):
 
     def __str__(self) -> str:
         return self.code
+
+    def clean(self) -> None:
+        super().clean()
+        try:
+            validate_scenario(self.scenario)
+        except ValidationError as error:
+            raise ValidationError({"scenario": error}) from None
 
 
 class FlowStep(models.Model):
@@ -173,6 +185,9 @@ class FunnelEvent(models.Model):
     session = models.ForeignKey(
         DialogueSession, on_delete=models.CASCADE, related_name="funnel_events"
     )
+    # One of the registered scenario packages (scenarios.registry); checked by clean(), the
+    # admin's choices and flow_sync. Not a model-level `choices`: the list is code, and a
+    # migration per new scenario would buy nothing.
     scenario = models.CharField(_("scenario"), max_length=30)
     step = models.CharField(_("step"), max_length=40)
     outcome = models.CharField(_("outcome"), max_length=30)

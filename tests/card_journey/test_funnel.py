@@ -10,7 +10,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.utils import timezone, translation
 
-from scenarios.funnel import funnel_kpis
+from scenarios.dialogue.credit_card.kpis import funnel_kpis
 from scenarios.models import DialogueSession, Flow, FunnelEvent
 
 pytestmark = pytest.mark.django_db

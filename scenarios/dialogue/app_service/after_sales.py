@@ -6,9 +6,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from scenarios.dialogue.app_service.common import RESOLVED, UNRESOLVED, numbered, text
+from scenarios.dialogue.app_service.common import RESOLVED, UNRESOLVED, text
 from scenarios.dialogue.base import StepBehaviour, TurnResult, register_behaviour
 from scenarios.dialogue.engine import NO, QUESTION, YES, StepContext
+from scenarios.dialogue.locating import numbered
 
 
 @register_behaviour

@@ -13,13 +13,7 @@ from scenarios.dialogue.app_service.common import (
     parse_rating,
     text,
 )
-from scenarios.dialogue.base import (
-    Scenario,
-    StepBehaviour,
-    TurnResult,
-    register_behaviour,
-    register_scenario,
-)
+from scenarios.dialogue.base import StepBehaviour, TurnResult, register_behaviour
 from scenarios.dialogue.engine import QUESTION, StepContext
 from scenarios.models import DialogueSession
 
@@ -110,17 +104,3 @@ class ServiceEnd(StepBehaviour):
 def _score(session: DialogueSession) -> int | None:
     rated = session.funnel_events.filter(outcome="rated").order_by("-id").first()
     return rated.detail.get("score") if rated else None
-
-
-class AppServiceScenario(Scenario):
-    """No slots: these flows work from the customer's description itself."""
-
-
-@register_scenario
-class PreSales(AppServiceScenario):
-    code = "pre_sales"
-
-
-@register_scenario
-class AfterSales(AppServiceScenario):
-    code = "after_sales"

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bank_ai.ai.masking import mask_pii
+from bank_ai.ai.text import parse_number
 from bank_ai.i18n import pick
 from scenarios.dialogue.base import DialogueError
 from scenarios.dialogue.engine import StepContext
@@ -24,18 +25,11 @@ SKIP_RATING = re.compile(
 )
 RESOLVED = re.compile(r"解决了|可以了|明白了|知道了|\b(solved|that helps|got it)\b", re.I)
 UNRESOLVED = re.compile(r"没解决|还是不行|没用|不行|\b(didn't help|not solved|still)\b", re.I)
-ORDINALS = (
-    re.compile(r"第一|第1|1号|^\s*1\s*$|\bfirst\b|option 1|#1", re.IGNORECASE),
-    re.compile(r"第二|第2|2号|^\s*2\s*$|\bsecond\b|option 2|#2", re.IGNORECASE),
-    re.compile(r"第三|第3|3号|^\s*3\s*$|\bthird\b|option 3|#3", re.IGNORECASE),
-)
 _SCORE_DIGIT = re.compile(
     r"(?<![\d.])([1-5])(?![\d.])\s*(分|星|颗星|/\s*5|stars?|points?)?", re.IGNORECASE
 )
 _SCORE_HANZI = re.compile(r"([一二三四五两])\s*(分|星|颗星)")
 _SCORE_WORD = re.compile(r"\b(one|two|three|four|five)\b(\s*stars?)?", re.IGNORECASE)
-_HANZI = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5}
-_WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5}
 # In order: the longer phrase first ("非常不满意" before "不满意" before "满意").
 _SCORE_PHRASES = (
     (re.compile(r"非常不满意|很不满意|极差|太差|terrible|awful|very (dis|un)satisfied", re.I), 1),
@@ -67,11 +61,6 @@ def text(ctx: StepContext, key: str, step: Any = None, **values: Any) -> str:
 
 def join(items: list[str], language: str) -> str:
     return ("、" if language == "zh-hans" else "; ").join(items)
-
-
-def numbered(items: list[str], language: str) -> str:
-    separator = "；" if language == "zh-hans" else "; "
-    return separator.join(f"{n}. {item}" for n, item in enumerate(items, start=1))
 
 
 @dataclass(frozen=True)
@@ -126,8 +115,8 @@ def parse_rating(words: str) -> tuple[int | None, str]:
     """(score 1–5 or None, the rest of the words as a comment)."""
     for pattern, reader in (
         (_SCORE_DIGIT, lambda m: int(m.group(1))),
-        (_SCORE_HANZI, lambda m: _HANZI[m.group(1)]),
-        (_SCORE_WORD, lambda m: _WORDS[m.group(1).lower()]),
+        (_SCORE_HANZI, lambda m: parse_number(m.group(1))),
+        (_SCORE_WORD, lambda m: parse_number(m.group(1))),
     ):
         match = pattern.search(words)
         if match:

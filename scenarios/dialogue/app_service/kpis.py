@@ -6,7 +6,64 @@ from datetime import datetime
 from statistics import median
 from typing import Any
 
+from django.utils.translation import gettext_lazy as _
+
 from scenarios.models import DialogueSession, FunnelEvent
+from scenarios.registry import Kpi
+
+# Declared for the analytics dashboards (both flows, pre_sales and after_sales, alike);
+# `app_service_kpis` computes them for one flow.
+KPIS = (
+    Kpi(
+        "completion",
+        _("Completion"),
+        _("Sessions completed / sessions."),
+        counts=("completed",),
+        steps=("service_end",),
+    ),
+    Kpi(
+        "handed_over",
+        _("Handed to a colleague"),
+        _("Sessions handed over (not located twice, unresolved, asked for a person) / sessions."),
+        counts=("handed_over",),
+    ),
+    Kpi(
+        "located",
+        _("Need located"),
+        _("Sessions whose description was matched to a module or page / sessions."),
+        counts=("located",),
+    ),
+    Kpi(
+        "chosen_from_options",
+        _("Chosen from the other options"),
+        _("Sessions that rejected the first match and picked another offered one."),
+        counts=("chosen_from_options",),
+        measure="count",
+    ),
+    Kpi(
+        "drop_off",
+        _("Drop-off per step"),
+        _("Sessions still open or abandoned, by the step they stopped at."),
+        counts=("entered",),
+        measure="drop_off",
+    ),
+    Kpi(
+        "average_rating",
+        _("Average rating"),
+        _("Mean satisfaction score (1–5) of the rated sessions."),
+        counts=("rated",),
+        measure="mean",
+        field="score",
+    ),
+    Kpi(
+        "handling_time",
+        _("Handling time"),
+        _("Median seconds from the session's start to its close."),
+        counts=("service_closed",),
+        measure="median",
+        field="handling_seconds",
+    ),
+)
 
 
 def app_service_kpis(scenario: str, *, since: datetime | None = None) -> dict[str, Any]:

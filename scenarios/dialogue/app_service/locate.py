@@ -1,5 +1,9 @@
 """Locating what the customer means, and confirming it: a business module of the app
-(pre-sales) or the knowledge page about their problem (after-sales)."""
+(pre-sales) or the knowledge page about their problem (after-sales).
+
+The candidates are scored here (paraphrases, retrieval of process guides and knowledge pages,
+the intent classifier); offering the others numbered after a "no" and picking one by title,
+number or ordinal is the shared `scenarios.dialogue.locating` component."""
 
 from __future__ import annotations
 
@@ -10,14 +14,13 @@ from django.conf import settings
 from bank_ai.ai.masking import mask_pii
 from bank_ai.i18n import pick
 from scenarios.dialogue.app_service.common import (
-    ORDINALS,
     Candidate,
-    numbered,
     retrieve,
     text,
 )
 from scenarios.dialogue.base import StepBehaviour, TurnResult, behaviour_for, register_behaviour
 from scenarios.dialogue.engine import NO, QUESTION, YES, StepContext
+from scenarios.dialogue.locating import Option, numbered, picked
 
 MAX_LOCATE_TRIES = 2
 MAX_CANDIDATES = 3
@@ -160,6 +163,16 @@ def _confident_intent(words: str) -> tuple[str, float] | None:
     return intent.intent, intent.confidence
 
 
+def candidate_option(candidate: dict[str, Any]) -> Option:
+    """A located candidate (as kept in the session's memory) as an option to pick."""
+    return Option(
+        key=candidate["key"],
+        label=candidate["title"],
+        names=(candidate["title"],),
+        value=candidate,
+    )
+
+
 def modules_of(ctx: StepContext) -> list[dict[str, Any]]:
     describe = ctx.step_with(behaviour=LocateModule.name)
     return list(describe.config.get("modules", [])) if describe else []
@@ -268,13 +281,9 @@ class ConfirmChoice(StepBehaviour):
         )
 
     def _picked(self, words: str, options: list[dict[str, Any]]) -> dict[str, Any] | None:
-        for option in options:
-            if option["title"] and option["title"].lower() in words.lower():
-                return option
-        for position, pattern in enumerate(ORDINALS):
-            if position < len(options) and pattern.search(words):
-                return options[position]
-        return None
+        """An offered candidate picked by its title, number or ordinal (the shared picker)."""
+        choice = picked(words, [candidate_option(c) for c in options])
+        return None if choice is None else choice.value
 
     def _choose(self, ctx: StepContext, candidate: dict[str, Any]) -> TurnResult:
         ctx.session.memory["chosen"] = candidate

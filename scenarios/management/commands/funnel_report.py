@@ -1,4 +1,4 @@
-"""Print the seed scenario's funnel KPIs (see scenarios.funnel for the definitions)."""
+"""Print the seed scenario's funnel KPIs (definitions in scenarios.dialogue.credit_card.kpis)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext as _
 
 from scenarios.api.serializers import CHANNELS
-from scenarios.funnel import FunnelKpis, Ratio, funnel_kpis
+from scenarios.dialogue.credit_card.kpis import FunnelKpis, Ratio, funnel_kpis
 from scenarios.models import Flow, FunnelEvent
 
 

@@ -15,20 +15,9 @@ import re
 from typing import Any
 
 from bank_ai.i18n import localised, pick
-from scenarios.dialogue.base import (
-    Scenario,
-    StepBehaviour,
-    TurnResult,
-    register_behaviour,
-    register_scenario,
-)
-from scenarios.dialogue.branch_hall import (
-    PROCESS_QUESTION,
-    chosen_from,
-    config_text,
-    numbered,
-)
+from scenarios.dialogue.base import StepBehaviour, TurnResult, register_behaviour
 from scenarios.dialogue.engine import NO, QUESTION, YES, ConfirmBehaviour, StepContext
+from scenarios.dialogue.locating import PROCESS_QUESTION, LocateStep, Option, step_text
 from scenarios.models import Flow, FlowStep
 
 CONFIRMED = {"step.confirmed", "confirm"}
@@ -59,13 +48,12 @@ def _guide_flows(ctx: StepContext) -> dict[str, Flow]:
     return {flow.code: flow for flow in Flow.objects.filter(code__in=codes, is_active=True)}
 
 
-def _guide_options(ctx: StepContext):  # noqa: ANN202 - list[NeedOption]
-    from bank_ai.ai.need_matching import NeedOption
-
+def _guide_options(ctx: StepContext) -> list[Option]:
     flows = _guide_flows(ctx)
     return [
-        NeedOption(
+        Option(
             key=guide["flow"],
+            label=localised(flows[guide["flow"]], "name", ctx.language),
             names=(flows[guide["flow"]].name_zh, flows[guide["flow"]].name_en),
             keywords={str(k): list(v) for k, v in guide.get("keywords", {}).items()},
             intents=tuple(guide.get("intents", ())),
@@ -76,66 +64,31 @@ def _guide_options(ctx: StepContext):  # noqa: ANN202 - list[NeedOption]
     ]
 
 
-@register_scenario
-class SuperTellerScenario(Scenario):
-    code = "super_teller"
-
-
 @register_behaviour
-class TellerLocate(StepBehaviour):
+class TellerLocate(LocateStep):
     """Which self-service guide does the customer need? Unsure offers the closest ones."""
 
     name = "teller_locate"
+    offered_memory = "offered_guides"
+    choose_event = "choose_guide"
+    option_field = "guide"
+    max_offered_unmatched = None  # nothing matched: every guide is offered
+
+    def options(self, ctx: StepContext) -> list[Option]:
+        return _guide_options(ctx)
 
     def respond(self, ctx: StepContext, text: str, found: dict[str, Any]) -> TurnResult | None:
-        from bank_ai.ai.need_matching import match_need
-
-        options = _guide_options(ctx)
-        by_key = {option.key: option for option in options}
-        offered = [key for key in ctx.session.memory.get("offered_guides", []) if key in by_key]
-        if offered:
-            picked = chosen_from(text, offered, {k: by_key[k].names for k in offered})
-            if picked is not None:
-                return self.choose(ctx, picked, {"by": "option"})
+        options = self.options(ctx)
+        result = self.pick_offered(ctx, text, options)
+        if result is not None:
+            return result
         if PROCESS_QUESTION.search(text) and QUESTION.search(text):
             return None  # "转账限额是多少？": answered from knowledge, then asked again
-        match = match_need(text, options)
-        if match.confident:
-            return self.choose(ctx, match.best.option.key, {"score": match.best.score})
-        if not match.candidates:
-            return None if QUESTION.search(text) else self.offer(ctx, options)
-        return self.offer(ctx, match.top(3))
+        return self.decide(ctx, text, options, self.match(ctx, text, options))
 
-    def on_event(self, ctx: StepContext, name: str, data: dict[str, Any]) -> TurnResult | None:
-        if name in {"choose_guide", "tap"} and data.get("guide") in {
-            option.key for option in _guide_options(ctx)
-        }:
-            return self.choose(ctx, data["guide"], {"by": "tap"})
-        return None
-
-    def offer(self, ctx: StepContext, options: list) -> TurnResult:  # noqa: ANN001
-        language = ctx.language
-        ctx.session.memory["offered_guides"] = [option.key for option in options]
-        ctx.funnel("unsure", {"options": [option.key for option in options]})
-        labels = [localised(option.value, "name", language) for option in options]
-        return ctx.say(
-            config_text(ctx, "unsure", options=numbered(labels, language)),
-            actions=[
-                {
-                    "type": "show_options",
-                    "event": "choose_guide",
-                    "options": [
-                        {"guide": option.key, "label": label}
-                        for option, label in zip(options, labels, strict=True)
-                    ],
-                }
-            ],
-        )
-
-    def choose(self, ctx: StepContext, guide: str, detail: dict[str, Any]) -> TurnResult:
-        ctx.session.memory["guide"] = guide
-        ctx.session.memory.pop("offered_guides", None)
-        ctx.funnel("need_located", {"guide": guide, **detail})
+    def chosen(self, ctx: StepContext, option: Option, detail: dict[str, Any]) -> TurnResult:
+        ctx.session.memory["guide"] = option.key
+        ctx.funnel("need_located", {"guide": option.key, **detail})
         return ctx.enter(ctx.next_step())
 
 
@@ -237,9 +190,9 @@ class GuideStep(StepBehaviour):
         ctx.funnel("step_failed", {"failures": failures, "reason": reason})
         limit = int(ctx.step.config.get("max_failures", DEFAULT_MAX_FAILURES))
         if failures >= limit:
-            lead = config_text(ctx, "failed") or FAILURE_LEAD.get(language, FAILURE_LEAD["en"])
+            lead = step_text(ctx, "failed") or FAILURE_LEAD.get(language, FAILURE_LEAD["en"])
             return ctx.hand_over("repeated_failure", lead=lead)
-        lead = config_text(ctx, "retry") or RETRY_LEAD.get(language, RETRY_LEAD["en"])
+        lead = step_text(ctx, "retry") or RETRY_LEAD.get(language, RETRY_LEAD["en"])
         return ctx.say(f"{lead}\n{ctx.step.prompt(language)}", actions=[self.action(ctx)])
 
     def prompt_again(self, ctx: StepContext) -> str:

@@ -1,10 +1,11 @@
 """The branch hall: what did the customer come for, a queue ticket, and what to prepare.
 
-`hall_service` maps free text (zh/en) to one of the branch's service types with the AI core's
-need matcher and offers the top options when unsure; `hall_confirm_service` confirms it;
-`hall_ticket` issues the ticket (number, people ahead, estimated wait, materials) and then
-answers questions about that service from knowledge. Customer-facing text comes from the flow
-steps' prompts and `config` (zh/en); the flow ships in a data migration.
+`hall_service` locates which of the branch's service types the customer means and offers the
+top options when unsure (the shared `scenarios.dialogue.locating` component);
+`hall_confirm_service` confirms it; `hall_ticket` issues the ticket (number, people ahead,
+estimated wait, materials) and then answers questions about that service from knowledge.
+Customer-facing text comes from the flow steps' prompts and `config` (zh/en); the flow ships as
+data in `flows.json`.
 """
 
 from __future__ import annotations
@@ -14,30 +15,20 @@ from typing import Any
 
 from bank_ai.i18n import localised, pick
 from devices.models import Branch, ServiceType
-from scenarios.dialogue.base import (
-    Scenario,
-    StepBehaviour,
-    TurnResult,
-    register_behaviour,
-    register_scenario,
-)
+from scenarios.dialogue.base import StepBehaviour, TurnResult, register_behaviour
 from scenarios.dialogue.engine import NO, QUESTION, YES, ConfirmBehaviour, StepContext
-
-# Questions about how a service works or what to bring: answered from knowledge, not matched.
-PROCESS_QUESTION = re.compile(
-    r"带什么|材料|证件|流程|手续|怎么办理|如何办理|需要什么|要多久|多长时间|几天|"
-    r"what (do|should) i (need|bring)|documents?|how (does|do|long)|process|procedure",
-    re.IGNORECASE,
+from scenarios.dialogue.locating import (
+    PROCESS_QUESTION,
+    LocateStep,
+    Option,
+    match_options,
+    step_text,
 )
+
 DONE = re.compile(
     r"^(没有了|没了|没有|不用了|不需要了?|没事了|就这些|就这样|好的?谢谢|谢谢|再见|"
     r"no thanks|no,? thank you|that'?s all|nothing else|bye|thanks?( you)?)",
     re.IGNORECASE,
-)
-ORDINALS = (
-    re.compile(r"第一|第1|一号|^1\b|first|#1|option 1", re.IGNORECASE),
-    re.compile(r"第二|第2|二号|^2\b|second|#2|option 2", re.IGNORECASE),
-    re.compile(r"第三|第3|三号|^3\b|third|#3|option 3", re.IGNORECASE),
 )
 
 
@@ -58,102 +49,57 @@ def available_services(ctx: StepContext) -> list[ServiceType]:
     return list(services.order_by("code"))
 
 
-def config_text(ctx: StepContext, key: str, **values: Any) -> str:
-    text = pick(ctx.step.config.get(key), ctx.language, "")
-    for name, value in values.items():
-        text = text.replace("{" + name + "}", str(value))
-    return text
-
-
-def numbered(labels: list[str], language: str) -> str:
-    if language == "zh-hans":
-        return "；".join(f"{n}. {label}" for n, label in enumerate(labels, start=1))
-    return "; ".join(f"{n}. {label}" for n, label in enumerate(labels, start=1))
-
-
-def chosen_from(text: str, offered: list[str], names: dict[str, tuple[str, ...]]) -> str | None:
-    """An offered option picked by name or by position ("第二个", "the first one")."""
-    lowered = text.lower()
-    for code in offered:
-        if any(name and name.lower() in lowered for name in names.get(code, ())):
-            return code
-    for position, pattern in enumerate(ORDINALS):
-        if position < len(offered) and pattern.search(text.strip()):
-            return offered[position]
-    return None
-
-
-@register_scenario
-class BranchHallScenario(Scenario):
-    code = "branch_hall"
+def service_options(ctx: StepContext) -> list[Option]:
+    """The branch's service types as options to locate and offer (names, keywords and intent
+    codes are edited in the admin)."""
+    return [
+        Option(
+            key=service.code,
+            label=localised(service, "name", ctx.language),
+            names=(service.name_zh, service.name_en),
+            keywords={str(k): list(v) for k, v in (service.keywords or {}).items()},
+            intents=tuple(service.intents or ()),
+            value=service,
+        )
+        for service in available_services(ctx)
+    ]
 
 
 @register_behaviour
-class HallService(StepBehaviour):
+class HallService(LocateStep):
     """Work out which service the customer came for; unsure means offering the top options."""
 
     name = "hall_service"
+    offered_memory = "offered_services"
+    choose_event = "choose_service"
+    option_field = "service"
+
+    def options(self, ctx: StepContext) -> list[Option]:
+        return service_options(ctx)
 
     def respond(self, ctx: StepContext, text: str, found: dict[str, Any]) -> TurnResult | None:
-        from devices.hall_matching import match_service
-
-        services = available_services(ctx)
-        by_code = {service.code: service for service in services}
-        offered = [
-            code for code in ctx.session.memory.get("offered_services", []) if code in by_code
-        ]
-        if offered:
-            names = {code: (by_code[code].name_zh, by_code[code].name_en) for code in offered}
-            picked = chosen_from(text, offered, names)
-            if picked is not None:
-                return self.choose(ctx, by_code[picked], {"by": "option"})
-        match = match_service(text, services)
+        options = self.options(ctx)
+        result = self.pick_offered(ctx, text, options)
+        if result is not None:
+            return result
+        located = self.match(ctx, text, options)
         if PROCESS_QUESTION.search(text) and QUESTION.search(text):
-            if match.confident:
+            if located.confident and located.best is not None:
                 # "开户要带什么？": answer it, and offer the ticket for that service next.
-                self.remember(ctx, match.best.option.value, match.best.score)
+                self.remember(ctx, located.best.option.value, located.best.score)
                 confirm = ctx.next_step()
                 ctx.rest_on(confirm)
                 ctx.funnel("entered")
             return None
-        if match.confident:
-            return self.choose(ctx, match.best.option.value, {"score": match.best.score})
-        if not match.candidates:
-            return None if QUESTION.search(text) else self.offer(ctx, services[:4], unsure=True)
-        return self.offer(ctx, [option.value for option in match.top(3)], unsure=True)
-
-    def on_event(self, ctx: StepContext, name: str, data: dict[str, Any]) -> TurnResult | None:
-        if name not in {"choose_service", "tap"}:
-            return None
-        service = next((s for s in available_services(ctx) if s.code == data.get("service")), None)
-        return None if service is None else self.choose(ctx, service, {"by": "tap"})
-
-    def offer(self, ctx: StepContext, services: list[ServiceType], unsure: bool) -> TurnResult:
-        language = ctx.language
-        ctx.session.memory["offered_services"] = [service.code for service in services]
-        ctx.funnel("unsure", {"options": [service.code for service in services]})
-        labels = [localised(service, "name", language) for service in services]
-        return ctx.say(
-            config_text(ctx, "unsure", options=numbered(labels, language)),
-            actions=[
-                {
-                    "type": "show_options",
-                    "event": "choose_service",
-                    "options": [
-                        {"service": s.code, "label": label}
-                        for s, label in zip(services, labels, strict=True)
-                    ],
-                }
-            ],
-        )
+        return self.decide(ctx, text, options, located)
 
     def remember(self, ctx: StepContext, service: ServiceType, score: float | None) -> None:
         ctx.session.slots["service"] = service.code
-        ctx.session.memory.pop("offered_services", None)
+        ctx.session.memory.pop(self.offered_memory, None)
         ctx.funnel("service_matched", {"service": service.code, "score": score})
 
-    def choose(self, ctx: StepContext, service: ServiceType, detail: dict[str, Any]) -> TurnResult:
-        self.remember(ctx, service, detail.get("score"))
+    def chosen(self, ctx: StepContext, option: Option, detail: dict[str, Any]) -> TurnResult:
+        self.remember(ctx, option.value, detail.get("score"))
         return ctx.enter(ctx.next_step())
 
 
@@ -178,11 +124,13 @@ class HallConfirmService(ConfirmBehaviour):
 
     def respond(self, ctx: StepContext, text: str, found: dict[str, Any]) -> TurnResult | None:
         if NO.search(text) and not YES.search(text):
-            from devices.hall_matching import match_service
-
             # "不是，我要换外币": the correction itself names the service.
-            match = match_service(text, available_services(ctx))
-            if match.confident and match.best.option.key != ctx.session.slots.get("service"):
+            match = match_options(text, service_options(ctx))
+            if (
+                match.confident
+                and match.best is not None
+                and match.best.option.key != ctx.session.slots.get("service")
+            ):
                 ctx.session.slots["service"] = match.best.option.key
                 ctx.funnel("service_corrected", {"service": match.best.option.key})
                 return self.arrive(ctx)
@@ -209,7 +157,7 @@ class HallTicket(StepBehaviour):
             # The app or the web: no hall to queue in, but the customer can still prepare.
             ctx.funnel("no_branch", {"service": service.code})
             return ctx.say(
-                config_text(
+                step_text(
                     ctx,
                     "no_branch",
                     service=service_name,
@@ -234,7 +182,7 @@ class HallTicket(StepBehaviour):
             ctx.rest_on(first)
             return ctx.say(
                 "\n".join(
-                    [config_text(ctx, "not_offered", service=service_name), first.prompt(language)]
+                    [step_text(ctx, "not_offered", service=service_name), first.prompt(language)]
                 )
             )
         payload = ticket_payload(ticket, language)
@@ -297,7 +245,7 @@ class HallTicket(StepBehaviour):
         return ctx.side_question(f"{localised(service, 'name', ctx.language)}：{text}")
 
     def prompt_again(self, ctx: StepContext) -> str:
-        return config_text(ctx, "again") or ctx.step.prompt(ctx.language)
+        return step_text(ctx, "again") or ctx.step.prompt(ctx.language)
 
     def resume(self, ctx: StepContext) -> TurnResult:
         """After a human hand-back: the ticket stands; do not issue another."""

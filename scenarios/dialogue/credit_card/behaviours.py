@@ -10,13 +10,13 @@ import re
 from decimal import Decimal
 from typing import Any
 
+from bank_ai.ai.text import ordinal
 from bank_ai.i18n import localised, pick
 from scenarios.dialogue.base import (
     Scenario,
     StepBehaviour,
     TurnResult,
     register_behaviour,
-    register_scenario,
 )
 from scenarios.dialogue.engine import NO, QUESTION, YES, ConfirmBehaviour, StepContext
 from scenarios.matching import CustomerNeeds, comparison, match_cards
@@ -28,11 +28,6 @@ MORE = re.compile(
     r"none of (these|them)",
     re.IGNORECASE,
 )
-ORDINALS = {
-    1: re.compile(r"第一|第1|1号|一号|first|#1|option 1|number 1|\b1\b", re.IGNORECASE),
-    2: re.compile(r"第二|第2|2号|二号|second|#2|option 2|number 2|\b2\b", re.IGNORECASE),
-    3: re.compile(r"第三|第3|3号|三号|third|#3|option 3|number 3|\b3\b", re.IGNORECASE),
-}
 
 SCENARIO_NAMES = {
     "travel": ("出行旅游", "travel"),
@@ -91,9 +86,8 @@ def summarise_needs(slots: dict[str, Any], language: str) -> str:
     return "; ".join(parts) or "no specific needs yet"
 
 
-@register_scenario
 class CreditCardScenario(Scenario):
-    code = "credit_card"
+    """Reads the customer's needs (slots) from every turn; new needs re-recommend."""
 
     def extract_slots(self, text: str, ctx: StepContext) -> dict[str, Any]:
         return extract_slots(text)
@@ -288,7 +282,5 @@ def chosen_card(text: str, shown: list[str]) -> str | None:
     for card in CardProduct.objects.filter(code__in=shown):
         if card.code in lowered or card.name_zh in text or card.name_en.lower() in lowered:
             return card.code
-    for position, pattern in ORDINALS.items():
-        if position <= len(shown) and pattern.search(text):
-            return shown[position - 1]
-    return None
+    position = ordinal(text, len(shown))
+    return shown[position - 1] if position else None

@@ -17,13 +17,13 @@ from typing import Any
 
 from django.utils import timezone
 
+from bank_ai.ai.text import ordinal, parse_number
 from bank_ai.i18n import localised, pick
 from scenarios.dialogue.base import StepBehaviour, TurnResult, register_behaviour
-from scenarios.dialogue.credit_card import ORDINALS
 from scenarios.dialogue.engine import QUESTION, StepContext
 from scenarios.models import CustomerCard, FlowStep
 from scenarios.money import InstalmentError, InstalmentQuote, instalment_quote
-from scenarios.periods import PeriodError, last_months, parse_period, zh_number
+from scenarios.periods import PeriodError, last_months, parse_period
 from scenarios.reminders import ReminderError, repayment_reminder_schedule
 from scenarios.repayment import RepaymentError, latest_statement, repayment_plans
 from scenarios.selectors import (
@@ -62,7 +62,6 @@ DAYS_BEFORE = re.compile(
     r"(\d{1,2}|one|two|three|four|five|six|seven)\s*days?\s*(?:before|ahead|early|in advance)",
     re.I,
 )
-EN_DAYS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7}
 
 CATEGORY_NAMES = {
     "dining": ("餐饮", "dining"),
@@ -537,7 +536,7 @@ def _periods(text: str) -> int | None:
     match = PERIODS.search(text)
     if match is None:
         return None
-    return zh_number(match.group(1)) if match.group(1) else int(match.group(2))
+    return parse_number(match.group(1) or match.group(2))
 
 
 @register_behaviour
@@ -639,9 +638,9 @@ class InstalmentOffer(UseTopic):
             for option in options:
                 if option["amount"] == value or option["amount"].to_integral_value() == value:
                     return option
-        for position, pattern in ORDINALS.items():
-            if position <= len(options) and pattern.search(cleaned):
-                return options[position - 1]
+        position = ordinal(cleaned, len(options))
+        if position:
+            return options[position - 1]
         if periods is not None and len(options) == 1:
             return options[0]
         return None
@@ -843,7 +842,9 @@ class RepaymentReminderTopic(UseTopic):
         if match is None:
             return None
         raw = match.group(1) or match.group(2)
-        days = EN_DAYS.get(raw.lower()) or zh_number(raw)
+        days = parse_number(raw)
+        if days is None:
+            return None
         statement = latest_statement(card)
         if statement is None:
             return self.to_menu(ctx, _t("reminder_nothing", language), "reminder_not_needed")

@@ -1,4 +1,5 @@
-"""The seed scenario's KPIs, computed from `FunnelEvent`s (a selector: it only reads).
+"""The credit-card journey's KPIs: declared (`KPIS`) and computed from `FunnelEvent`s
+(`funnel_kpis`, a selector: it only reads).
 
 Sessions are counted once each, in the cohort of sessions started in the date range (and on the
 channel) asked for, that have at least one event of the scenario:
@@ -25,13 +26,84 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from scenarios.models import DialogueSession, FlowStep, FunnelEvent
+from scenarios.registry import Kpi
 
+# The declaration the analytics dashboards read; `funnel_kpis` below computes the same KPIs for
+# the funnel report (its drop-off steps come from here).
+KPIS = (
+    Kpi(
+        "turns_to_recommendation",
+        _("Turns to reach the recommendation"),
+        _("The customer turn number of each session's first recommendation (mean and median)."),
+        counts=("recommended",),
+        measure="mean",
+        field="turn_number",
+    ),
+    Kpi(
+        "recommendation_success",
+        _("Recommendation success"),
+        _("Sessions shown cards / sessions that asked for them."),
+        counts=("recommended",),
+        of=("recommended", "no_match"),
+    ),
+    Kpi(
+        "selection",
+        _("Selection rate"),
+        _("Sessions that chose a card / sessions shown cards."),
+        counts=("card_chosen",),
+        of=("recommended",),
+    ),
+    Kpi(
+        "drop_off_documents",
+        _("Drop-off at document upload"),
+        _("1 − sessions whose documents passed the pre-check / sessions that reached the step."),
+        counts=("precheck_passed",),
+        of=("entered",),
+        steps=("application_documents",),
+        measure="drop_off",
+    ),
+    Kpi(
+        "drop_off_value_added_services",
+        _("Drop-off at value-added services"),
+        _("1 − sessions that chose or skipped services / sessions that reached the step."),
+        counts=("services_chosen", "services_skipped"),
+        of=("entered",),
+        steps=("value_added_services",),
+        measure="drop_off",
+    ),
+    Kpi(
+        "drop_off_risk_disclosure",
+        _("Drop-off at the risk disclosure"),
+        _("1 − sessions that acknowledged the disclosure / sessions that reached the step."),
+        counts=("disclosure_acknowledged",),
+        of=("entered",),
+        steps=("risk_disclosure",),
+        measure="drop_off",
+    ),
+    Kpi(
+        "completion",
+        _("Overall completion"),
+        _("Sessions that submitted an application / sessions."),
+        counts=("application_submitted",),
+    ),
+    Kpi(
+        "satisfaction",
+        _("Satisfaction"),
+        _("Mean rating (1–5) of the rated sessions."),
+        counts=("rated",),
+        measure="mean",
+        field="score",
+    ),
+)
+
+# The funnel report's drop-off steps: name → (step behaviour, outcomes that pass the step).
 STEP_EXITS = {
-    "documents": ("application_documents", {"precheck_passed"}),
-    "value_added_services": ("value_added_services", {"services_chosen", "services_skipped"}),
-    "risk_disclosure": ("risk_disclosure", {"disclosure_acknowledged"}),
+    kpi.code.removeprefix("drop_off_"): (kpi.steps[0], set(kpi.counts))
+    for kpi in KPIS
+    if kpi.measure == "drop_off"
 }
 
 

@@ -15,12 +15,12 @@ from typing import Any
 
 from django.utils import timezone
 
+from bank_ai.ai.text import ordinals
 from bank_ai.i18n import pick
 
 # The module, not its names: scenarios.applications imports the engine (a cycle at import).
 from scenarios import applications
 from scenarios.dialogue.base import DialogueError, StepBehaviour, TurnResult, register_behaviour
-from scenarios.dialogue.credit_card import ORDINALS
 from scenarios.dialogue.engine import NO, QUESTION, YES, StepContext
 from scenarios.dialogue.topics import continue_in_flow
 from scenarios.models import CardApplication
@@ -344,6 +344,7 @@ class ValueAddedServices(StepBehaviour):
             chosen = codes
         else:
             lowered = text.lower()
+            positions = ordinals(text)
             for position, service in enumerate(services, start=1):
                 name = _service_name(service, ctx.language).lower()
                 other = _service_name(service, "en" if ctx.language == "zh-hans" else "zh-hans")
@@ -351,7 +352,7 @@ class ValueAddedServices(StepBehaviour):
                     name in lowered
                     or other.lower() in lowered
                     or service["code"] in lowered
-                    or ORDINALS[position].search(text)
+                    or position in positions
                 ):
                     chosen.append(service["code"])
         if not chosen and NONE_WANTED.search(text):
