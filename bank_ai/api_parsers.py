@@ -31,7 +31,8 @@ class BoundedJSONParser(JSONParser):
         try:
             check_depth(text)
         except JSONTooDeep as exc:
-            raise ParseError(str(exc)) from exc
+            message = gettext("JSON nested deeper than %(limit)d levels is not accepted.")
+            raise ParseError(message % {"limit": exc.limit}) from exc
         try:
             parse_constant = drf_json.strict_constant if self.strict else None
             return drf_json.loads(text, parse_constant=parse_constant)

@@ -14,7 +14,6 @@ import re
 from typing import Any
 
 from django.conf import settings
-from django.utils.translation import gettext
 
 # Deeper than any request or frame the product defines (the deepest, a ui.event's `data`, is
 # four or five levels), far below the interpreter's recursion limit.
@@ -27,13 +26,15 @@ _OPENING = frozenset("[{")
 
 
 class JSONTooDeep(ValueError):
-    """The text nests deeper than allowed; nothing was parsed."""
+    """The text nests deeper than allowed; nothing was parsed.
+
+    The message is English, like the socket protocols' other error messages; the REST API
+    words it in the request's language (bank_ai.api_parsers).
+    """
 
     def __init__(self, limit: int) -> None:
         self.limit = limit
-        super().__init__(
-            gettext("JSON nested deeper than %(limit)d levels is not accepted.") % {"limit": limit}
-        )
+        super().__init__(f"JSON nested deeper than {limit} levels is not accepted.")
 
 
 def max_depth() -> int:

@@ -242,9 +242,17 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # DRF's three parsers, the JSON one bounded in depth (bank_ai.json_limits).
+    "DEFAULT_PARSER_CLASSES": [
+        "bank_ai.api_parsers.BoundedJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
+    "DEFAULT_SCHEMA_CLASS": "bank_ai.api_schema.ProjectAutoSchema",
     "DEFAULT_THROTTLE_RATES": {"anon": "60/min", "user": "600/min"},
 }
+# Deepest JSON nesting accepted in API bodies and websocket frames (bank_ai.json_limits).
+JSON_MAX_DEPTH = env.int("JSON_MAX_DEPTH", default=32)
 SPECTACULAR_SETTINGS = {
     "TITLE": "Harbour Bank AI back office API",
     "DESCRIPTION": "Sessions, devices, knowledge and staff assistant of the bank's digital human.",

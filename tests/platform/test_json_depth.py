@@ -25,7 +25,7 @@ def _nested(depth: int) -> str:
 
 
 def _device_api(name: str = "demo-app") -> APIClient:
-    client = APIClient()
+    client = APIClient(HTTP_ACCEPT_LANGUAGE="en")
     token = device_token_issue(device=Device.objects.get(name=name))
     client.credentials(HTTP_AUTHORIZATION=f"Device {token}")
     return client
@@ -53,13 +53,25 @@ def test_a_deeply_nested_api_body_is_a_400_naming_the_limit_not_a_500(depth: int
 
 
 def test_a_deeply_nested_body_is_refused_on_the_staff_api_too() -> None:
-    client = APIClient()
+    client = APIClient(HTTP_ACCEPT_LANGUAGE="en")
     token, _ = Token.objects.get_or_create(user=get_user_model().objects.get(username="employee"))
     client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
     body = '{"question": ' + _nested(1000) + "}"
     response = client.post("/api/staff/ask/", body, content_type="application/json")
     assert response.status_code == 400
     assert "nested deeper" in response.json()["detail"]
+
+
+def test_the_api_says_it_in_the_callers_language() -> None:
+    response = _device_api().post(
+        "/api/sessions/",
+        _nested(100),
+        content_type="application/json",
+        HTTP_ACCEPT_LANGUAGE="zh-hans",
+    )
+    assert response.status_code == 400
+    assert "32" in response.json()["detail"]
+    assert "嵌套" in response.json()["detail"]
 
 
 def test_ordinary_json_bodies_still_work() -> None:
