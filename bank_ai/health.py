@@ -1,4 +1,7 @@
-"""`/healthz`: every part the product needs, checked for real, 503 naming what is down."""
+"""`/healthz`: every part the product needs, checked for real, 503 naming what is down.
+
+Anyone sees which parts are up; only staff see the details (versions, error messages).
+"""
 
 from __future__ import annotations
 
@@ -89,5 +92,9 @@ def healthz(request: HttpRequest) -> JsonResponse:
             parts[name] = {"ok": False, "error": f"{type(exc).__name__}: {exc}"}
             failing.append(name)
         parts[name]["ms"] = round((time.perf_counter() - started) * 1000, 1)
+    if not request.user.is_staff:
+        # Errors and versions carry socket paths, host names and software versions; a load
+        # balancer or a passer-by needs only which parts are up.
+        parts = {name: {"ok": part["ok"]} for name, part in parts.items()}
     body = {"status": "ok" if not failing else "down", "failing": failing, "parts": parts}
     return JsonResponse(body, status=503 if failing else 200)

@@ -34,7 +34,15 @@ def _secret(name: str, default: str | None = None) -> str | None:
     """A secret from NAME or from the file named by NAME_FILE (Docker/Kubernetes secrets)."""
     file_name = env.str(f"{name}_FILE", default="")
     if file_name:
-        return Path(file_name).read_text(encoding="utf-8").strip()
+        try:
+            return Path(file_name).read_text(encoding="utf-8").strip()
+        except (OSError, UnicodeDecodeError) as exc:
+            # A mounted secret that is missing or unreadable must name itself, not leave a
+            # bare FileNotFoundError traceback from deep inside settings.
+            reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+            raise ImproperlyConfigured(
+                f"{name}_FILE points at {file_name!r}, which cannot be read: {reason}"
+            ) from None
     return env.str(name, default=default)
 
 
@@ -63,6 +71,13 @@ ALLOWED_HOSTS = env.list(
 )
 if PRODUCTION and not ALLOWED_HOSTS:
     raise ImproperlyConfigured("ALLOWED_HOSTS is required in production")
+if PRODUCTION and "*" in ALLOWED_HOSTS:
+    # '*' turns off Host validation, and the websocket Origin check (devices.middleware) would
+    # have nothing to compare a browser's Origin with: name the bank's hosts instead.
+    raise ImproperlyConfigured(
+        "ALLOWED_HOSTS='*' is refused in production: list the host names the bank serves "
+        "(browser origins for the websocket go in WEBSOCKET_ALLOWED_ORIGINS)"
+    )
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 # Browser origins allowed on the websocket besides ALLOWED_HOSTS (e.g. a kiosk shell's origin).
 WEBSOCKET_ALLOWED_ORIGINS = env.list("WEBSOCKET_ALLOWED_ORIGINS", default=[])
@@ -230,9 +245,17 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # DRF's three parsers, the JSON one bounded in depth (bank_ai.json_limits).
+    "DEFAULT_PARSER_CLASSES": [
+        "bank_ai.api_parsers.BoundedJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
+    "DEFAULT_SCHEMA_CLASS": "bank_ai.api_schema.ProjectAutoSchema",
     "DEFAULT_THROTTLE_RATES": {"anon": "60/min", "user": "600/min"},
 }
+# Deepest JSON nesting accepted in API bodies and websocket frames (bank_ai.json_limits).
+JSON_MAX_DEPTH = env.int("JSON_MAX_DEPTH", default=32)
 SPECTACULAR_SETTINGS = {
     "TITLE": "Harbour Bank AI back office API",
     "DESCRIPTION": "Sessions, devices, knowledge and staff assistant of the bank's digital human.",

@@ -30,7 +30,10 @@ def origin_allowed(origin: str) -> bool:
     if parsed.scheme not in {"http", "https"} or not parsed.hostname:
         return False
     host, _port = split_domain_port(parsed.netloc)
-    return validate_host(host, settings.ALLOWED_HOSTS)
+    # '*' switches off Host validation for HTTP; it must not also admit every web page on the
+    # internet to the avatar socket (cross-site websocket hijacking). Only named hosts count.
+    named_hosts = [pattern for pattern in settings.ALLOWED_HOSTS if pattern != "*"]
+    return validate_host(host, named_hosts)
 
 
 class OriginCheckMiddleware:

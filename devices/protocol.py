@@ -7,6 +7,7 @@ from typing import Any
 
 from rest_framework import serializers
 
+from bank_ai import json_limits
 from scenarios.dialogue import MAX_TURN_CHARS
 
 PROTOCOL = "bank-avatar/1"
@@ -103,7 +104,10 @@ def parse_frame(raw: str, max_bytes: int) -> tuple[str, dict[str, Any]]:
     if len(raw.encode("utf-8")) > max_bytes:
         raise ProtocolError("frame_too_large", f"Frames are limited to {max_bytes} bytes.")
     try:
-        frame = json.loads(raw)
+        frame = json_limits.loads(raw)
+    except json_limits.JSONTooDeep as exc:
+        # Parsed, such a frame would crash whatever walks it next (validation, storage).
+        raise ProtocolError("malformed", str(exc)) from None
     except (json.JSONDecodeError, RecursionError):
         raise ProtocolError("malformed", "Frames must be JSON objects.") from None
     if not isinstance(frame, dict) or not isinstance(frame.get("type"), str):

@@ -19,6 +19,7 @@ from typing import Any
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 
+from bank_ai import json_limits
 from scenarios.takeover import (
     CONSOLE_GROUP,
     TakeoverError,
@@ -100,7 +101,10 @@ class AgentConsumer(AsyncWebsocketConsumer):
             await self.close(code=CLOSE_FRAME_TOO_LARGE)
             return
         try:
-            frame = json.loads(raw)
+            frame = json_limits.loads(raw)
+        except json_limits.JSONTooDeep as exc:
+            await self.send_error("malformed", str(exc))
+            return
         except json.JSONDecodeError:
             await self.send_error("malformed", "Frames must be JSON objects.")
             return

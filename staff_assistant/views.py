@@ -30,6 +30,7 @@ from django.shortcuts import render
 from django.urls import reverse_lazy
 from django.views.decorators.http import require_GET, require_POST
 
+from bank_ai import json_limits
 from bank_ai.ai.engine import AnswerDelta
 from staff_assistant.models import QuickFilter
 from staff_assistant.selectors import (
@@ -101,7 +102,9 @@ def chat(request: HttpRequest, conversation_id: int | None = None) -> HttpRespon
 def _payload(request: HttpRequest) -> dict[str, Any]:
     if request.content_type == "application/json":
         try:
-            data = json.loads(request.body or b"{}")
+            data = json_limits.loads(request.body or b"{}")
+        except json_limits.JSONTooDeep as exc:
+            raise AssistantError("bad_json", str(exc)) from exc
         except (ValueError, UnicodeDecodeError) as exc:
             raise AssistantError("bad_json", "The request body is not valid JSON.") from exc
         if not isinstance(data, dict):

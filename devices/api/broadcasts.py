@@ -15,6 +15,8 @@ from devices.broadcasts import broadcasts_for_device
 class DeviceBroadcastsView(APIView):
     """A device that (re)connects asks for the playlists on air for its groups."""
 
+    error_statuses = {400}  # a person, not a device, asked
+
     @extend_schema(
         responses=inline_serializer("Broadcasts", {"playlists": serializers.ListField()})
     )

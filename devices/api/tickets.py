@@ -86,6 +86,7 @@ def _visible_tickets(request: Request):  # noqa: ANN202 - QuerySet[Ticket]
 
 
 class TicketListView(APIView):
+    error_statuses = {409}  # the queue's state (e.g. the service is closed today)
     @extend_schema(request=TicketIssueSerializer, responses={201: TicketSchema})
     def post(self, request: Request) -> Response:
         data = TicketIssueSerializer(data=request.data)
@@ -131,6 +132,8 @@ class TicketDetailView(APIView):
 class TicketCancelView(APIView):
     """The customer gives the ticket up (from the kiosk or app that issued it)."""
 
+    error_statuses = {409}  # called or finished already
+
     @extend_schema(request=None, responses=TicketSchema)
     def post(self, request: Request, ticket_id: int) -> Response:
         ticket = get_object_or_404(_visible_tickets(request), pk=ticket_id)
@@ -147,6 +150,7 @@ class _StaffTicketAction(APIView):
     """recall / served / no-show at a counter: branch staff only."""
 
     action = ""
+    error_statuses = {409}  # the ticket is not at a counter
 
     @extend_schema(request=None, responses=TicketSchema)
     def post(self, request: Request, ticket_id: int) -> Response:
@@ -176,6 +180,7 @@ class TicketNoShowView(_StaffTicketAction):
 
 
 class CounterCallNextView(APIView):
+    error_statuses = {409}  # the counter is closed
     @extend_schema(
         request=None,
         responses=inline_serializer(

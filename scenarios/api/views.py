@@ -118,6 +118,8 @@ class SessionDetailView(APIView):
 
 
 class TurnListView(APIView):
+    error_statuses = {409}  # the session's state refuses the turn (ended, taken over)
+
     @extend_schema(request=TurnCreateSerializer, responses=TurnResultSerializer)
     def post(self, request: Request, session_id: str) -> Response:
         session = get_object_or_404(visible_sessions(request), pk=session_id)
@@ -136,6 +138,8 @@ class EventListView(APIView):
     `step` is where the client believes the session is; a stale event gets 409 and changes
     nothing.
     """
+
+    error_statuses = {409}  # a stale step
 
     @extend_schema(request=EventCreateSerializer, responses=TurnResultSerializer)
     def post(self, request: Request, session_id: str) -> Response:
@@ -157,6 +161,7 @@ class DocumentUploadView(APIView):
     """
 
     parser_classes = [MultiPartParser]
+    error_statuses = {409}  # the session is not collecting documents
 
     @extend_schema(
         request={
@@ -220,6 +225,8 @@ class DocumentUploadView(APIView):
 
 class RatingView(APIView):
     """The customer's satisfaction with a session (1–5), once; allowed after it ended."""
+
+    error_statuses = {409}  # rated already
 
     @extend_schema(request=RatingSerializer, responses={201: dict})
     def post(self, request: Request, session_id: str) -> Response:

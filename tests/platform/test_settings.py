@@ -88,3 +88,35 @@ def test_secret_key_can_come_from_a_file(tmp_path: Path) -> None:
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == ("Zq9!xW2#" * 4)[-12:]
+
+
+def test_a_missing_secret_file_names_the_variable_and_the_path(tmp_path: Path) -> None:
+    missing = tmp_path / "no-such-secret"
+    result = _run(
+        {
+            "DJANGO_ENV": "production",
+            "SECRET_KEY_FILE": str(missing),
+            "ALLOWED_HOSTS": "bank.example",
+        },
+        "check",
+    )
+    assert result.returncode != 0
+    assert "ImproperlyConfigured" in result.stderr
+    assert "FileNotFoundError" not in result.stderr
+    assert f"SECRET_KEY_FILE points at '{missing}'" in result.stderr
+
+
+def test_any_unreadable_secret_file_is_a_configuration_error(tmp_path: Path) -> None:
+    result = _run({"DJANGO_ENV": "test", "ANTHROPIC_API_KEY_FILE": str(tmp_path)}, "check")
+    assert result.returncode != 0
+    assert "ImproperlyConfigured" in result.stderr
+    assert f"ANTHROPIC_API_KEY_FILE points at '{tmp_path}'" in result.stderr
+
+
+def test_production_refuses_to_start_with_allowed_hosts_star() -> None:
+    result = _run(
+        {"DJANGO_ENV": "production", "SECRET_KEY": "x" * 60, "ALLOWED_HOSTS": "bank.example,*"},
+        "check",
+    )
+    assert result.returncode != 0
+    assert "ALLOWED_HOSTS='*' is refused in production" in result.stderr

@@ -95,6 +95,27 @@ def test_a_browser_from_a_foreign_origin_is_refused_even_with_a_token() -> None:
     assert async_to_sync(scenario)() is False
 
 
+def _connects_from(origin: bytes, token: str) -> bool:
+    async def scenario() -> bool:
+        communicator = _communicator(f"/ws/avatar/?token={token}", [(b"origin", origin)])
+        connected, _ = await communicator.connect()
+        if connected:
+            await communicator.disconnect()
+        return connected
+
+    return async_to_sync(scenario)()
+
+
+def test_allowed_hosts_star_admits_no_foreign_origin(settings) -> None:  # noqa: ANN001
+    settings.ALLOWED_HOSTS = ["*"]
+    assert _connects_from(b"https://evil.example", _token()) is False
+
+
+def test_a_named_host_beside_a_star_is_still_a_good_origin(settings) -> None:  # noqa: ANN001
+    settings.ALLOWED_HOSTS = ["*", "bank.example"]
+    assert _connects_from(b"https://bank.example", _token()) is True
+
+
 def test_a_malformed_frame_gets_an_error_frame_and_the_socket_stays_open() -> None:
     token = _token()
 

@@ -106,6 +106,16 @@ def test_bad_requests_get_a_json_error_before_any_stream(
     assert Message.objects.count() == before
 
 
+def test_a_deeply_nested_json_question_gets_a_json_error_not_a_crash(
+    employee_client: Client,
+) -> None:
+    body = '{"question": ' + "[" * 1000 + "]" * 1000 + "}"
+    response = employee_client.post("/staff/ask/", body, content_type="application/json")
+    assert response.status_code == 400
+    assert response.json()["error"] == "bad_json"
+    assert "nested deeper" in response.json()["detail"]
+
+
 def test_history_shows_the_conversation_with_working_citation_links(
     employee_client: Client,
 ) -> None:

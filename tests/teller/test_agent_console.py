@@ -125,6 +125,7 @@ def test_an_agent_watches_takes_over_speaks_and_hands_back_over_the_socket(demo_
             '{"type": "say", "session_id": "00000000-0000-4000-8000-000000000000", "text": 3}',
             "invalid",
         ),
+        ('{"type": "ping", "nonce": ' + "[" * 1000 + "]" * 1000 + "}", "malformed"),
     ],
 )
 def test_bad_frames_get_an_error_frame_and_the_socket_stays(frame, code, demo_password) -> None:  # noqa: ANN001
