@@ -17,7 +17,9 @@ from scenarios.dialogue.base import (
     BEHAVIOURS,
     SCENARIOS,
     DialogueError,
+    EventRefused,
     Scenario,
+    StaleStep,
     StepBehaviour,
     TurnResult,
     behaviour_choices,
@@ -31,6 +33,7 @@ from scenarios.dialogue.engine import (
     session_event,
     session_start,
     session_turn,
+    session_turn_lock,
 )
 
 __all__ = [
@@ -38,7 +41,9 @@ __all__ = [
     "MAX_TURN_CHARS",
     "SCENARIOS",
     "DialogueError",
+    "EventRefused",
     "Scenario",
+    "StaleStep",
     "StepBehaviour",
     "StepContext",
     "TurnResult",
@@ -49,4 +54,5 @@ __all__ = [
     "session_event",
     "session_start",
     "session_turn",
+    "session_turn_lock",
 ]
