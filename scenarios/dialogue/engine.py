@@ -17,6 +17,8 @@ from typing import Any
 from django.conf import settings
 from django.db import DatabaseError, OperationalError, connection, transaction
 from django.db.models import F
+from django.utils import translation
+from django.utils.translation import gettext
 
 from bank_ai.ai.masking import mask_pii
 from bank_ai.i18n import normalise_language
@@ -61,6 +63,17 @@ YES = re.compile(
 )
 NO = re.compile(r"^(不对|不是|错了?|不|no|nope|not (quite|really|right)|wrong)", re.IGNORECASE)
 
+# A whole turn that only greets ("你好", "hello!"): greeted back with the step's question, it is
+# neither an answer nor a failure to understand. "好" is not one: at a confirm step it is a yes.
+GREETING = re.compile(
+    r"(你好|您好|嗨|哈喽|哈啰|早上好|上午好|中午好|下午好|晚上好|早安|在吗|在不在|"
+    r"hi|hello|hey|hiya|hallo|good (morning|afternoon|evening)|hi there|hello there)"
+    r"[\s呀啊哇哈~～!！。.,，]*",
+    re.IGNORECASE,
+)
+# session.memory: how many turns in a row the step named there did not understand.
+UNRECOGNISED = "unrecognised"
+
 HANDOVER_REPLY = {
     "zh-hans": "好的，正在为您转接人工服务，请稍候。",
     "en": "Of course — I'm connecting you to a colleague now, please hold on.",
@@ -74,6 +87,9 @@ class StepContext:
     session: DialogueSession
     step: FlowStep
     on_delta: DeltaSink | None = None
+    # True: the turn was understood (it resets the count of misunderstood turns); False: it
+    # was not; None: neither (a greeting, a clarifying question, an off-topic refusal).
+    understood: bool | None = True
 
     @property
     def language(self) -> str:
@@ -359,6 +375,12 @@ def _advance(session: DialogueSession, text: str, on_delta: DeltaSink | None) ->
         )
         result.sentiment = assessment.sentiment
         return result
+    if GREETING.fullmatch(text.strip()):
+        result = greet(ctx)
+        result.intent = intent.intent if intent else None
+        result.sentiment = assessment.sentiment
+        session.save()
+        return result
     # Another topic ("怎么激活？") pauses this flow; "继续申请" comes back to it.
     result = topics.route(ctx, text)
     if result is not None:
@@ -380,6 +402,8 @@ def _advance(session: DialogueSession, text: str, on_delta: DeltaSink | None) ->
         result = ctx.hand_over("asked_for_person", intent.intent)
     if result is None:
         result = ctx.side_question(text)
+    if ctx.understood:
+        session.memory.pop(UNRECOGNISED, None)
     result.intent = intent.intent if intent else None
     result.sentiment = result.sentiment or assessment.sentiment
     session.save()
@@ -448,10 +472,17 @@ def side_question(ctx: StepContext, text: str) -> TurnResult:
             ctx.on_delta(event.text)
     assert answer is not None
     ctx.funnel("side_question", {"answer_kind": answer.kind})
+    if answer.kind in {"not_found", "clarify"}:
+        # Nothing in the knowledge base and not an answer to the step: the turn was not
+        # understood ("asdf", "123"), or only so far that the AI asks which of two things was
+        # meant. Ask again; only repeated failure brings in a person.
+        return not_understood(ctx, lead=answer.text if answer.kind == "clarify" else "")
     if answer.escalate or answer.kind == "handoff":
         result = hand_over(ctx, reason=f"engine_{answer.kind}", lead=answer.text)
         result.rephrase = False
         return result
+    if answer.kind == "refused":
+        ctx.understood = None  # off-topic or an injection attempt: no reason for a person
     again = behaviour_for(ctx.step).prompt_again(ctx)
     if ctx.on_delta is not None:
         ctx.on_delta(f"\n\n{again}")
@@ -464,6 +495,43 @@ def side_question(ctx: StepContext, text: str) -> TurnResult:
     )
 
 
+def greet(ctx: StepContext) -> TurnResult:
+    """A greeting gets one back, then the step's question: the customer is where they were."""
+    ctx.understood = None
+    with translation.override(ctx.language):
+        hello = gettext("Hello! I'm Harbour Bank's digital assistant.")
+    return ctx.say(f"{hello}\n{behaviour_for(ctx.step).prompt_again(ctx)}")
+
+
+def unrecognised_limit() -> int:
+    return max(1, int(getattr(settings, "DIALOGUE_UNRECOGNISED_HANDOVER_AFTER", 3)))
+
+
+def not_understood(ctx: StepContext, lead: str = "") -> TurnResult:
+    """Say so (or `lead`) and ask the step's question again; too many in a row bring a person.
+
+    Counted per step, in a row: an understood turn resets the count, and another step starts
+    its own, so a customer is never handed over for one typo.
+    """
+    session = ctx.session
+    where = f"{session.flow.code}/{ctx.step.code}"
+    counted = session.memory.get(UNRECOGNISED) or {}
+    count = int(counted.get("count", 0)) + 1 if counted.get("step") == where else 1
+    session.memory[UNRECOGNISED] = {"step": where, "count": count}
+    ctx.understood = False
+    ctx.funnel("not_understood", {"count": count})
+    limit = unrecognised_limit()
+    with translation.override(ctx.language):
+        if count >= limit:
+            lead = gettext("Sorry, I still can't understand what you need.")
+            return hand_over(ctx, reason="not_understood", lead=lead, detail={"turns": count})
+        parts = [lead or gettext("Sorry, I didn't understand that.")]
+        if count == limit - 1:
+            parts.append(gettext("If you would rather talk to a colleague, just say “agent”."))
+    parts.append(behaviour_for(ctx.step).prompt_again(ctx))
+    return ctx.say("\n".join(part for part in parts if part))
+
+
 def hand_over(
     ctx: StepContext,
     *,
@@ -473,6 +541,20 @@ def hand_over(
     detail: dict[str, Any] | None = None,
 ) -> TurnResult:
     session = ctx.session
+    if takeover.takeover_queue_full(session):
+        # The caller already has as many sessions waiting for an agent as it may: the session
+        # stays with the AI, which says so and carries on with the step.
+        ctx.funnel("handover_refused", {"reason": reason, "why": "queue_full"})
+        with translation.override(ctx.language):
+            busy = gettext(
+                "Our colleagues cannot take another conversation from here right now. "
+                "Please ask at the counter, or try again in a few minutes."
+            )
+        again = ""
+        if ctx.step.kind != FlowStep.Kind.HANDOFF:  # a handoff step's prompt is the lead
+            again = behaviour_for(ctx.step).prompt_again(ctx)
+        return ctx.say("\n".join(part for part in (lead, busy, again) if part))
+    session.memory.pop(UNRECOGNISED, None)
     session.status = DialogueSession.Status.HANDED_OVER
     session.save()
     ctx.funnel("handed_over", {"reason": reason, "intent": intent})
