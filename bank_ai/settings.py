@@ -339,6 +339,16 @@ CURATED_SURE_THRESHOLD = env.float("CURATED_SURE_THRESHOLD", default=0.85)
 INTENT_CLARIFY_BELOW = env.float("INTENT_CLARIFY_BELOW", default=0.45)
 INTENT_OUT_OF_SCOPE_BELOW = env.float("INTENT_OUT_OF_SCOPE_BELOW", default=0.2)
 
+# --- Dialogue -----------------------------------------------------------------------------------
+# Turns in a row a step does not understand before the session goes to a person (an explicit
+# request for a person, a handoff keyword or anger still hand over at once).
+DIALOGUE_UNRECOGNISED_HANDOVER_AFTER = env.int("DIALOGUE_UNRECOGNISED_HANDOVER_AFTER", default=3)
+# How long a turn waits for the previous turn of the same session (another socket) to finish.
+DIALOGUE_TURN_LOCK_SECONDS = env.float("DIALOGUE_TURN_LOCK_SECONDS", default=60.0)
+# Sessions of one device (or identified customer, or signed-in person) that may wait for an
+# agent at once; a device's capabilities may set its own ("max_waiting_takeovers").
+TAKEOVER_MAX_WAITING_PER_DEVICE = env.int("TAKEOVER_MAX_WAITING_PER_DEVICE", default=3)
+
 # --- Security -----------------------------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False

@@ -244,7 +244,7 @@ def _run_engine(
     except dialogue.DialogueError as exc:
         frame = {
             "type": "error",
-            "code": _refusal_code(session_id, in_reply_to),
+            "code": _refusal_code(session_id, in_reply_to, exc),
             "message": str(exc),
             "in_reply_to": in_reply_to,
         }
@@ -267,11 +267,13 @@ def _run_engine(
     return stored
 
 
-def _refusal_code(session_id: Any, in_reply_to: dict[str, Any]) -> str:
+def _refusal_code(session_id: Any, in_reply_to: dict[str, Any], exc: Exception) -> str:
     status = DialogueSession.objects.filter(pk=session_id).values_list("status", flat=True).first()
-    if status != DialogueSession.Status.ACTIVE:
+    if status not in {DialogueSession.Status.ACTIVE, DialogueSession.Status.HANDED_OVER}:
         return "session_closed"
-    return "event_refused" if in_reply_to.get("kind") == "event" else "turn_failed"
+    if in_reply_to.get("kind") == "event":
+        return "event_refused"
+    return "stale_step" if isinstance(exc, dialogue.StaleStep) else "turn_failed"
 
 
 def avatar_turn(
@@ -280,16 +282,24 @@ def avatar_turn(
     text: str,
     source: str,
     language: str,
+    step: str = "",
     on_ack: Callable[[int], None],
     on_delta: Callable[[int, str, dict[str, Any]], None],
 ) -> dict[str, Any]:
-    """One customer turn; returns the stored answer (or error) frame."""
+    """One customer turn; returns the stored answer (or error) frame.
+
+    `step`, when the device sends it, is where the customer typed: a turn for a step the session
+    has left is refused (`stale_step`) instead of being applied to the new one.
+    """
     masked = mask_pii(text).text
+    in_reply_to: dict[str, Any] = {"kind": "text", "text": masked, "source": source}
+    if step:
+        in_reply_to["step"] = step
     return _run_engine(
         dialogue.session_turn,
-        {"session_id": session_id, "text": text},
+        {"session_id": session_id, "text": text, "step": step},
         session_id=session_id,
-        in_reply_to={"kind": "text", "text": masked, "source": source},
+        in_reply_to=in_reply_to,
         language=language,
         sentiment=analyse_sentiment(masked),
         on_ack=on_ack,

@@ -295,7 +295,12 @@ class AvatarConsumer(AsyncWebsocketConsumer):
         await self._heartbeat()
         self._start_turn(
             avatar.avatar_turn,
-            {"session_id": session.id, "text": frame["text"], "source": frame["source"]},
+            {
+                "session_id": session.id,
+                "text": frame["text"],
+                "source": frame["source"],
+                "step": frame["step"],
+            },
             frame,
             ack_extra={"source": frame["source"]},
         )

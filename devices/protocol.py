@@ -73,6 +73,7 @@ class SessionResumeFrame(_Frame):
 class UserTextFrame(_Frame):
     text = StrictCharField(max_length=MAX_TURN_CHARS, trim_whitespace=True)
     source = serializers.ChoiceField(choices=["typed", "asr"], default="typed")
+    step = StrictCharField(max_length=40, required=False, allow_blank=True, default="")
 
 
 class UiEventFrame(_Frame):

@@ -19,7 +19,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from bank_ai.ai.masking import mask_pii
@@ -136,6 +136,53 @@ def assess_customer_turn(session: DialogueSession, text: str) -> TurnAssessment:
         assessment.reason = "negative_sentiment"
         assessment.detail = {"turns": streak, "score": assessment.score}
     return assessment
+
+
+# ----------------------------------------------------------------------------- queue limits
+
+WAITING_CAPABILITY = "max_waiting_takeovers"
+_QUEUE_LOCK_NAMESPACE = 0x7A6E  # classid of the advisory locks that serialise a caller's requests
+
+
+def takeover_queue_full(session: DialogueSession) -> bool:
+    """Whether whoever is behind `session` already has as many sessions waiting as it may.
+
+    Each session holds at most one open takeover, but a device could open session after
+    session and hand each over ("asdf", "agent", ...) until the agents' queue is all its own.
+    So an identified customer, else a device, else a signed-in person may have only
+    `TAKEOVER_MAX_WAITING_PER_DEVICE` sessions waiting for an agent at once (a device's
+    capabilities may raise it: an app backend speaks for many customers). Sessions an agent
+    already handles do not count: the agent chose them. Requests of one caller are serialised
+    until the end of the transaction, so two sessions cannot both take the last place.
+    """
+    limit = int(getattr(settings, "TAKEOVER_MAX_WAITING_PER_DEVICE", 3))
+    if session.customer_id is not None:
+        caller, same_caller = (
+            f"customer:{session.customer_id}",
+            {"session__customer_id": session.customer_id},
+        )
+    elif session.device_id is not None:
+        caller, same_caller = (
+            f"device:{session.device_id}",
+            {"session__device_id": session.device_id},
+        )
+        capabilities = session.device.capabilities or {}
+        if isinstance(capabilities.get(WAITING_CAPABILITY), int):
+            limit = capabilities[WAITING_CAPABILITY]
+    elif session.user_id is not None:
+        caller, same_caller = f"user:{session.user_id}", {"session__user_id": session.user_id}
+    else:
+        return False
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_advisory_xact_lock(%s, hashtext(%s))", [_QUEUE_LOCK_NAMESPACE, caller]
+        )
+    waiting = (
+        Takeover.objects.filter(state=Takeover.State.REQUESTED, **same_caller)
+        .exclude(session_id=session.pk)
+        .count()
+    )
+    return waiting >= limit
 
 
 # ----------------------------------------------------------------------------- services
@@ -276,7 +323,7 @@ def agent_say(*, session_id: Any, agent: Any, text: str) -> Turn:
 def takeover_end(*, session_id: Any, agent: Any, note: str = "") -> Turn:
     """Hand the session back to the AI; it resumes at its step and says where it stands."""
     from scenarios.dialogue.base import behaviour_for
-    from scenarios.dialogue.engine import StepContext, enter_step
+    from scenarios.dialogue.engine import UNRECOGNISED, StepContext, enter_step
 
     if not can_take_over(agent):
         raise TakeoverError("forbidden", "only remote agents may hand sessions back")
@@ -294,7 +341,7 @@ def takeover_end(*, session_id: Any, agent: Any, note: str = "") -> Turn:
     _audit(takeover, TakeoverAudit.Action.HANDED_BACK, agent, "agent_handed_back", note)
 
     session.status = DialogueSession.Status.ACTIVE
-    for key in ("negative_streak", "guide_failures"):
+    for key in ("negative_streak", "guide_failures", UNRECOGNISED):
         session.memory.pop(key, None)
     step = session.flow.steps.get(code=session.current_step)
     ctx = StepContext(session=session, step=step)

@@ -22,6 +22,14 @@ class SessionCreateSerializer(serializers.Serializer):
 
 class TurnCreateSerializer(serializers.Serializer):
     text = serializers.CharField(max_length=MAX_TURN_CHARS, trim_whitespace=True)
+    step = serializers.SlugField(
+        max_length=40,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="The step the client showed when the customer typed; a turn for a step the "
+        "session has left is refused with 409 and not applied.",
+    )
 
 
 class EventCreateSerializer(serializers.Serializer):

@@ -126,7 +126,7 @@ class TurnListView(APIView):
         data = TurnCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         try:
-            result = session_turn(session_id=session.pk, text=data.validated_data["text"])
+            result = session_turn(session_id=session.pk, **data.validated_data)
         except DialogueError as exc:
             return Response({"detail": str(exc)}, status=status.HTTP_409_CONFLICT)
         return Response(_result(session.pk, result))

@@ -19,7 +19,9 @@ from scenarios.dialogue.base import (
     BEHAVIOURS,
     SCENARIOS,
     DialogueError,
+    EventRefused,
     Scenario,
+    StaleStep,
     StepBehaviour,
     TurnResult,
     behaviour_choices,
@@ -33,6 +35,7 @@ from scenarios.dialogue.engine import (
     session_event,
     session_start,
     session_turn,
+    session_turn_lock,
 )
 
 __all__ = [
@@ -40,7 +43,9 @@ __all__ = [
     "MAX_TURN_CHARS",
     "SCENARIOS",
     "DialogueError",
+    "EventRefused",
     "Scenario",
+    "StaleStep",
     "StepBehaviour",
     "StepContext",
     "TurnResult",
@@ -51,4 +56,5 @@ __all__ = [
     "session_event",
     "session_start",
     "session_turn",
+    "session_turn_lock",
 ]

@@ -46,6 +46,18 @@ class DialogueError(Exception):
     """A request the session cannot take now (ended session, empty turn, step out of order)."""
 
 
+class StaleStep(DialogueError):
+    """A turn or event meant for a step the session has left: refused, the session unchanged."""
+
+    def __init__(self, message: str, *, current: str) -> None:
+        super().__init__(message)
+        self.current = current
+
+
+class EventRefused(DialogueError):
+    """The current step does not take this event: refused, the session unchanged."""
+
+
 @dataclass
 class TurnResult:
     reply: str

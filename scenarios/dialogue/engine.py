@@ -8,12 +8,17 @@ their own modules.
 
 from __future__ import annotations
 
+import logging
 import re
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import transaction
+from django.conf import settings
+from django.db import DatabaseError, OperationalError, connection, transaction
 from django.db.models import F
+from django.utils import translation
+from django.utils.translation import gettext
 
 from bank_ai.ai.masking import mask_pii
 from bank_ai.i18n import normalise_language
@@ -22,6 +27,8 @@ from scenarios.dialogue import phrasing, topics
 from scenarios.dialogue.base import (
     DeltaSink,
     DialogueError,
+    EventRefused,
+    StaleStep,
     StepBehaviour,
     TurnResult,
     behaviour_for,
@@ -30,6 +37,9 @@ from scenarios.dialogue.base import (
 )
 from scenarios.models import DialogueSession, Flow, FlowStep, FunnelEvent, Turn
 from scenarios.slots import merge_slots
+
+logger = logging.getLogger(__name__)
+refusals = logging.getLogger("scenarios.refusals")
 
 MAX_TURN_CHARS = 2000
 MAX_EVENT_NAME_CHARS = 40
@@ -53,6 +63,17 @@ YES = re.compile(
 )
 NO = re.compile(r"^(不对|不是|错了?|不|no|nope|not (quite|really|right)|wrong)", re.IGNORECASE)
 
+# A whole turn that only greets ("你好", "hello!"): greeted back with the step's question, it is
+# neither an answer nor a failure to understand. "好" is not one: at a confirm step it is a yes.
+GREETING = re.compile(
+    r"(你好|您好|嗨|哈喽|哈啰|早上好|上午好|中午好|下午好|晚上好|早安|在吗|在不在|"
+    r"hi|hello|hey|hiya|hallo|good (morning|afternoon|evening)|hi there|hello there)"
+    r"[\s呀啊哇哈~～!！。.,，]*",
+    re.IGNORECASE,
+)
+# session.memory: how many turns in a row the step named there did not understand.
+UNRECOGNISED = "unrecognised"
+
 HANDOVER_REPLY = {
     "zh-hans": "好的，正在为您转接人工服务，请稍候。",
     "en": "Of course — I'm connecting you to a colleague now, please hold on.",
@@ -66,6 +87,9 @@ class StepContext:
     session: DialogueSession
     step: FlowStep
     on_delta: DeltaSink | None = None
+    # True: the turn was understood (it resets the count of misunderstood turns); False: it
+    # was not; None: neither (a greeting, a clarifying question, an off-topic refusal).
+    understood: bool | None = True
 
     @property
     def language(self) -> str:
@@ -160,8 +184,16 @@ def session_start(
     return session, result
 
 
-def session_turn(*, session_id: Any, text: str, on_delta: DeltaSink | None = None) -> TurnResult:
+def session_turn(
+    *, session_id: Any, text: str, step: str = "", on_delta: DeltaSink | None = None
+) -> TurnResult:
     """Store the customer's turn, then work out the reply (in its own transaction).
+
+    `step` is the step the client showed when the customer typed (optional): a turn typed at a
+    step the session has left since is refused (`StaleStep`) and stored nowhere but the refusal
+    log, because an answer to one question must never be applied to the next one. Turns of one
+    session are serialised from storing to reply, so each is applied once, in order, to the
+    step it was stored at.
 
     `on_delta` receives the reply's text as it is generated (knowledge answers stream from the
     LLM); whatever it raises stops the work, and the customer's turn stays stored.
@@ -171,23 +203,32 @@ def session_turn(*, session_id: Any, text: str, on_delta: DeltaSink | None = Non
         raise DialogueError("the turn is empty")
     if len(text) > MAX_TURN_CHARS:
         raise DialogueError(f"a turn is limited to {MAX_TURN_CHARS} characters")
-    with transaction.atomic():
-        session = _active_session(session_id, held_ok=True)
-        masked = mask_pii(text).text
-        customer_turn = _record_customer(session, masked)
-        if session.status == DialogueSession.Status.HANDED_OVER:
-            # A person has (or is about to have) the session: stored and shown, no AI reply.
-            return TurnResult(**takeover.customer_turn_held(session=session, turn=customer_turn))
-    with transaction.atomic():
-        session = (
-            DialogueSession.objects.select_for_update().select_related("flow").get(pk=session_id)
-        )
-        result = phrasing.polish(_advance(session, masked, on_delta), session.language)
-        Turn.objects.filter(pk=customer_turn.pk).update(
-            intent=result.intent or "", sentiment=result.sentiment
-        )
-        _record_turn(session, Turn.Role.ASSISTANT, result)
-        return result
+    masked = mask_pii(text).text
+    with session_turn_lock(session_id):
+        with transaction.atomic():
+            session = _active_session(session_id, held_ok=True)
+            _refuse_stale(session, step, kind="text", detail={"text": masked})
+            customer_turn = _record_customer(session, masked)
+            if session.status == DialogueSession.Status.HANDED_OVER:
+                # A person has (or is about to have) the session: stored and shown, no AI reply.
+                held = takeover.customer_turn_held(session=session, turn=customer_turn)
+                return TurnResult(**held)
+        with transaction.atomic():
+            session = (
+                DialogueSession.objects.select_for_update()
+                .select_related("flow")
+                .get(pk=session_id)
+            )
+            result = phrasing.polish(_advance(session, masked, on_delta), session.language)
+            Turn.objects.filter(pk=customer_turn.pk).update(
+                intent=result.intent or "", sentiment=result.sentiment
+            )
+            _record_turn(session, Turn.Role.ASSISTANT, result)
+            return result
+
+
+class _Refused(Exception):  # noqa: N818 - a signal that unwinds the event's savepoint
+    pass
 
 
 def session_event(
@@ -200,35 +241,115 @@ def session_event(
 ) -> TurnResult:
     """A device's UI event (a confirmed guide step, a submitted form, a tapped button).
 
-    `step` is the step the device believes it is on; an event for another step is refused so a
-    late or replayed tap never moves the session.
+    `step` is the step the device believes it is on; an event for another step, or one the
+    current step does not take, is refused and leaves the session exactly as it was (no turn,
+    no funnel event, no slot or memory change): a late or replayed tap never moves the session
+    and never counts as a turn. Refusals go to the `scenarios.refusals` log, masked.
+
+    Unlike a text turn, the event is stored in the same transaction as what the step does with
+    it, since only the step knows whether it takes the event; if the step fails, the event is
+    still stored (its work is rolled back on its own) and the error is raised.
     """
     name = (name or "").strip()
     if not name or len(name) > MAX_EVENT_NAME_CHARS:
         raise DialogueError("an event needs a name of at most 40 characters")
     data = _masked_data(data or {})
-    with transaction.atomic():
-        session = _active_session(session_id, held_ok=True)
-        if step and step != session.current_step:
-            raise DialogueError(f"the session is at step {session.current_step!r}, not {step!r}")
-        event_turn = _record_customer(session, f"[{name}]", payload={"event": name, "data": data})
-        if session.status == DialogueSession.Status.HANDED_OVER:
-            return TurnResult(**takeover.customer_turn_held(session=session, turn=event_turn))
-    with transaction.atomic():
-        session = (
-            DialogueSession.objects.select_for_update().select_related("flow").get(pk=session_id)
+    payload = {"event": name, "data": data}
+    with session_turn_lock(session_id):
+        failure: Exception | None = None
+        with transaction.atomic():
+            session = _active_session(session_id, held_ok=True)
+            _refuse_stale(session, step, kind="event", detail=payload)
+            if session.status == DialogueSession.Status.HANDED_OVER:
+                event_turn = _record_customer(session, f"[{name}]", payload=payload)
+                return TurnResult(**takeover.customer_turn_held(session=session, turn=event_turn))
+            current = session.flow.steps.get(code=session.current_step)
+            try:
+                with transaction.atomic():  # the event and everything it causes, or nothing
+                    event_turn = _record_customer(session, f"[{name}]", payload=payload)
+                    try:
+                        with transaction.atomic():  # what the step does with it
+                            ctx = StepContext(session=session, step=current, on_delta=on_delta)
+                            result = behaviour_for(current).on_event(ctx, name, data)
+                            if result is None:
+                                raise _Refused
+                            session.save()
+                            phrasing.polish(result, session.language)
+                            _record_turn(session, Turn.Role.ASSISTANT, result)
+                    except _Refused:
+                        raise
+                    except Exception as exc:  # noqa: BLE001 - re-raised once the event is stored
+                        failure = exc
+            except _Refused:
+                _log_refusal(session, "event", "not_taken", payload)
+                raise EventRefused(
+                    f"step {current.code!r} does not take the event {name!r}"
+                ) from None
+    if failure is not None:
+        raise failure
+    return result
+
+
+def session_turn_lock(session_id: Any) -> AbstractContextManager[None]:
+    """Hold a session for a whole turn, across its transactions, against every other turn."""
+    return _SessionLock(str(session_id))
+
+
+class _SessionLock(AbstractContextManager[None]):
+    # A session-level advisory lock: the turn's two transactions (store, then reply) must not
+    # interleave with another socket's turn, and a row lock ends with the first transaction.
+    NAMESPACE = 0x5E55  # classid of the (classid, objid) advisory lock pair for dialogue turns
+
+    def __init__(self, key: str) -> None:
+        self.key = key
+
+    def __enter__(self) -> None:
+        wait_ms = int(float(getattr(settings, "DIALOGUE_TURN_LOCK_SECONDS", 60)) * 1000)
+        try:
+            with transaction.atomic(), connection.cursor() as cursor:
+                cursor.execute("SELECT set_config('lock_timeout', %s, true)", [f"{wait_ms}ms"])
+                cursor.execute(
+                    "SELECT pg_advisory_lock(%s, hashtext(%s))", [self.NAMESPACE, self.key]
+                )
+        except OperationalError as exc:
+            raise DialogueError(
+                "another turn of this session is still being answered; send this one again"
+            ) from exc
+
+    def __exit__(self, *exc_info: object) -> None:
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "SELECT pg_advisory_unlock(%s, hashtext(%s))", [self.NAMESPACE, self.key]
+                )
+        except DatabaseError:
+            logger.exception("could not release the turn lock of session %s", self.key)
+            if not connection.in_atomic_block:
+                connection.close()  # ending the database session releases its locks
+
+
+def _refuse_stale(
+    session: DialogueSession, step: str, *, kind: str, detail: dict[str, Any]
+) -> None:
+    if step and step != session.current_step:
+        _log_refusal(session, kind, "stale_step", {"step": step, **detail})
+        raise StaleStep(
+            f"the session is at step {session.current_step!r}, not {step!r}",
+            current=session.current_step,
         )
-        current = session.flow.steps.get(code=session.current_step)
-        ctx = StepContext(session=session, step=current, on_delta=on_delta)
-        result = behaviour_for(current).on_event(ctx, name, data)
-        if result is not None:
-            session.save()
-            phrasing.polish(result, session.language)
-            _record_turn(session, Turn.Role.ASSISTANT, result)
-            return result
-    # The event turn stays on record, marked as refused; the session has not moved.
-    Turn.objects.filter(pk=event_turn.pk).update(intent="refused_event")
-    raise DialogueError(f"step {current.code!r} does not take the event {name!r}")
+
+
+def _log_refusal(session: DialogueSession, kind: str, reason: str, detail: dict[str, Any]) -> None:
+    # Only masked text reaches this log (turn text and event data are masked by the callers).
+    refusals.info(
+        "refused %s for session %s at %s/%s: %s",
+        kind,
+        session.pk,
+        session.flow.code,
+        session.current_step,
+        reason,
+        extra={"session": str(session.pk), "reason": reason, "detail": detail},
+    )
 
 
 # ----------------------------------------------------------------------------- the engine
@@ -254,6 +375,12 @@ def _advance(session: DialogueSession, text: str, on_delta: DeltaSink | None) ->
         )
         result.sentiment = assessment.sentiment
         return result
+    if GREETING.fullmatch(text.strip()):
+        result = greet(ctx)
+        result.intent = intent.intent if intent else None
+        result.sentiment = assessment.sentiment
+        session.save()
+        return result
     # Another topic ("怎么激活？") pauses this flow; "继续申请" comes back to it.
     result = topics.route(ctx, text)
     if result is not None:
@@ -275,6 +402,8 @@ def _advance(session: DialogueSession, text: str, on_delta: DeltaSink | None) ->
         result = ctx.hand_over("asked_for_person", intent.intent)
     if result is None:
         result = ctx.side_question(text)
+    if ctx.understood:
+        session.memory.pop(UNRECOGNISED, None)
     result.intent = intent.intent if intent else None
     result.sentiment = result.sentiment or assessment.sentiment
     session.save()
@@ -343,10 +472,17 @@ def side_question(ctx: StepContext, text: str) -> TurnResult:
             ctx.on_delta(event.text)
     assert answer is not None
     ctx.funnel("side_question", {"answer_kind": answer.kind})
+    if answer.kind in {"not_found", "clarify"}:
+        # Nothing in the knowledge base and not an answer to the step: the turn was not
+        # understood ("asdf", "123"), or only so far that the AI asks which of two things was
+        # meant. Ask again; only repeated failure brings in a person.
+        return not_understood(ctx, lead=answer.text if answer.kind == "clarify" else "")
     if answer.escalate or answer.kind == "handoff":
         result = hand_over(ctx, reason=f"engine_{answer.kind}", lead=answer.text)
         result.rephrase = False
         return result
+    if answer.kind == "refused":
+        ctx.understood = None  # off-topic or an injection attempt: no reason for a person
     again = behaviour_for(ctx.step).prompt_again(ctx)
     if ctx.on_delta is not None:
         ctx.on_delta(f"\n\n{again}")
@@ -359,6 +495,43 @@ def side_question(ctx: StepContext, text: str) -> TurnResult:
     )
 
 
+def greet(ctx: StepContext) -> TurnResult:
+    """A greeting gets one back, then the step's question: the customer is where they were."""
+    ctx.understood = None
+    with translation.override(ctx.language):
+        hello = gettext("Hello! I'm Harbour Bank's digital assistant.")
+    return ctx.say(f"{hello}\n{behaviour_for(ctx.step).prompt_again(ctx)}")
+
+
+def unrecognised_limit() -> int:
+    return max(1, int(getattr(settings, "DIALOGUE_UNRECOGNISED_HANDOVER_AFTER", 3)))
+
+
+def not_understood(ctx: StepContext, lead: str = "") -> TurnResult:
+    """Say so (or `lead`) and ask the step's question again; too many in a row bring a person.
+
+    Counted per step, in a row: an understood turn resets the count, and another step starts
+    its own, so a customer is never handed over for one typo.
+    """
+    session = ctx.session
+    where = f"{session.flow.code}/{ctx.step.code}"
+    counted = session.memory.get(UNRECOGNISED) or {}
+    count = int(counted.get("count", 0)) + 1 if counted.get("step") == where else 1
+    session.memory[UNRECOGNISED] = {"step": where, "count": count}
+    ctx.understood = False
+    ctx.funnel("not_understood", {"count": count})
+    limit = unrecognised_limit()
+    with translation.override(ctx.language):
+        if count >= limit:
+            lead = gettext("Sorry, I still can't understand what you need.")
+            return hand_over(ctx, reason="not_understood", lead=lead, detail={"turns": count})
+        parts = [lead or gettext("Sorry, I didn't understand that.")]
+        if count == limit - 1:
+            parts.append(gettext("If you would rather talk to a colleague, just say “agent”."))
+    parts.append(behaviour_for(ctx.step).prompt_again(ctx))
+    return ctx.say("\n".join(part for part in parts if part))
+
+
 def hand_over(
     ctx: StepContext,
     *,
@@ -368,6 +541,20 @@ def hand_over(
     detail: dict[str, Any] | None = None,
 ) -> TurnResult:
     session = ctx.session
+    if takeover.takeover_queue_full(session):
+        # The caller already has as many sessions waiting for an agent as it may: the session
+        # stays with the AI, which says so and carries on with the step.
+        ctx.funnel("handover_refused", {"reason": reason, "why": "queue_full"})
+        with translation.override(ctx.language):
+            busy = gettext(
+                "Our colleagues cannot take another conversation from here right now. "
+                "Please ask at the counter, or try again in a few minutes."
+            )
+        again = ""
+        if ctx.step.kind != FlowStep.Kind.HANDOFF:  # a handoff step's prompt is the lead
+            again = behaviour_for(ctx.step).prompt_again(ctx)
+        return ctx.say("\n".join(part for part in (lead, busy, again) if part))
+    session.memory.pop(UNRECOGNISED, None)
     session.status = DialogueSession.Status.HANDED_OVER
     session.save()
     ctx.funnel("handed_over", {"reason": reason, "intent": intent})
