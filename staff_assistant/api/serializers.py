@@ -28,7 +28,9 @@ class SourceSerializer(serializers.Serializer):
 
 
 class StaffAnswerSerializer(serializers.Serializer):
-    answer = serializers.CharField(help_text="HTML-escaped text with [n] citation markers.")
+    answer = serializers.CharField(
+        help_text="Plain text (escape it where HTML is rendered) with [n] citation markers."
+    )
     kind = serializers.CharField()
     language = serializers.CharField()
     sources = SourceSerializer(many=True)

@@ -94,6 +94,19 @@ def test_a_requested_language_wins_over_the_questions_own(employee_api: APIClien
     assert body["language"] == "zh-hans"
 
 
+def test_an_answer_with_markup_arrives_as_plain_text_in_the_json(
+    employee_api: APIClient, markup_llm: str
+) -> None:
+    body = employee_api.post(
+        ASK, {"question": "出国前银行卡要做什么准备？", "language": "en"}, format="json"
+    ).json()
+
+    assert body["kind"] == "generated"
+    assert body["answer"] == markup_llm
+    assert Message.objects.get(pk=body["message_id"]).text == markup_llm
+    assert AnswerAudit.objects.get(pk=body["audit_id"]).masked_answer == markup_llm
+
+
 def test_every_question_and_answer_is_audited_with_who_and_sources(
     employee_api: APIClient, employee
 ) -> None:  # noqa: ANN001
