@@ -61,6 +61,19 @@ def _clean_question(question: Any) -> str:
     return text
 
 
+def staff_answer_language(*, requested: Any, question: Any) -> str:
+    """The language the employee chose, or (none, or "auto") the question's own language.
+
+    The web UI and the API share this, so an English question is answered in English
+    wherever it is asked unless another language is asked for.
+    """
+    if requested in ("zh-hans", "en"):
+        return requested
+    from bank_ai.ai.text import detect_language
+
+    return detect_language(question if isinstance(question, str) else "")
+
+
 def _clean_filter(quick_filter: Any) -> str:
     value = quick_filter or ""
     if value and value not in FILTER_TYPES:

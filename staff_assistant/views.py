@@ -43,6 +43,7 @@ from staff_assistant.services import (
     AssistantError,
     StaffAnswer,
     feedback_submit,
+    staff_answer_language,
     staff_answer_stream,
     staff_question_record,
 )
@@ -122,15 +123,6 @@ def _conversation_id(value: Any) -> int | None:
         raise AssistantError("unknown_conversation", "No such conversation.") from exc
 
 
-def _answer_language(requested: Any, question: Any) -> str:
-    """The chosen answer language, or ("auto", the UI default) the question's own language."""
-    if requested in ("zh-hans", "en"):
-        return requested
-    from bank_ai.ai.text import detect_language
-
-    return detect_language(question if isinstance(question, str) else "")
-
-
 def _error(error: AssistantError, status: int = 400) -> JsonResponse:
     return JsonResponse({"error": error.code, "detail": error.message}, status=status)
 
@@ -188,7 +180,7 @@ def ask_stream(request: HttpRequest) -> HttpResponse:
     try:
         data = _payload(request)
         question = data.get("question", "")
-        language = _answer_language(data.get("language"), question)
+        language = staff_answer_language(requested=data.get("language"), question=question)
         conversation, message = staff_question_record(
             user=request.user,
             question=question,

@@ -6,7 +6,6 @@ mask PII → injection check → sentiment → intent → curated FAQ → retrie
 
 from __future__ import annotations
 
-import html
 import logging
 import time
 from collections.abc import Iterator
@@ -196,11 +195,6 @@ def _source(
     }
 
 
-def _client_text(text: str) -> str:
-    # Deltas are shown as they arrive; the final text (guarded) replaces them on answer.done.
-    return html.escape(text, quote=False)
-
-
 def stream_answer(question: str, context: AskContext) -> Iterator[AnswerDelta | Answer]:
     """Yield AnswerDelta chunks, then exactly one Answer (already audited)."""
     started = time.perf_counter()
@@ -267,7 +261,7 @@ def _answer_question(
             question_vector, language, {faq.page_id}, context
         )
         answer.provider = "curated"
-        yield AnswerDelta(_client_text(answer.text))
+        yield AnswerDelta(answer.text)
         return
     best = max((p.similarity for p in passages), default=0.0)
     if best < settings.RETRIEVAL_MIN_SIMILARITY:
@@ -347,14 +341,12 @@ def _generate(
         for event in provider.stream(request):
             if isinstance(event, TextDelta):
                 streamed += event.text
-                yield AnswerDelta(_client_text(event.text))
+                yield AnswerDelta(event.text)
             elif isinstance(event, Completed):
                 completed = event
     except StreamInterrupted as interrupted:
         answer.kind = "interrupted"
-        answer.text = (
-            _client_text(interrupted.partial_text) + "\n" + _message("interrupted", language)
-        )
+        answer.text = interrupted.partial_text + "\n" + _message("interrupted", language)
         _record_call(
             getattr(provider, "name", "llm"),
             getattr(provider, "model", ""),

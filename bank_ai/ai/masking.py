@@ -6,11 +6,20 @@ batch jobs, and must be testable without Django.
 Masking policy (``*`` replaces a hidden character; spaces and dashes the customer typed are
 kept so staff can still recognise the shape of the number):
 
+Separators: cards, resident IDs and mobiles are found whatever the customer put between
+the digit groups: any spacing (several spaces, tabs, newlines), ``-`` (also `` - ``), ``.``,
+``/``, a backslash, ``_``, ``|``, ``,``, ``;``, ``:``, ``·`` and their full-width forms, up to
+four such characters between two groups. Groups are what keeps ordinary numbers readable: a
+card or mobile starts with a group of at least 4 (card) / 3 (mobile) digits and its inner
+groups have at least 3, as printed and typed numbers do, or it is written digit by digit
+(speech recognition does that). Dates, times, amounts with thousands separators and lists of
+small numbers never have that shape.
+
 ``card``
-    13-19 digits, plain or grouped by spaces/dashes, first digit 2-6 (the payment networks
-    we see: UnionPay, Visa, Mastercard, Amex, JCB, Discover) and Luhn-valid. 16-19 digits keep
-    the BIN (first 6) and the last 4: ``6225 88** **** 1234`` / ``622588******1234``. 13-15
-    digit cards keep the first 4 and last 4 so that at least five digits stay hidden.
+    13-19 digits, first digit 2-6 (the payment networks we see: UnionPay, Visa, Mastercard,
+    Amex, JCB, Discover) and Luhn-valid. 16-19 digits keep the BIN (first 6) and the last 4:
+    ``6225 88** **** 1234`` / ``622588******1234``. 13-15 digit cards keep the first 4 and
+    last 4 so that at least five digits stay hidden.
 ``cn_id``
     Resident ID (GB 11643-1999): 18 characters, valid province code, a real birth date that
     is not in the future, ISO 7064 MOD 11-2 check character. Keeps the first 2 (province)
@@ -20,8 +29,7 @@ kept so staff can still recognise the shape of the number):
     are recognised too.
 ``mobile``
     Mainland mobiles ``1[3-9]`` + 9 digits, optionally ``+86``/``0086``/``86``/``(+86)``
-    prefixed and grouped 3-4-4 by spaces or dashes. Keeps the prefix, first 3 and last 4:
-    ``+86 138-****-5678``.
+    prefixed. Keeps the prefix, first 3 and last 4: ``+86 138-****-5678``.
 ``account``
     10-25 digits (grouping allowed) right after an account keyword (账号, 账户, 卡号,
     银行卡, account, acct, a/c, IBAN, card ...) that is not already a card or an ID.
@@ -87,12 +95,23 @@ _PROBE_RE = re.compile("[" + "".join(re.escape(ch) for ch in _PROBE_MAP) + "]")
 
 _HAS_DIGIT = re.compile(r"[0-9]")
 
-# Digit groups separated by single spaces or dashes, starting with 3+ digits. The
-# lookbehind sits after the first character so the regex engine can skip ahead to digits;
-# the card variant also insists on 13 digits ahead so short numbers never reach Python.
+# Digit groups separated by single spaces or dashes, starting with 3+ digits: the value
+# after a keyword. The lookbehind sits after the first character so the regex engine can
+# skip ahead to digits.
 _RUN = r"[0-9](?<![0-9][0-9])[0-9]{2,}(?:[ \-][0-9]+)*"
-_CARD_RUN_RE = re.compile(r"[0-9](?<![0-9][0-9])(?=(?:[ \-]?[0-9]){12})[0-9]{2,}(?:[ \-][0-9]+)*")
+# What customers put between the groups of a card, ID or mobile number (see the module
+# docstring). Digits never match it, so the run below cannot backtrack: it stays linear.
+_SEP = r"[\s\-_./\\|,;:·•，、；：／]"
+# A number written in groups with at least 11 digits (the shortest kind, a mobile) ahead,
+# so short numbers never reach Python.
+_NUMBER_RUN_RE = re.compile(
+    rf"[0-9](?<![0-9][0-9])(?=(?:{_SEP}{{0,4}}[0-9]){{10}})[0-9]*(?:{_SEP}{{1,4}}[0-9]+)*"
+)
 _GROUP_RE = re.compile(r"[0-9]+")
+# A resident ID's check letter, glued to the digits or written as one more group. A word
+# that merely starts with X after 17 digits that check out as an ID is too unlikely to
+# be worth leaving an ID readable for.
+_SEPARATED_CHECK_X_RE = re.compile(rf"{_SEP}{{0,4}}[Xx](?![0-9])")
 # The value after a keyword: "卡号是：6222...", "account number: 1234 5678 ...".
 _AFTER_KEYWORD_RE = {
     "account": re.compile(r"[^0-9\n]{0,16}?(?P<run>" + _RUN + ")"),
@@ -100,18 +119,11 @@ _AFTER_KEYWORD_RE = {
     "otp": re.compile(r"[^0-9\n.。!?！？;；]{0,16}?(?P<run>" + _RUN + ")"),
 }
 
-_MOBILE_RE = re.compile(r"1(?<![0-9]1)[3-9][0-9](?P<sep>[ \-]?)[0-9]{4}(?P=sep)[0-9]{4}(?![0-9])")
 # Looked for right before a mobile: +86 / 0086 / 86 / (+86), optionally spaced.
 _MOBILE_CC_RE = re.compile(r"(?:(?<![0-9+])(?:\+|00)?86[ \-]?|\(\+?86\) ?)$")
 # Country code glued to the number (8613812345678), which the lookbehind above excludes.
 _MOBILE_GLUED_RE = re.compile(
     r"(?:\+86|0086|86)(?P<num>1[3-9][0-9](?P<sep>[ \-]?)[0-9]{4}(?P=sep)[0-9]{4})(?![0-9])"
-)
-
-_CN_ID_RE = re.compile(
-    r"[1-9](?<![0-9][1-9])[0-9]{5}[ \-]?"
-    r"(?:19|20)[0-9]{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12][0-9]|3[01])"
-    r"[ \-]?[0-9]{3}[0-9Xx](?![0-9])"
 )
 
 _EMAIL_LOCAL_CHARS = frozenset(
@@ -295,47 +307,82 @@ def _looks_like_amount(probe: str, start: int, end: int) -> bool:
 Candidate = tuple[int, int, int, str, str]  # priority, start, end, kind, replacement
 
 
-def _card_candidates(
-    text: str, probe: str, groups: list[tuple[int, int]], out: list[Candidate]
-) -> None:
-    n = len(groups)
-    if n == 1:
-        start, end = groups[0]
-        digits = probe[start:end]
-        if len(digits) <= 19 and digits[0] in _CARD_FIRST_DIGITS and luhn_valid(digits):
-            out.append(
-                (
-                    _PRIORITY["card"],
-                    start,
-                    end,
-                    "card",
-                    _mask_span(text[start:end], digits, 6 if len(digits) >= 16 else 4, 4),
+class _Run:
+    """A number written in digit groups: where each group sits and its digits run together.
+
+    Luhn sums come from prefix sums kept per index parity, so checking every window of a
+    long run (an attacker's 2,000 single digits) stays linear instead of quadratic.
+    """
+
+    __slots__ = ("digits", "doubled", "groups", "offsets", "plain")
+
+    def __init__(self, probe: str, groups: list[tuple[int, int]]) -> None:
+        self.groups = groups
+        self.digits = "".join(probe[start:end] for start, end in groups)
+        self.offsets = [0]
+        for start, end in groups:
+            self.offsets.append(self.offsets[-1] + end - start)
+        n = len(self.digits)
+        self.plain = ([0] * (n + 1), [0] * (n + 1))
+        self.doubled = ([0] * (n + 1), [0] * (n + 1))
+        for k, ch in enumerate(self.digits):
+            d = ord(ch) - 48
+            for parity in (0, 1):
+                hit = (k & 1) == parity
+                self.plain[parity][k + 1] = self.plain[parity][k] + (d if hit else 0)
+                self.doubled[parity][k + 1] = self.doubled[parity][k] + (
+                    _LUHN_DOUBLED[d] if hit else 0
                 )
-            )
-        return
+
+    def luhn_valid(self, a: int, b: int) -> bool:
+        """Luhn over ``digits[a:b]``: the last digit counts as is, every second one doubled."""
+        plain = self.plain[(b - 1) & 1]
+        doubled = self.doubled[b & 1]
+        return (plain[b] - plain[a] + doubled[b] - doubled[a]) % 10 == 0
+
+    def length(self, i: int, j: int) -> int:
+        """Digits in groups ``i..j`` inclusive."""
+        return self.offsets[j + 1] - self.offsets[i]
+
+    def group_length(self, k: int) -> int:
+        return self.offsets[k + 1] - self.offsets[k]
+
+
+def _grouped_like_a_number(run: _Run, i: int, j: int, first_min: int, glued: int = 0) -> bool:
+    """Whether groups ``i..j`` can be one card or mobile number as people write them.
+
+    Printed and typed numbers come in groups of 3+ (4-4-4-4, 4-6-5, 6-13, 3-4-4) with a
+    first group of ``first_min``+; speech recognition writes them digit by digit. A short
+    group anywhere else means unrelated numbers side by side: a date, a time, an amount
+    with thousands separators, a list. ``glued`` leading digits of group ``i`` (a country
+    code) are not part of the number.
+    """
+    first = run.group_length(i) - glued
+    if first == 1:
+        return all(run.group_length(k) == 1 for k in range(i + 1, j + 1))
+    if j > i and first < first_min:
+        return False
+    return all(run.group_length(k) >= 3 for k in range(i + 1, j))
+
+
+def _card_candidates(text: str, probe: str, run: _Run, out: list[Candidate]) -> None:
+    groups, digits = run.groups, run.digits
+    n = len(groups)
     i = 0
     while i < n:
         best = -1
-        total = 0
-        for j in range(i, min(n, i + 7)):
-            if j > i:
-                # Printed and typed cards group digits in 4s (or 4-6-5, 6-13): a short
-                # group before a separator means two unrelated numbers side by side.
-                prev_len = groups[j - 1][1] - groups[j - 1][0]
-                if prev_len < 3 or (j - 1 == i and prev_len < 4):
+        if digits[run.offsets[i]] in _CARD_FIRST_DIGITS:
+            for j in range(i, n):
+                total = run.length(i, j)
+                if total > 19 or not _grouped_like_a_number(run, i, j, first_min=4):
                     break
-            total += groups[j][1] - groups[j][0]
-            if total > 19:
-                break
-            if total >= 13:
-                digits = _digits(probe, groups[i][0], groups[j][1])
-                if digits[0] in _CARD_FIRST_DIGITS and luhn_valid(digits):
+                if total >= 13 and run.luhn_valid(run.offsets[i], run.offsets[j + 1]):
                     best = j
         if best < 0:
             i += 1
             continue
         start, end = groups[i][0], groups[best][1]
-        head = 6 if len(_digits(probe, start, end)) >= 16 else 4
+        head = 6 if run.length(i, best) >= 16 else 4
         out.append(
             (
                 _PRIORITY["card"],
@@ -348,8 +395,69 @@ def _card_candidates(
         i = best + 1
 
 
-def _digits(probe: str, start: int, end: int) -> str:
-    return probe[start:end].replace(" ", "").replace("-", "")
+def _cn_id_candidates(text: str, probe: str, run: _Run, out: list[Candidate]) -> None:
+    # Region, birth date and check character make a valid ID unlikely by chance, so any
+    # grouping counts: 6-8-4, 3-3-4-4-4, one digit at a time.
+    groups, digits = run.groups, run.digits
+    for i in range(len(groups)):
+        for j in range(i, len(groups)):
+            total = run.length(i, j)
+            end = groups[j][1]
+            if total == 17 and (check := _SEPARATED_CHECK_X_RE.match(probe, end)):
+                value, end = digits[run.offsets[i] : run.offsets[j + 1]] + "X", check.end()
+            elif total == 18:
+                value = digits[run.offsets[i] : run.offsets[j + 1]]
+            elif total > 18:
+                break
+            else:
+                continue
+            if cn_id_valid(value):
+                start = groups[i][0]
+                out.append(
+                    (
+                        _PRIORITY["cn_id"],
+                        start,
+                        end,
+                        "cn_id",
+                        _mask_span(text[start:end], probe[start:end], 2, 1),
+                    )
+                )
+            break
+
+
+def _mobile_candidates(text: str, probe: str, run: _Run, out: list[Candidate]) -> None:
+    groups, digits = run.groups, run.digits
+    for i in range(len(groups)):
+        group = digits[run.offsets[i] : run.offsets[i + 1]]
+        # The country code may be glued to the first group: "+86138 1234 5678".
+        skip = 4 if group.startswith("0086") else 2 if group.startswith("86") else 0
+        for glued in {0, skip}:
+            _mobile_from(text, probe, run, i, glued, out)
+
+
+def _mobile_from(
+    text: str, probe: str, run: _Run, i: int, glued: int, out: list[Candidate]
+) -> None:
+    """A mobile starting ``glued`` digits into group ``i``, if there is one."""
+    digits, groups = run.digits, run.groups
+    first = run.offsets[i] + glued
+    if digits[first : first + 1] != "1" or digits[first + 1 : first + 2] not in set("3456789"):
+        return
+    for j in range(i, len(groups)):
+        total = run.offsets[j + 1] - first
+        if total > 11 or not _grouped_like_a_number(run, i, j, first_min=3, glued=glued):
+            return
+        if total < 11:
+            continue
+        ns, ne = groups[i][0] + glued, groups[j][1]
+        cc = _MOBILE_CC_RE.search(probe, max(0, ns - 8), ns)
+        start = cc.start() if cc else ns
+        if glued and not cc:
+            return
+        if not _looks_like_amount(probe, start, ne):
+            masked = _mask_span(text[ns:ne], probe[ns:ne], 3, 4)
+            out.append((_PRIORITY["mobile"], start, ne, "mobile", text[start:ns] + masked))
+        return
 
 
 _ASCII_LETTERS = frozenset("abcdefghijklmnopqrstuvwxyz")
@@ -462,27 +570,12 @@ def _collect(text: str, probe: str) -> list[Candidate]:
     if not _HAS_DIGIT.search(probe):
         return out
 
-    for m in _CN_ID_RE.finditer(probe):
-        compact = m.group(0).replace(" ", "").replace("-", "")
-        if cn_id_valid(compact):
-            out.append(
-                (
-                    _PRIORITY["cn_id"],
-                    m.start(),
-                    m.end(),
-                    "cn_id",
-                    _mask_span(text[m.start() : m.end()], m.group(0), 2, 1),
-                )
-            )
-
-    for m in _MOBILE_RE.finditer(probe):
-        ns, ne = m.span()
-        cc = _MOBILE_CC_RE.search(probe, max(0, ns - 8), ns)
-        start = cc.start() if cc else ns
-        if _looks_like_amount(probe, start, ne):
-            continue
-        masked = _mask_span(text[ns:ne], probe[ns:ne], 3, 4)
-        out.append((_PRIORITY["mobile"], start, ne, "mobile", text[start:ns] + masked))
+    for m in _NUMBER_RUN_RE.finditer(probe):
+        run = _Run(probe, _groups(probe, *m.span()))
+        _cn_id_candidates(text, probe, run, out)
+        _mobile_candidates(text, probe, run, out)
+        if len(run.digits) >= 13:
+            _card_candidates(text, probe, run, out)
     for m in _MOBILE_GLUED_RE.finditer(probe):
         start = m.start()
         ns, ne = m.span("num")
@@ -490,9 +583,6 @@ def _collect(text: str, probe: str) -> list[Candidate]:
             continue
         masked = _mask_span(text[ns:ne], probe[ns:ne], 3, 4)
         out.append((_PRIORITY["mobile"], start, ne, "mobile", text[start:ns] + masked))
-
-    for m in _CARD_RUN_RE.finditer(probe):
-        _card_candidates(text, probe, _groups(probe, *m.span()), out)
 
     # Keyword-introduced kinds start from the (few) keywords rather than from every number.
     # The keyword nearest to a value decides ("信用卡年费…卡号 123…" is an account), so they

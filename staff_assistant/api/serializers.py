@@ -8,7 +8,11 @@ from staff_assistant.services import MAX_CORRECTION_CHARS, MAX_QUESTION_CHARS
 
 class StaffAskSerializer(serializers.Serializer):
     question = serializers.CharField(max_length=MAX_QUESTION_CHARS, trim_whitespace=True)
-    language = serializers.ChoiceField(choices=["zh-hans", "en"], default="zh-hans")
+    language = serializers.ChoiceField(
+        choices=["auto", "zh-hans", "en"],
+        default="auto",
+        help_text="Answer language; auto (the default) answers in the question's language.",
+    )
     filter = serializers.ChoiceField(choices=QuickFilter.choices, required=False, allow_blank=True)
     conversation = serializers.IntegerField(required=False, allow_null=True)
 
@@ -24,7 +28,9 @@ class SourceSerializer(serializers.Serializer):
 
 
 class StaffAnswerSerializer(serializers.Serializer):
-    answer = serializers.CharField(help_text="HTML-escaped text with [n] citation markers.")
+    answer = serializers.CharField(
+        help_text="Plain text (escape it where HTML is rendered) with [n] citation markers."
+    )
     kind = serializers.CharField()
     language = serializers.CharField()
     sources = SourceSerializer(many=True)

@@ -21,7 +21,12 @@ from staff_assistant.api.serializers import (
     StaffAskSerializer,
 )
 from staff_assistant.selectors import conversations_for_user, user_may_ask
-from staff_assistant.services import AssistantError, feedback_submit, staff_ask
+from staff_assistant.services import (
+    AssistantError,
+    feedback_submit,
+    staff_answer_language,
+    staff_ask,
+)
 from staff_assistant.views import answer_payload
 
 
@@ -54,7 +59,9 @@ class StaffAskView(StaffAPIView):
             result = staff_ask(
                 user=request.user,
                 question=values["question"],
-                language=values["language"],
+                language=staff_answer_language(
+                    requested=values["language"], question=values["question"]
+                ),
                 quick_filter=values.get("filter") or "",
                 conversation_id=values.get("conversation"),
             )

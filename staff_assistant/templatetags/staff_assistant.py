@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import html
 import re
 from typing import Any
 
@@ -26,8 +25,8 @@ def safe_link(url: Any) -> str:
 
 @register.filter
 def with_citations(text: str, sources: list[dict[str, Any]] | None) -> SafeString:
-    """Answer text (escaped by the engine's guard, or plain) with [n] as links to source n."""
-    plain = html.unescape(text or "")
+    """Plain answer text, HTML-escaped here, with [n] as links to source n."""
+    plain = text or ""
     urls = {int(s.get("n") or 0): safe_link(s.get("url")) for s in (sources or [])}
     parts: list[str] = []
     position = 0

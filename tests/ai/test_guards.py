@@ -235,19 +235,20 @@ def test_it_allows_an_answer_without_canary_or_markers() -> None:
 # --------------------------------------------------------------------------------- markup
 
 
-def test_it_escapes_a_script_tag() -> None:
+def test_it_returns_markup_as_plain_text_for_the_renderer_to_escape() -> None:
     result = check_output("<script>alert(1)</script>Hi", language="en")
 
-    assert result.text == "&lt;script&gt;alert(1)&lt;/script&gt;Hi"
-    assert "escaped_markup" in result.codes
+    assert result.text == "<script>alert(1)</script>Hi"
+    assert result.allowed
 
 
-def test_it_escapes_an_img_onerror_payload() -> None:
-    result = check_output('<img src=x onerror="alert(1)">', language="en")
+def test_it_never_puts_html_entities_in_an_answer() -> None:
+    result = check_output('<img src=x onerror="alert(1)"> 1 > 0 & it\'s fine', language="en")
 
-    assert "<" not in result.text
-    assert '"' not in result.text
-    assert result.text.startswith("&lt;img")
+    assert "&lt;" not in result.text
+    assert "&#" not in result.text
+    assert "&quot;" not in result.text
+    assert result.text.endswith("1 > 0 & it's fine")
 
 
 def test_it_reduces_a_javascript_markdown_link_to_its_label() -> None:
@@ -269,17 +270,18 @@ def test_it_reduces_reference_style_links_to_their_label() -> None:
     assert result.text == "See the guide.\n"
 
 
-def test_it_defangs_a_bare_script_url() -> None:
+def test_it_defangs_a_bare_script_url_in_plain_text() -> None:
     result = check_output("Open javascript:alert(1) to continue", language="en")
 
-    assert "javascript:" not in result.text
-    assert "javascript&#58;" in result.text
+    assert result.text == "Open javascript[:]alert(1) to continue"
+    assert "defanged_script_url" in result.codes
 
 
-def test_it_escapes_quotes_and_ampersands() -> None:
+def test_it_keeps_quotes_and_ampersands_as_typed() -> None:
     result = check_output('Fees & "charges" aren\'t high', language="en")
 
-    assert result.text == "Fees &amp; &quot;charges&quot; aren&#x27;t high"
+    assert result.text == 'Fees & "charges" aren\'t high'
+    assert result.decisions == ()
 
 
 def test_it_leaves_a_plain_answer_unchanged() -> None:

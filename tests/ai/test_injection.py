@@ -303,11 +303,11 @@ def test_a_canary_never_leaks_through_check_output(
 
 @settings(max_examples=200, deadline=None, database=None)
 @given(st.text(max_size=200))
-def test_the_guards_accept_any_text_and_never_return_raw_markup(text: str) -> None:
+def test_the_guards_accept_any_text_and_never_return_a_script_url(text: str) -> None:
     verdict = detect_injection(text)
     cleaned, _removed = neutralise_passage(text)
     result = check_output(text, language="en")
 
     assert 0.0 <= verdict.score <= 1.0
     assert len(cleaned) <= len(text)
-    assert not set('<>"') & set(result.text)
+    assert not re.search(r"\b(?:javascript|vbscript|livescript)\s*:", result.text, re.IGNORECASE)

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pytest
 from django.contrib.auth import get_user_model
 from django.test import Client
@@ -34,3 +36,22 @@ def employee_api(employee) -> APIClient:  # noqa: ANN001
 @pytest.fixture
 def editor_client(demo_password: str) -> Client:
     return login("editor", demo_password)
+
+
+# An answer a model (or a poisoned page) could produce: markup, quotes and an ampersand.
+MARKUP_ANSWER = 'Fees <img src=x onerror="window.__pwned=1"> & <b>charges</b> aren\'t "high" [1].'
+
+
+@pytest.fixture
+def markup_llm(settings) -> Iterator[str]:  # noqa: ANN001
+    """The Messages API (a local fake) answers every question with MARKUP_ANSWER."""
+    from bank_ai.ai import runtime
+    from tests.fakes.anthropic_server import FakeAnthropicServer, Reply
+
+    with FakeAnthropicServer(lambda _request: Reply(MARKUP_ANSWER)) as server:
+        settings.ANTHROPIC_API_KEY = server.api_key
+        settings.ANTHROPIC_BASE_URL = server.base_url
+        settings.LLM_TIMEOUT_SECONDS = 5
+        runtime.get_llm.cache_clear()
+        yield MARKUP_ANSWER
+    runtime.get_llm.cache_clear()

@@ -66,6 +66,47 @@ def test_a_session_signed_in_employee_may_ask_too(employee_client) -> None:  # n
     assert response.json()["language"] == "en"
 
 
+def test_an_english_question_without_a_language_is_answered_in_english(
+    employee_api: APIClient,
+) -> None:
+    body = employee_api.post(
+        ASK, {"question": "How do I report a lost card?"}, format="json"
+    ).json()
+
+    assert body["language"] == "en"
+    assert AnswerAudit.objects.get(pk=body["audit_id"]).language == "en"
+    assert Conversation.objects.get(pk=body["conversation_id"]).language == "en"
+
+
+def test_a_chinese_question_without_a_language_is_answered_in_chinese(
+    employee_api: APIClient,
+) -> None:
+    body = employee_api.post(ASK, {"question": "信用卡丢了怎么挂失？"}, format="json").json()
+
+    assert body["language"] == "zh-hans"
+
+
+def test_a_requested_language_wins_over_the_questions_own(employee_api: APIClient) -> None:
+    body = employee_api.post(
+        ASK, {"question": "How do I report a lost card?", "language": "zh-hans"}, format="json"
+    ).json()
+
+    assert body["language"] == "zh-hans"
+
+
+def test_an_answer_with_markup_arrives_as_plain_text_in_the_json(
+    employee_api: APIClient, markup_llm: str
+) -> None:
+    body = employee_api.post(
+        ASK, {"question": "出国前银行卡要做什么准备？", "language": "en"}, format="json"
+    ).json()
+
+    assert body["kind"] == "generated"
+    assert body["answer"] == markup_llm
+    assert Message.objects.get(pk=body["message_id"]).text == markup_llm
+    assert AnswerAudit.objects.get(pk=body["audit_id"]).masked_answer == markup_llm
+
+
 def test_every_question_and_answer_is_audited_with_who_and_sources(
     employee_api: APIClient, employee
 ) -> None:  # noqa: ANN001

@@ -16,6 +16,7 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import psycopg
@@ -24,6 +25,8 @@ from django.conf import settings
 from django.db import connections
 
 from tests.browser import chromium
+from tests.fakes.anthropic_server import FakeAnthropicServer, Reply
+from tests.staff.conftest import MARKUP_ANSWER
 
 BASE_DIR = Path(settings.BASE_DIR)
 BROWSER_DB = "test_bank_ai_staff_browser"
@@ -68,22 +71,24 @@ def _status(url: str) -> int:
         return 0
 
 
-@pytest.fixture(scope="module")
-def daphne_url(django_db_setup, django_db_blocker) -> Iterator[str]:  # noqa: ANN001
+@contextmanager
+def _daphne(django_db_blocker, database: str, **env: str) -> Iterator[str]:  # noqa: ANN001
+    """daphne serving a copy of the seeded test database, with ``env`` added to its own."""
     test_db = settings.DATABASES["default"]["NAME"]
     with django_db_blocker.unblock():
         connections.close_all()
         with _admin_connection() as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{BROWSER_DB}" WITH (FORCE)')
-            conn.execute(f'CREATE DATABASE "{BROWSER_DB}" TEMPLATE "{test_db}"')
+            conn.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+            conn.execute(f'CREATE DATABASE "{database}" TEMPLATE "{test_db}"')
     port = _free_port()
     env = dict(
         os.environ,
-        DATABASE_URL=_database_url(BROWSER_DB),
+        DATABASE_URL=_database_url(database),
         DJANGO_ENV="development",
         DJANGO_SETTINGS_MODULE="bank_ai.settings",
         CACHE_PREFIX=f"browser{port}",
         CHANNEL_PREFIX=f"browser{port}",
+        **env,
     )
     daphne = Path(sys.executable).parent / "daphne"
     process = subprocess.Popen(
@@ -115,7 +120,40 @@ def daphne_url(django_db_setup, django_db_blocker) -> Iterator[str]:  # noqa: AN
             except subprocess.TimeoutExpired:
                 os.killpg(process.pid, signal.SIGKILL)
         with django_db_blocker.unblock(), _admin_connection() as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{BROWSER_DB}" WITH (FORCE)')
+            conn.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="module")
+def daphne_url(django_db_setup, django_db_blocker) -> Iterator[str]:  # noqa: ANN001
+    with _daphne(django_db_blocker, BROWSER_DB) as base:
+        yield base
+
+
+@pytest.fixture(scope="module")
+def markup_daphne_url(django_db_setup, django_db_blocker) -> Iterator[str]:  # noqa: ANN001
+    """daphne whose Messages API (a local fake) answers everything with MARKUP_ANSWER."""
+    with (
+        FakeAnthropicServer(lambda _request: Reply(MARKUP_ANSWER)) as llm,
+        _daphne(
+            django_db_blocker,
+            f"{BROWSER_DB}_markup",
+            ANTHROPIC_API_KEY=llm.api_key,
+            ANTHROPIC_BASE_URL=llm.base_url,
+        ) as base,
+    ):
+        yield base
+
+
+def _sign_in(browser, base: str, password: str) -> None:  # noqa: ANN001
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions as ready
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    browser.get(base + "/staff/")
+    browser.find_element(By.ID, "id_username").send_keys("employee")
+    browser.find_element(By.ID, "id_password").send_keys(password)
+    browser.find_element(By.CSS_SELECTOR, ".staff-form button[type=submit]").click()
+    WebDriverWait(browser, 30).until(ready.presence_of_element_located((By.ID, "staff-chat")))
 
 
 def test_an_employee_asks_and_follows_a_streamed_answers_citation(
@@ -158,3 +196,33 @@ def test_an_employee_asks_and_follows_a_streamed_answers_citation(
         assert browser.current_url == href
         assert browser.find_element(By.CSS_SELECTOR, ".kb-article h1").text == title
         assert browser.find_element(By.CSS_SELECTOR, "[data-revision]")
+
+
+def test_an_answer_with_markup_is_shown_as_text_and_injects_nothing(
+    markup_daphne_url: str, demo_password: str
+) -> None:
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions as ready
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    with chromium() as browser:
+        _sign_in(browser, markup_daphne_url, demo_password)
+        browser.find_element(By.ID, "question").send_keys("出国前银行卡要做什么准备？")
+        browser.find_element(By.ID, "send").click()
+        streamed = WebDriverWait(browser, 30).until(
+            ready.presence_of_element_located(
+                (By.CSS_SELECTOR, ".msg--assistant[data-state='done'] .msg-body")
+            )
+        )
+        shown_live = streamed.get_attribute("textContent")
+        injected_live = streamed.find_elements(By.CSS_SELECTOR, "img, b")
+        untouched_live = browser.execute_script("return window.__pwned === undefined")
+        browser.get(browser.current_url)  # the stored answer, rendered by the server
+        stored = browser.find_element(By.CSS_SELECTOR, ".msg--assistant .msg-body")
+
+        assert shown_live == MARKUP_ANSWER
+        assert injected_live == []
+        assert untouched_live
+        assert stored.get_attribute("textContent") == MARKUP_ANSWER
+        assert stored.find_elements(By.CSS_SELECTOR, "img, b") == []
+        assert browser.execute_script("return window.__pwned === undefined")

@@ -177,6 +177,41 @@ def test_editors_resolve_corrections_from_the_cms_queue(
     assert "缺少VTM激活渠道" not in editor_client.get("/cms/staff-feedback/").content.decode()
 
 
+def test_streamed_deltas_and_the_final_answer_are_plain_text(
+    employee_client: Client, markup_llm: str
+) -> None:
+    events = _events(_ask(employee_client, "出国前银行卡要做什么准备？", language="en"))
+
+    streamed = "".join(data["text"] for name, data in events if name == "delta")
+    assert streamed == markup_llm
+    assert events[-1][0] == "done"
+    assert events[-1][1]["answer"] == markup_llm
+
+
+def test_a_stored_answer_with_markup_is_shown_as_text_in_the_history(
+    employee_client: Client, markup_llm: str
+) -> None:
+    done = _events(_ask(employee_client, "出国前银行卡要做什么准备？", language="en"))[-1][1]
+
+    html = employee_client.get(f"/staff/c/{done['conversation_id']}/").content.decode()
+
+    assert "<img src=x" not in html
+    assert "<b>charges</b>" not in html
+    assert "&lt;img src=x onerror=&quot;window.__pwned=1&quot;&gt;" in html
+
+
+def test_the_feedback_queue_shows_a_markup_answer_as_text(
+    employee_client: Client, editor_client: Client, markup_llm: str
+) -> None:
+    done = _events(_ask(employee_client, "出国前银行卡要做什么准备？", language="en"))[-1][1]
+    employee_client.post(f"/staff/messages/{done['message_id']}/feedback/", {"rating": "-1"})
+
+    html = editor_client.get("/cms/staff-feedback/").content.decode()
+
+    assert "<img src=x" not in html
+    assert "&lt;img src=x" in html
+
+
 def test_compliance_can_read_the_queue_but_not_close_items(
     employee_client: Client, demo_password: str
 ) -> None:

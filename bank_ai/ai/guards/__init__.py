@@ -4,8 +4,8 @@ Pure Python so it can run anywhere in the pipeline and be tested without Django.
 
 * :func:`check_output` runs on every model answer before a client sees it: it blocks canary
   and internal-marker leaks and promises of returns or principal, appends the regulator's
-  risk disclosure to wealth answers, and HTML-escapes the text (markdown links and images
-  are reduced to their label).
+  risk disclosure to wealth answers, reduces markdown links and images to their label and
+  defangs script URLs. Its text stays plain (no HTML entities): renderers escape it.
 * :func:`detect_injection` scores a user message for direct prompt injection.
 * :func:`neutralise_passage` removes planted instructions from a retrieved knowledge
   article (indirect injection); :func:`wrap_untrusted` fences it as data for the prompt.

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import html
 import re
 from collections.abc import Sequence
 
@@ -169,6 +168,11 @@ _DANGEROUS_SCHEME_RE = re.compile(
 
 
 def _sanitise_markup(text: str) -> tuple[str, list[GuardDecision]]:
+    """Plain text out: links reduced to their labels, script URLs defanged, nothing escaped.
+
+    Answers travel as data (JSON, websocket frames, the audit, speech, messages), where an
+    HTML entity would be read out or shown verbatim; whoever renders HTML escapes there.
+    """
     decisions: list[GuardDecision] = []
     stripped = _MD_IMAGE_RE.sub(r"\1", text)
     stripped = _MD_LINK_RE.sub(r"\1", stripped)
@@ -177,14 +181,14 @@ def _sanitise_markup(text: str) -> tuple[str, list[GuardDecision]]:
     stripped = _MD_AUTOLINK_RE.sub(lambda m: m.group(1) or "", stripped)
     if stripped != text:
         decisions.append(GuardDecision("stripped_markdown_link", "links and images -> labels"))
-    escaped = html.escape(stripped, quote=True)
-    # An auto-linker in the client must never see a script scheme, even as plain text.
-    escaped = _DANGEROUS_SCHEME_RE.sub(
-        lambda m: f"{m.group(1) or m.group(3)}{m.group(2) or m.group(4) or ''}&#58;", escaped
+    # An auto-linker in a client must never see a script scheme, even as plain text; the
+    # bracketed colon still reads the same to a person.
+    defanged = _DANGEROUS_SCHEME_RE.sub(
+        lambda m: f"{m.group(1) or m.group(3)}{m.group(2) or m.group(4) or ''}[:]", stripped
     )
-    if escaped != stripped:
-        decisions.append(GuardDecision("escaped_markup", "HTML special characters escaped"))
-    return escaped, decisions
+    if defanged != stripped:
+        decisions.append(GuardDecision("defanged_script_url", "script URL scheme -> [:]"))
+    return defanged, decisions
 
 
 def check_output(
@@ -195,10 +199,11 @@ def check_output(
     canaries: Sequence[str] = (),
     internal_markers: Sequence[str] = (),
 ) -> GuardResult:
-    """Decide whether a model answer may reach the customer, and make it safe to render.
+    """Decide whether a model answer may reach the customer, and clean it up.
 
-    The returned text is HTML-escaped (safe for ``innerHTML``); when ``allowed`` is False
-    it is a refusal in the answer's language and the original must not be shown.
+    The returned text is plain text (never HTML-escaped: renderers escape it, see
+    ``_sanitise_markup``); when ``allowed`` is False it is a refusal in the answer's
+    language and the original must not be shown.
     """
     lang = language_of(language, answer)
     views = _answer_views(answer)

@@ -210,11 +210,9 @@
     if (answer) els.transcript.insertBefore(li, answer.li);
   }
 
-  // The engine escapes markup in answers (safe for HTML renderers); shown as text, decode it.
-  const decoder = document.createElement("textarea");
+  // Answers arrive as plain text and are only ever set as textContent, never parsed as markup.
   function plain(text) {
-    decoder.innerHTML = text || "";
-    return decoder.value;
+    return text == null ? "" : String(text);
   }
 
   function scroll() { els.transcript.scrollTop = els.transcript.scrollHeight; }
@@ -234,6 +232,14 @@
     send({ type: "ui.event", name, step: step || "", data: data || {}, id: "e" + ++state.turnId });
   }
 
+  // Only site-relative and http(s) links: a javascript: URL in a source must not become a link.
+  function safeUrl(url) {
+    url = String(url || "");
+    if (url.startsWith("/") && !url.startsWith("//")) return url;
+    if (url.startsWith("https://") || url.startsWith("http://")) return url;
+    return "";
+  }
+
   function renderSources(li, sources) {
     if (!sources.length || li.querySelector(".ac-sources")) return;
     const list = document.createElement("ol");
@@ -241,8 +247,9 @@
     list.title = T.sources;
     for (const source of sources) {
       const item = document.createElement("li");
-      const link = document.createElement(source.url ? "a" : "span");
-      if (source.url) { link.href = source.url; link.target = "_blank"; link.rel = "noopener"; }
+      const url = safeUrl(source.url);
+      const link = document.createElement(url ? "a" : "span");
+      if (url) { link.href = url; link.target = "_blank"; link.rel = "noopener"; }
       link.textContent = source.title;
       item.append(link);
       list.append(item);

@@ -19,12 +19,8 @@
     return input ? input.value : "";
   }
 
-  // The engine sends HTML-escaped text; decode it to plain text and build DOM nodes from it,
-  // so nothing it says is ever parsed as markup here.
-  function decode(escaped) {
-    const doc = new DOMParser().parseFromString("<!doctype html><body>" + escaped, "text/html");
-    return doc.body.textContent || "";
-  }
+  // Answers arrive as plain text. They only ever reach the page as text nodes (textContent,
+  // createTextNode), never as markup, so nothing an answer says can become an element here.
 
   function safeUrl(url) {
     url = String(url || "");
@@ -109,7 +105,7 @@
     article.dataset.message = data.message_id;
     article.dataset.kind = data.kind;
     article.dataset.state = "done";
-    renderWithCitations(article.querySelector(".msg-body"), decode(data.answer), data.sources);
+    renderWithCitations(article.querySelector(".msg-body"), data.answer || "", data.sources);
     if (data.sources && data.sources.length) {
       const list = el("ol", "msg-sources");
       data.sources.forEach((source) => {
@@ -213,7 +209,7 @@
         buffer = parseEvents(buffer + decoder.decode(chunk.value, { stream: true }), (name, data) => {
           if (name === "start") started(data);
           else if (name === "delta") {
-            streamed += decode(data.text);
+            streamed += data.text || "";
             body.textContent = streamed;
             article.dataset.deltas = String(Number(article.dataset.deltas) + 1);
             scrollDown();
