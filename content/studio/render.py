@@ -59,6 +59,8 @@ TAIL_SECONDS = 0.5
 TONES = {"friendly": 1.0, "formal": 0.5, "energetic": 1.6}  # idle-motion amplitude
 BLINK_EVERY_SECONDS = 4.2
 BLINK_FRAMES = 3
+# x264 speed/size trade-off; measured with bench_video (docs/speech-choice.md).
+X264_PRESET = "superfast"
 
 
 def available_styles() -> dict[str, list[str]]:
@@ -333,7 +335,9 @@ def _encode(
         "-c:v",
         "libx264",
         "-preset",
-        "veryfast",
+        X264_PRESET,
+        "-tune",
+        "animation",
         "-crf",
         "23",
         "-pix_fmt",
@@ -465,7 +469,10 @@ class _Composer:
             )
             rows = Image.fromarray(self.bases[scene][top:])
             rows.paste(sprite, (self.avatar_x, self.avatar_y + bob - top), sprite)
-            self.patches[key] = np.asarray(rows)
+            patch = np.array(rows)
+            if self.disclosure_height:  # the risk disclosure stays in front of the avatar
+                patch[-self.disclosure_height :] = self.bases[scene][-self.disclosure_height :]
+            self.patches[key] = patch
         return top, self.patches[key]
 
     def _subtitle(self, cue: int) -> tuple[int, int, np.ndarray, np.ndarray]:
@@ -554,17 +561,16 @@ class _Composer:
                 fill=(*drawing.GOLD, 255),
             )
         self.disclosure_height = self._disclosure(image, margin)
-        # Props: beside the avatar.
-        prop_size = round(unit * (0.2 if self.portrait else 0.2))
+        # Props: beside the avatar (portrait), or under the on-screen text, in a row.
+        prop_size = round(unit * (0.2 if self.portrait else 0.17))
+        x = margin * 2
         for number, key_name in enumerate(spec.style.props):
             item = drawing.prop(key_name, prop_size)
             if self.portrait:
                 position = (w - margin - item.width, round(h * 0.5) + number * (prop_size + margin))
             else:
-                position = (
-                    round(w * 0.44) + number * (prop_size // 2),
-                    max(bottom + margin, round(h * 0.5)) + number * margin,
-                )
+                position = (x, max(bottom, round(h * 0.3)) + margin)
+                x += item.width + margin
             image.alpha_composite(item, position)
         if spec.personalisation:
             self._card(image, margin, bottom)
