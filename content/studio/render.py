@@ -25,6 +25,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+from django.utils import translation
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from PIL import Image, ImageDraw
 
 from bank_ai.ai.speech import (
@@ -116,10 +119,7 @@ def render_video(
 
     timeline = _synthesise(spec, language, synthesizer, report)
     if timeline.duration > MAX_SCRIPT_SECONDS:
-        raise RenderError(
-            f"the script is too long: {timeline.duration:.0f} s of speech, "
-            f"the limit is {MAX_SCRIPT_SECONDS} s"
-        )
+        raise RenderError(_too_long(timeline.duration))
     width, height = frame_size(spec)
     tag = spec.aspect.replace(":", "x")
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -174,54 +174,86 @@ def estimate_seconds(text: str, language: str) -> float:
 
 
 def _validate(spec: VideoSpec, synthesizer: SpeechSynthesizer) -> str:
+    """The normalised language; RenderError (in the producer's language) for anything unusable."""
     try:
         language = normalise_language(spec.language)
-    except SpeechError as error:
-        raise RenderError(str(error)) from error
+    except SpeechError:
+        language = ""
     if language not in synthesizer.languages():
         raise RenderError(
-            f"unsupported language {spec.language!r}: "
-            f"the synthesizer speaks {sorted(synthesizer.languages())}"
+            _("unsupported language %(language)r: use one of %(languages)s")
+            % {"language": spec.language, "languages": ", ".join(sorted(synthesizer.languages()))}
         )
     styles = available_styles()
     checks = [
-        ("outfit", spec.style.outfit, styles["outfits"]),
-        ("background", spec.style.background, styles["backgrounds"]),
-        ("tone", spec.style.tone, styles["tones"]),
-        *(("prop", key, styles["props"]) for key in spec.style.props),
+        (pgettext("video render error", "outfit"), spec.style.outfit, styles["outfits"]),
+        (
+            pgettext("video render error", "background"),
+            spec.style.background,
+            styles["backgrounds"],
+        ),
+        (pgettext("video render error", "tone"), spec.style.tone, styles["tones"]),
         *(
-            ("scene visual", scene.visual, styles["backgrounds"])
+            (pgettext("video render error", "prop"), key, styles["props"])
+            for key in spec.style.props
+        ),
+        *(
+            (pgettext("video render error", "scene visual"), scene.visual, styles["backgrounds"])
             for scene in spec.scenes
             if scene.visual
         ),
-        *(("avatar pose", scene.avatar_pose, styles["poses"]) for scene in spec.scenes),
+        *(
+            (pgettext("video render error", "avatar pose"), scene.avatar_pose, styles["poses"])
+            for scene in spec.scenes
+        ),
     ]
     for kind, key, allowed in checks:
         if key not in allowed:
-            raise RenderError(f"unknown {kind} {key!r}: choose one of {allowed}")
+            raise RenderError(
+                _("unknown %(kind)s %(key)r: choose one of %(allowed)s")
+                % {"kind": kind, "key": key, "allowed": ", ".join(allowed)}
+            )
     if spec.aspect not in ("16:9", "9:16"):
-        raise RenderError(f"unsupported aspect {spec.aspect!r}: use '16:9' or '9:16'")
+        raise RenderError(
+            _("unsupported aspect %(aspect)r: use '16:9' or '9:16'") % {"aspect": spec.aspect}
+        )
     if not 240 <= spec.height <= 2160 or spec.height % 2:
-        raise RenderError(f"unsupported height {spec.height}: use an even number from 240 to 2160")
+        raise RenderError(
+            _("unsupported height %(height)s: use an even number from 240 to 2160")
+            % {"height": spec.height}
+        )
     if not spec.scenes:
-        raise RenderError("the script is empty: it has no scenes")
+        raise RenderError(_("the script is empty: it has no scenes"))
     spoken = [speakable_text(scene.narration) for scene in spec.scenes]
-    for index, text in enumerate(spoken, start=1):
+    for number, text in enumerate(spoken, start=1):
         if not any(ch.isalnum() for ch in text):
-            raise RenderError(f"the script is empty: scene {index} has no narration to speak")
+            raise RenderError(
+                _("the script is empty: scene %(number)s has no narration to speak")
+                % {"number": number}
+            )
     estimate = sum(estimate_seconds(text, language) for text in spoken)
     if estimate > MAX_SCRIPT_SECONDS:
-        raise RenderError(
-            f"the script is too long: about {estimate:.0f} s of speech, "
-            f"the limit is {MAX_SCRIPT_SECONDS} s"
-        )
+        raise RenderError(_too_long(estimate))
     for label, path in (
-        ("logo", spec.logo_path),
-        ("photo", spec.personalisation and spec.personalisation.photo_path),
+        (pgettext("video render error", "logo"), spec.logo_path),
+        (
+            pgettext("video render error", "photo"),
+            spec.personalisation and spec.personalisation.photo_path,
+        ),
     ):
         if path and not Path(path).is_file():
-            raise RenderError(f"the {label} file {str(path)!r} does not exist")
+            raise RenderError(
+                _("the %(label)s file %(path)r does not exist")
+                % {"label": label, "path": str(path)}
+            )
     return language
+
+
+def _too_long(seconds: float) -> str:
+    return _("the script is too long: %(seconds)d s of speech, the limit is %(limit)d s") % {
+        "seconds": round(seconds),
+        "limit": MAX_SCRIPT_SECONDS,
+    }
 
 
 def _synthesise(
@@ -240,7 +272,10 @@ def _synthesise(
             result = synthesizer.synthesize(phrase, language=language)
             samples, rate = read_wav(result.wav)
         except SpeechError as error:
-            raise RenderError(f"speech synthesis failed for {phrase!r}: {error}") from error
+            raise RenderError(
+                _("speech synthesis failed for %(phrase)r: %(error)s")
+                % {"phrase": phrase, "error": error}
+            ) from error
         if not timeline.sample_rate:
             timeline.sample_rate = rate
             pieces.append(np.zeros(round(LEAD_SECONDS * rate), np.int16))
@@ -400,6 +435,8 @@ class _Composer:
         self.mark_starts = [mark.start for mark in timeline.marks]
         self.cue_starts = [cue.start for cue in timeline.cues]
         self.levels = None if timeline.marks else _levels(timeline)
+        with translation.override(spec.language):
+            self.bank_name = _("Harbour Bank")  # the video's language, not the producer's
         self.bases = [self._scene_layer(index) for index in range(len(spec.scenes))]
         self.patches: dict[tuple, np.ndarray] = {}
         self.overlays: dict[int, tuple[int, int, np.ndarray, np.ndarray]] = {}
@@ -521,7 +558,7 @@ class _Composer:
         logo = (
             drawing.fit_logo(spec.logo_path, w // 3, logo_h)
             if spec.logo_path
-            else drawing.default_logo(logo_h)
+            else drawing.default_logo(logo_h, self.bank_name)
         )
         plate = Image.new(
             "RGBA", (logo.width + margin, logo.height + margin // 2), (255, 255, 255, 225)

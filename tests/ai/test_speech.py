@@ -59,7 +59,7 @@ def test_numbers_are_read_the_chinese_way() -> None:
 
 def test_split_phrases_keeps_every_character_in_order() -> None:
     text = (
-        "欢迎来到港湾银行。我们的新信用卡为您的每一笔消费提供现金返还，"
+        "欢迎来到海港银行。我们的新信用卡为您的每一笔消费提供现金返还，"
         "首年免年费，还有机场贵宾厅服务！"
     )
     phrases = split_phrases(text, language="zh-hans")
@@ -106,7 +106,7 @@ def test_visemes_follow_the_mouth_shape_of_the_phoneme(phoneme: str, viseme: str
 def test_espeak_speaks_mandarin_with_marks_inside_the_audio() -> None:
     from bank_ai.ai.speech.espeak import EspeakSynthesizer
 
-    result = EspeakSynthesizer().synthesize("欢迎来到港湾银行", language="zh-hans")
+    result = EspeakSynthesizer().synthesize("欢迎来到海港银行", language="zh-hans")
     samples, rate = read_wav(result.wav)
     assert rate == result.sample_rate
     assert result.duration == pytest.approx(len(samples) / rate)
@@ -120,9 +120,9 @@ def test_espeak_speaks_mandarin_with_marks_inside_the_audio() -> None:
 def test_espeak_marks_name_the_characters_being_spoken() -> None:
     from bank_ai.ai.speech.espeak import EspeakSynthesizer
 
-    result = EspeakSynthesizer().synthesize("港湾银行", language="zh-hans")
+    result = EspeakSynthesizer().synthesize("海港银行", language="zh-hans")
     spoken = [m.text for m in result.marks if m.text]
-    assert list(dict.fromkeys(spoken)) == ["港", "湾", "银", "行"]
+    assert list(dict.fromkeys(spoken)) == ["海", "港", "银", "行"]
 
 
 @needs_espeak

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from django.utils import translation
 from PIL import Image
 
 from bank_ai.ai.speech import SpeechError, SpeechResult, read_wav
@@ -33,9 +34,17 @@ pytestmark = [
     ),
 ]
 
+
+@pytest.fixture(autouse=True)
+def _english_errors():  # noqa: ANN202
+    # The project's default language is Chinese; these tests read the English messages.
+    with translation.override("en"):
+        yield
+
+
 ZH_SCENES = (
     SceneSpec(
-        narration="欢迎来到<b>港湾银行</b>。我们的新信用卡，每一笔消费都有现金返还。",
+        narration="欢迎来到<b>海港银行</b>。我们的新信用卡，每一笔消费都有现金返还。",
         on_screen_text="每笔消费 现金返还",
         avatar_pose="present",
     ),
@@ -77,7 +86,7 @@ def zh_landscape(tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN201
     logo = out / "logo.png"
     Image.new("RGB", (200, 60), (200, 30, 40)).save(logo)
     spec = VideoSpec(
-        title="港湾银行信用卡",
+        title="海港银行信用卡",
         language="zh-hans",
         scenes=ZH_SCENES,
         style=AvatarStyle(outfit="teal_blazer", props=("credit_card", "chart")),
@@ -171,7 +180,7 @@ def test_subtitle_cues_cover_the_speech_of_their_lines_and_nothing_else(zh_lands
         return float(loud[int(start * rate) : int(end * rate)].mean())
 
     assert [cue.text for cue in result.cues][:2] == [
-        "欢迎来到 港湾银行 。",
+        "欢迎来到 海港银行 。",
         "我们的新信用卡，每一笔消费都有现金返还。",
     ]
     for cue in result.cues:
@@ -321,6 +330,11 @@ def test_bad_input_is_refused_with_a_clear_error_and_nothing_written(
     with pytest.raises(RenderError, match=message):
         render_video(spec, out, synthesizer=_espeak())
     assert not out.exists()
+
+
+def test_errors_are_given_in_the_producers_language(tmp_path: Path) -> None:
+    with translation.override("zh-hans"), pytest.raises(RenderError, match="未知的服装 'pyjamas'"):
+        render_video(_spec(style=AvatarStyle(outfit="pyjamas")), tmp_path, synthesizer=_espeak())
 
 
 def test_the_limit_holds_after_synthesis_too(
