@@ -64,6 +64,7 @@ BLINK_EVERY_SECONDS = 4.2
 BLINK_FRAMES = 3
 # x264 speed/size trade-off; measured with bench_video (docs/speech-choice.md).
 X264_PRESET = "superfast"
+PATCH_CACHE_SIZE = 96
 
 
 def available_styles() -> dict[str, list[str]]:
@@ -454,8 +455,8 @@ class _Composer:
         if key == self.last_key:
             return self.last_frame
         frame = self.bases[scene].copy()
-        top, patch = self._avatar_patch(scene, viseme, blink, cue is None, bob)
-        frame[top : top + patch.shape[0]] = patch
+        (top, left), patch = self._avatar_patch(scene, viseme, blink, cue is None, bob)
+        frame[top : top + patch.shape[0], left : left + patch.shape[1]] = patch
         if cue is not None:
             y0, x0, alpha, colour = self._subtitle(cue)
             region = frame[y0 : y0 + alpha.shape[0], x0 : x0 + alpha.shape[1]]
@@ -488,11 +489,15 @@ class _Composer:
 
     def _avatar_patch(
         self, scene: int, viseme: str, blink: bool, smile: bool, bob: int
-    ) -> tuple[int, np.ndarray]:
-        """The rows of the frame the avatar covers, avatar composited over the scene layer."""
+    ) -> tuple[tuple[int, int], np.ndarray]:
+        """The box of the frame the avatar covers (its top-left and pixels), composited over the
+        scene layer. At most ``PATCH_CACHE_SIZE`` are kept (~1 MB each at 720p)."""
         key = (scene, viseme, blink, smile, bob)
         top = max(0, self.avatar_y - self.amplitude)
+        left = max(0, self.avatar_x)
         if key not in self.patches:
+            if len(self.patches) >= PATCH_CACHE_SIZE:
+                self.patches.clear()
             opening, width = mouth_shape(viseme)
             pose = self.spec.scenes[scene].avatar_pose
             sprite = avatar_sprite(
@@ -504,13 +509,15 @@ class _Composer:
                 blink,
                 smile and self.spec.style.tone != "formal",
             )
-            rows = Image.fromarray(self.bases[scene][top:])
-            rows.paste(sprite, (self.avatar_x, self.avatar_y + bob - top), sprite)
+            right = min(self.width, self.avatar_x + sprite.width)
+            box = self.bases[scene][top:, left:right]
+            rows = Image.fromarray(box)
+            rows.paste(sprite, (self.avatar_x - left, self.avatar_y + bob - top), sprite)
             patch = np.array(rows)
             if self.disclosure_height:  # the risk disclosure stays in front of the avatar
-                patch[-self.disclosure_height :] = self.bases[scene][-self.disclosure_height :]
+                patch[-self.disclosure_height :] = box[-self.disclosure_height :]
             self.patches[key] = patch
-        return top, self.patches[key]
+        return (top, left), self.patches[key]
 
     def _subtitle(self, cue: int) -> tuple[int, int, np.ndarray, np.ndarray]:
         if cue not in self.overlays:
@@ -521,7 +528,7 @@ class _Composer:
                 self.timeline.cues[cue].text, face, round(w * 0.84), 3 if self.portrait else 2
             )
             line_height = round(size * 1.35)
-            pad = size // 2
+            pad = round(size * 0.6)
             box_w = round(max(face.getlength(line) for line in lines)) + 2 * pad
             box_h = line_height * len(lines) + pad
             image = Image.new("RGBA", (box_w, box_h), (0, 0, 0, 0))
@@ -656,9 +663,9 @@ class _Composer:
 
     def thumbnail(self) -> Image.Image:
         """The first scene with the avatar smiling, without subtitles."""
-        top, patch = self._avatar_patch(0, "rest", False, True, 0)
+        (top, left), patch = self._avatar_patch(0, "rest", False, True, 0)
         frame = self.bases[0].copy()
-        frame[top : top + patch.shape[0]] = patch
+        frame[top : top + patch.shape[0], left : left + patch.shape[1]] = patch
         image = Image.fromarray(frame)
         image.thumbnail((640, 640), Image.Resampling.LANCZOS)
         return image

@@ -23,7 +23,22 @@ from content.studio.spec import (
     VideoSpec,
 )
 
+
+def _has_chinese_font() -> bool:
+    from content.studio import drawing
+
+    try:
+        drawing.font_path()
+    except drawing.FontMissing:
+        return False
+    return True
+
+
 pytestmark = [
+    pytest.mark.skipif(
+        not _has_chinese_font(),
+        reason="no font with Chinese glyphs (make video-deps installs Debian's fonts-wqy-zenhei)",
+    ),
     pytest.mark.skipif(
         shutil.which("ffmpeg") is None or shutil.which("ffprobe") is None,
         reason="ffmpeg is not installed (make video-deps installs Debian's ffmpeg)",
