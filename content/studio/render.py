@@ -133,7 +133,12 @@ def render_video(
         work = Path(work_name)
         (work / "speech.wav").write_bytes(wav_bytes(timeline.samples, timeline.sample_rate))
         (work / "subtitles.vtt").write_text(webvtt(timeline.cues), encoding="utf-8")
-        composer = _Composer(spec, timeline, width, height)
+        try:
+            composer = _Composer(spec, timeline, width, height)
+        except OSError as error:  # Pillow's UnidentifiedImageError is an OSError
+            raise RenderError(
+                _("an image could not be read (logo or photo): %(error)s") % {"error": error}
+            ) from error
         composer.thumbnail().save(work / "thumbnail.jpg", quality=88)
         frames = math.ceil(timeline.duration * FPS)
         _encode(ffmpeg, composer, frames, work, language, spec.title, report)

@@ -126,6 +126,15 @@ def test_espeak_marks_name_the_characters_being_spoken() -> None:
 
 
 @needs_espeak
+def test_espeak_reads_latin_words_inside_chinese_as_whole_words() -> None:
+    from bank_ai.ai.speech.espeak import EspeakSynthesizer
+
+    result = EspeakSynthesizer().synthesize("VIP客户", language="zh-hans")
+    spoken = [m.text for m in result.marks if m.text]
+    assert list(dict.fromkeys(spoken)) == ["VIP", "客", "户"]
+
+
+@needs_espeak
 def test_espeak_visemes_change_with_the_speech() -> None:
     from bank_ai.ai.speech.espeak import EspeakSynthesizer
 

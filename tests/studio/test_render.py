@@ -100,6 +100,8 @@ def zh_landscape(tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN201
     out = tmp_path_factory.mktemp("zh")
     logo = out / "logo.png"
     Image.new("RGB", (200, 60), (200, 30, 40)).save(logo)
+    photo = out / "photo.jpg"
+    Image.new("RGB", (120, 160), (90, 120, 160)).save(photo)
     spec = VideoSpec(
         title="海港银行信用卡",
         language="zh-hans",
@@ -113,6 +115,7 @@ def zh_landscape(tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN201
             title="财富顾问",
             contact="021-5555 0100",
             qr_payload="https://harbour.example/li-na",
+            photo_path=photo,
         ),
     )
     progress: list[float] = []
@@ -345,6 +348,15 @@ def test_bad_input_is_refused_with_a_clear_error_and_nothing_written(
     with pytest.raises(RenderError, match=message):
         render_video(spec, out, synthesizer=_espeak())
     assert not out.exists()
+
+
+def test_a_logo_that_is_not_an_image_is_refused_and_nothing_is_left_behind(tmp_path: Path) -> None:
+    logo = tmp_path / "logo.png"
+    logo.write_text("not a picture")
+    out = tmp_path / "out"
+    with pytest.raises(RenderError, match=r"an image could not be read \(logo or photo\)"):
+        render_video(_spec(logo_path=logo), out, synthesizer=ScriptedSynthesizer(marks=True))
+    assert list(out.iterdir()) == []
 
 
 def test_errors_are_given_in_the_producers_language(tmp_path: Path) -> None:
