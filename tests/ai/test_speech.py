@@ -146,6 +146,22 @@ def test_espeak_visemes_change_with_the_speech() -> None:
 
 
 @needs_espeak
+def test_espeak_does_not_read_markup_aloud() -> None:
+    from bank_ai.ai.speech.espeak import EspeakSynthesizer
+
+    result = EspeakSynthesizer().synthesize("<p>Rates &gt; <b>fall</b></p>", language="en")
+    assert list(dict.fromkeys(m.text for m in result.marks if m.text)) == ["Rates", "fall"]
+
+
+@needs_espeak
+def test_espeak_refuses_markup_with_nothing_to_say() -> None:
+    from bank_ai.ai.speech.espeak import EspeakSynthesizer
+
+    with pytest.raises(SpeechError, match="empty"):
+        EspeakSynthesizer().synthesize("<br/>&nbsp;", language="en")
+
+
+@needs_espeak
 def test_espeak_refuses_empty_text() -> None:
     from bank_ai.ai.speech.espeak import EspeakSynthesizer
 
@@ -235,6 +251,12 @@ def test_cloud_synthesizer_returns_the_audio_and_marks_of_the_service() -> None:
     assert request.headers["Authorization"] == f"Bearer {server.api_key}"
     assert request.body["language"] == "en"
     assert request.body["voice"] == "anna"
+
+
+def test_cloud_synthesizer_sends_only_speakable_text() -> None:
+    with FakeTTSServer() as server:
+        _cloud(server).synthesize("Rates <b>fall</b> &lt;i&gt;now&lt;/i&gt;", language="en")
+    assert server.requests[0].body["text"] == "Rates fall now"
 
 
 def test_cloud_synthesizer_retries_server_errors() -> None:

@@ -200,7 +200,7 @@ class EspeakSynthesizer:
         return frozenset(VOICES)
 
     def synthesize(self, text: str, *, language: str, voice: str | None = None) -> SpeechResult:
-        lang = check_request(text, language, self.languages())
+        lang, text = check_request(text, language, self.languages())
         spoken, tokens = _tokens(text, lang)
         if not tokens:
             raise SpeechError("nothing to say: the text has no words")
