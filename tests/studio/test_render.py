@@ -198,7 +198,7 @@ def test_subtitle_cues_cover_the_speech_of_their_lines_and_nothing_else(zh_lands
         return float(loud[int(start * rate) : int(end * rate)].mean())
 
     assert [cue.text for cue in result.cues][:2] == [
-        "欢迎来到 海港银行 。",
+        "欢迎来到海港银行。",
         "我们的新信用卡，每一笔消费都有现金返还。",
     ]
     for cue in result.cues:
