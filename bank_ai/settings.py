@@ -348,6 +348,24 @@ DIALOGUE_TURN_LOCK_SECONDS = env.float("DIALOGUE_TURN_LOCK_SECONDS", default=60.
 # Sessions of one device (or identified customer, or signed-in person) that may wait for an
 # agent at once; a device's capabilities may set its own ("max_waiting_takeovers").
 TAKEOVER_MAX_WAITING_PER_DEVICE = env.int("TAKEOVER_MAX_WAITING_PER_DEVICE", default=3)
+# --- Speech and video rendering (docs/speech-choice.md) -----------------------------------------
+# A dotted class path for every language, or "lang=path,lang=path" for one per language.
+_speech = env.str(
+    "SPEECH_SYNTHESIZER",
+    default="en=bank_ai.ai.speech.piper_provider.PiperSynthesizer,"
+    "zh-hans=bank_ai.ai.speech.espeak.EspeakSynthesizer",
+)
+SPEECH_SYNTHESIZER: str | dict[str, str] = (
+    dict(item.strip().split("=", 1) for item in _speech.split(",") if item.strip())
+    if "=" in _speech
+    else _speech
+)
+CLOUD_TTS_BASE_URL = env.str("CLOUD_TTS_BASE_URL", default="")
+CLOUD_TTS_API_KEY = _secret("CLOUD_TTS_API_KEY", default="")
+CLOUD_TTS_TIMEOUT_SECONDS = env.float("CLOUD_TTS_TIMEOUT_SECONDS", default=15.0)
+CLOUD_TTS_MAX_RETRIES = env.int("CLOUD_TTS_MAX_RETRIES", default=2)
+# A TrueType/OpenType font with Chinese glyphs; empty: found among the usual system fonts.
+STUDIO_FONT_PATH = env.str("STUDIO_FONT_PATH", default="")
 
 # --- Security -----------------------------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True
