@@ -6,7 +6,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint venv browser clean-db
+.PHONY: run test lint venv browser video-deps clean-db
 
 $(STAMP): requirements.txt requirements-dev.txt requirements-nodeps.txt
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11) and "Python 3.11 is required")'
@@ -18,7 +18,7 @@ $(STAMP): requirements.txt requirements-dev.txt requirements-nodeps.txt
 
 venv: $(STAMP)
 
-run: $(STAMP)
+run: $(STAMP) video-deps
 	$(PY) manage.py serve --setup
 
 # Debian's Chromium and its driver for the browser tests (root on CI and the dev machines).
@@ -29,7 +29,15 @@ browser:
 	      || echo "warning: could not install chromium; browser tests will be skipped"; \
 	  else echo "note: run as root (or install chromium chromium-driver) for the browser tests"; fi; }
 
-test: $(STAMP) browser
+# Debian's ffmpeg (encoding), espeak-ng (offline speech) and a Chinese font for the video studio.
+video-deps:
+	@command -v ffmpeg >/dev/null && command -v espeak-ng >/dev/null && [ -f /usr/share/fonts/truetype/wqy/wqy-zenhei.ttc ] || { \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq ffmpeg espeak-ng fonts-wqy-zenhei >/dev/null) \
+	      || echo "warning: could not install ffmpeg/espeak-ng; video and speech tests will be skipped"; \
+	  else echo "note: run as root (or install ffmpeg espeak-ng fonts-wqy-zenhei) for the video and speech tests"; fi; }
+
+test: $(STAMP) browser video-deps
 	DJANGO_ENV=test CACHE_PREFIX=bank_ai_test CHANNEL_PREFIX=bank_ai_test $(PY) -m pytest $(PYTEST_ARGS)
 
 lint: $(STAMP)

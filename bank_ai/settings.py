@@ -313,6 +313,25 @@ CURATED_SURE_THRESHOLD = env.float("CURATED_SURE_THRESHOLD", default=0.85)
 INTENT_CLARIFY_BELOW = env.float("INTENT_CLARIFY_BELOW", default=0.45)
 INTENT_OUT_OF_SCOPE_BELOW = env.float("INTENT_OUT_OF_SCOPE_BELOW", default=0.2)
 
+# --- Speech and video rendering (docs/speech-choice.md) -----------------------------------------
+# A dotted class path for every language, or "lang=path,lang=path" for one per language.
+_speech = env.str(
+    "SPEECH_SYNTHESIZER",
+    default="en=bank_ai.ai.speech.piper_provider.PiperSynthesizer,"
+    "zh-hans=bank_ai.ai.speech.espeak.EspeakSynthesizer",
+)
+SPEECH_SYNTHESIZER: str | dict[str, str] = (
+    dict(item.strip().split("=", 1) for item in _speech.split(",") if item.strip())
+    if "=" in _speech
+    else _speech
+)
+CLOUD_TTS_BASE_URL = env.str("CLOUD_TTS_BASE_URL", default="")
+CLOUD_TTS_API_KEY = _secret("CLOUD_TTS_API_KEY", default="")
+CLOUD_TTS_TIMEOUT_SECONDS = env.float("CLOUD_TTS_TIMEOUT_SECONDS", default=15.0)
+CLOUD_TTS_MAX_RETRIES = env.int("CLOUD_TTS_MAX_RETRIES", default=2)
+# A TrueType/OpenType font with Chinese glyphs; empty: found among the usual system fonts.
+STUDIO_FONT_PATH = env.str("STUDIO_FONT_PATH", default="")
+
 # --- Security -----------------------------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False

@@ -1,0 +1,108 @@
+"""Speech synthesis: text → WAV + timed marks, behind one interface chosen in settings.
+
+``settings.SPEECH_SYNTHESIZER`` is a dotted class path, or a per-language map of them
+(``{"en": "...PiperSynthesizer", "zh-hans": "...EspeakSynthesizer"}``). Providers:
+
+- ``piper_provider.PiperSynthesizer``: English, neural, offline (default for en)
+- ``espeak.EspeakSynthesizer``: English and Mandarin, offline (default for zh-hans)
+- ``cloud.CloudSynthesizer``: the bank's licensed cloud TTS over HTTP
+
+Why these: ``docs/speech-choice.md`` (measurements and licences).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Mapping
+
+from django.utils.module_loading import import_string
+
+from bank_ai.ai.speech.base import (
+    LANGUAGES,
+    SpeechError,
+    SpeechMark,
+    SpeechResult,
+    SpeechSynthesizer,
+    normalise_language,
+    read_wav,
+    wav_bytes,
+)
+from bank_ai.ai.speech.text import speakable_text, split_phrases
+from bank_ai.ai.speech.visemes import VISEMES, mouth_shape, viseme_for
+
+__all__ = [
+    "LANGUAGES",
+    "VISEMES",
+    "RoutingSynthesizer",
+    "SpeechError",
+    "SpeechMark",
+    "SpeechResult",
+    "SpeechSynthesizer",
+    "get_synthesizer",
+    "mouth_shape",
+    "normalise_language",
+    "read_wav",
+    "speakable_text",
+    "speech_rate",
+    "split_phrases",
+    "viseme_for",
+    "wav_bytes",
+]
+
+# Measured with the default providers on the bank's demo scripts (docs/speech-choice.md):
+# Chinese characters per second (eSpeak NG cmn-latn-pinyin at 150 wpm) and English words per
+# second (Piper en_US-joe-medium). Used to refuse over-long scripts before synthesising them.
+_RATES = {"zh-hans": 4.6, "en": 2.6}
+
+
+def speech_rate(language: str) -> float:
+    """Measured speaking rate: characters/s for zh-hans, words/s for en."""
+    return _RATES[normalise_language(language)]
+
+
+class RoutingSynthesizer:
+    """One synthesizer per language, for a per-language ``SPEECH_SYNTHESIZER`` map."""
+
+    name = "routing"
+
+    def __init__(self, by_language: Mapping[str, SpeechSynthesizer]) -> None:
+        self.by_language = {normalise_language(lang): synth for lang, synth in by_language.items()}
+
+    def languages(self) -> frozenset[str]:
+        return frozenset(self.by_language)
+
+    def synthesize(self, text: str, *, language: str, voice: str | None = None) -> SpeechResult:
+        lang = normalise_language(language)
+        if lang not in self.by_language:
+            raise SpeechError(
+                f"no synthesizer is configured for {lang!r} "
+                f"(configured: {sorted(self.by_language)})"
+            )
+        return self.by_language[lang].synthesize(text, language=lang, voice=voice)
+
+
+_CACHE: dict[str, SpeechSynthesizer] = {}
+_CACHE_LOCK = threading.Lock()
+
+
+def _build(path: str) -> SpeechSynthesizer:
+    with _CACHE_LOCK:
+        if path not in _CACHE:
+            try:
+                factory = import_string(path)
+            except ImportError as error:
+                raise SpeechError(
+                    f"SPEECH_SYNTHESIZER names {path!r}, which cannot be imported"
+                ) from error
+            _CACHE[path] = factory()
+        return _CACHE[path]
+
+
+def get_synthesizer() -> SpeechSynthesizer:
+    """The configured synthesizer; instances are shared per process (voices load slowly)."""
+    from django.conf import settings
+
+    configured = settings.SPEECH_SYNTHESIZER
+    if isinstance(configured, str):
+        return _build(configured)
+    return RoutingSynthesizer({lang: _build(path) for lang, path in configured.items()})
