@@ -4,7 +4,23 @@ refresh (feeds, knowledge and customers' questions into the topic pool)."""
 from django.db import migrations
 
 
-def _section(key, zh, en, share, lead_zh, lead_en, pose="neutral"):
+# The avatar's gesture per kind of section (keys of the renderer's poses).
+POSES = {
+    "hook": "wave",
+    "greeting": "wave",
+    "alert": "point",
+    "how": "explain",
+    "details": "explain",
+    "rules": "explain",
+    "insight": "explain",
+    "apply": "point",
+    "cta": "point",
+    "contact": "point",
+}
+
+
+def _section(key, zh, en, share, lead_zh, lead_en, pose=None):
+    pose = pose or POSES.get(key, "present")
     return {
         "key": key,
         "heading": {"zh-hans": zh, "en": en},
@@ -55,7 +71,7 @@ TEMPLATES = [
         "name_zh": "反诈提醒",
         "name_en": "Anti-fraud alert",
         "default_seconds": 45,
-        "default_tone": "serious",
+        "default_tone": "formal",
         "anti_fraud_rules": True,
         "sections": [
             _section(
@@ -91,7 +107,7 @@ TEMPLATES = [
         "name_zh": "产品介绍",
         "name_en": "Product introduction",
         "default_seconds": 60,
-        "default_tone": "professional",
+        "default_tone": "formal",
         "requires_risk_disclosure": True,
         "sections": [
             _section("intro", "产品概览", "Overview", 0.3, "认识一下：{topic}。", "Meet {topic}."),
@@ -142,7 +158,7 @@ TEMPLATES = [
         "name_zh": "理财经理问候",
         "name_en": "Wealth-manager personal greeting",
         "default_seconds": 30,
-        "default_tone": "warm",
+        "default_tone": "friendly",
         "requires_risk_disclosure": True,
         "sections": [
             _section(
