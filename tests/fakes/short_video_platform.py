@@ -102,8 +102,9 @@ def _handler(platform: FakePlatform) -> type[BaseHTTPRequestHandler]:
                     return
                 token = f"tok-{len(platform.tokens) + 1}"
                 platform.tokens.append(token)
-                self._reply(200, {"access_token": token, "expires_in": 7200,
-                                  "token_type": "Bearer"})
+                self._reply(
+                    200, {"access_token": token, "expires_in": 7200, "token_type": "Bearer"}
+                )
                 return
             if not self._authorised():
                 return
@@ -128,7 +129,11 @@ def _handler(platform: FakePlatform) -> type[BaseHTTPRequestHandler]:
                 upload["chunks"][index] = body
                 self._reply(200, {"received": len(body)})
                 return
-            if method == "POST" and parts[:3] == ["v1", "videos", "uploads"] and parts[-1] == "complete":
+            if (
+                method == "POST"
+                and parts[:3] == ["v1", "videos", "uploads"]
+                and parts[-1] == "complete"
+            ):
                 upload = platform.uploads.get(parts[3])
                 if upload is None or len(upload["chunks"]) != upload["total_chunks"]:
                     self._error(400, "incomplete_upload", "chunks missing")
@@ -159,11 +164,24 @@ def _handler(platform: FakePlatform) -> type[BaseHTTPRequestHandler]:
                 if publish["polls"] <= platform.processing_polls:
                     self._reply(200, {"status": "processing"})
                 elif platform.reject_publish_with:
-                    self._reply(200, {"status": "failed", "error": {
-                        "code": platform.reject_publish_with, "message": "content rejected"}})
+                    self._reply(
+                        200,
+                        {
+                            "status": "failed",
+                            "error": {
+                                "code": platform.reject_publish_with,
+                                "message": "content rejected",
+                            },
+                        },
+                    )
                 else:
-                    self._reply(200, {"status": "published",
-                                      "share_url": f"{platform.base_url}/share/{parts[3]}"})
+                    self._reply(
+                        200,
+                        {
+                            "status": "published",
+                            "share_url": f"{platform.base_url}/share/{parts[3]}",
+                        },
+                    )
                 return
             self._error(404, "not_found", path)
 

@@ -48,8 +48,11 @@ def media(settings: Any, tmp_path: Path) -> Path:
 @pytest.fixture
 def approved(producer: Any, officer: Any, template: Any, fraud_topic: Topic) -> VideoScript:
     script = services.script_generate(
-        topic=fraud_topic, template=template("anti-fraud"), language="zh-hans",
-        target_seconds=30, user=producer,
+        topic=fraud_topic,
+        template=template("anti-fraud"),
+        language="zh-hans",
+        target_seconds=30,
+        user=producer,
     )
     services.script_submit(script=script, user=producer)
     return services.script_approve(script=script, user=officer)
@@ -74,9 +77,13 @@ class FakeRenderer:
         (out_dir / "video.jpg").write_bytes(b"\xff\xd8\xff")
         (out_dir / "video.vtt").write_text("WEBVTT\n")
         return RenderResult(
-            video_path=video, thumbnail_path=out_dir / "video.jpg",
-            subtitles_path=out_dir / "video.vtt", duration=12.4, speech_duration=12.0,
-            cues=(SubtitleCue(0.0, 12.0, "x"),), render_seconds=0.1,
+            video_path=video,
+            thumbnail_path=out_dir / "video.jpg",
+            subtitles_path=out_dir / "video.vtt",
+            duration=12.4,
+            speech_duration=12.0,
+            cues=(SubtitleCue(0.0, 12.0, "x"),),
+            render_seconds=0.1,
         )
 
 
@@ -86,7 +93,8 @@ def renderer() -> FakeRenderer:
 
 
 @pytest.fixture
-def rendered(approved: VideoScript, producer: Any, media: Path, renderer: FakeRenderer
-             ) -> RenderItem:
+def rendered(
+    approved: VideoScript, producer: Any, media: Path, renderer: FakeRenderer
+) -> RenderItem:
     batch = services.render_batch_create(scripts=[approved], user=producer)
     return services.render_item_run(item_id=batch.items.get().pk, renderer=renderer)

@@ -28,14 +28,18 @@ def test_it_parses_rss_items() -> None:
 def test_it_parses_atom_entries() -> None:
     entries = topics.parse_feed((FEEDS / "industry.atom").read_bytes())
     assert [e.ref for e in entries] == [
-        "urn:harbourbank:demo:industry:1", "urn:harbourbank:demo:industry:2"]
+        "urn:harbourbank:demo:industry:1",
+        "urn:harbourbank:demo:industry:2",
+    ]
     assert "safe account" in entries[0].summary
 
 
 def test_it_refuses_entity_expansion() -> None:
-    bomb = (b'<?xml version="1.0"?><!DOCTYPE r [<!ENTITY a "aaaaaaaaaa">'
-            b'<!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;">]><rss><channel><item><title>&b;</title>'
-            b"</item></channel></rss>")
+    bomb = (
+        b'<?xml version="1.0"?><!DOCTYPE r [<!ENTITY a "aaaaaaaaaa">'
+        b'<!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;">]><rss><channel><item><title>&b;</title>'
+        b"</item></channel></rss>"
+    )
     with pytest.raises(topics.FeedError, match="refused"):
         topics.parse_feed(bomb)
 
@@ -48,10 +52,12 @@ def test_it_refuses_local_feeds_outside_the_project() -> None:
 @pytest.mark.django_db
 def test_a_near_duplicate_joins_the_existing_topic() -> None:
     # The demo feed carries the same campus-loan scam twice, worded differently.
-    sources = TopicSource.objects.filter(ref__in=[
-        f"feed:{FeedSource.objects.get(name='金融时讯（演示）').pk}:news-2026-12-001",
-        f"feed:{FeedSource.objects.get(name='金融时讯（演示）').pk}:news-2026-12-002",
-    ])
+    sources = TopicSource.objects.filter(
+        ref__in=[
+            f"feed:{FeedSource.objects.get(name='金融时讯（演示）').pk}:news-2026-12-001",
+            f"feed:{FeedSource.objects.get(name='金融时讯（演示）').pk}:news-2026-12-002",
+        ]
+    )
     assert sources.count() == 2
     assert len({s.topic_id for s in sources}) == 1
     assert min(s.similarity for s in sources) >= topics.DEDUPE_THRESHOLD
@@ -89,8 +95,13 @@ def test_the_score_weighs_recency_relevance_and_demand() -> None:
 def test_repeated_unanswered_questions_become_a_demand_topic() -> None:
     for _ in range(3):
         AnswerAudit.objects.create(
-            channel="app", language="zh-hans", masked_question="数字人民币钱包怎么开通？",
-            masked_answer="", answer_kind="not_found", provider="local", latency_ms=1,
+            channel="app",
+            language="zh-hans",
+            masked_question="数字人民币钱包怎么开通？",
+            masked_answer="",
+            answer_kind="not_found",
+            provider="local",
+            latency_ms=1,
         )
     created = topics.topic_candidates_add(candidates=topics.demand_candidates())
     topic = next(t for t in created if "数字人民币" in t.title)
