@@ -406,10 +406,9 @@ def fit_logo(path: Path, max_width: int, max_height: int) -> Image.Image:
     return logo
 
 
-def default_logo(height: int) -> Image.Image:
+def default_logo(height: int, label: str) -> Image.Image:
     """The bank's mark as on the live pages' badge: "HB" on gold, with the bank's name."""
     face = font(round(height * 0.45))
-    label = "Harbour Bank"
     width = height + round(face.getlength(label)) + height // 3
     logo = Image.new("RGBA", (width, height), (0, 0, 0, 0))
     draw = ImageDraw.Draw(logo)

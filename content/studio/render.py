@@ -25,6 +25,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+from django.utils import translation
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from PIL import Image, ImageDraw
 
 from bank_ai.ai.speech import (
@@ -59,6 +62,9 @@ TAIL_SECONDS = 0.5
 TONES = {"friendly": 1.0, "formal": 0.5, "energetic": 1.6}  # idle-motion amplitude
 BLINK_EVERY_SECONDS = 4.2
 BLINK_FRAMES = 3
+# x264 speed/size trade-off; measured with bench_video (docs/speech-choice.md).
+X264_PRESET = "superfast"
+PATCH_CACHE_SIZE = 96
 
 
 def available_styles() -> dict[str, list[str]]:
@@ -114,10 +120,7 @@ def render_video(
 
     timeline = _synthesise(spec, language, synthesizer, report)
     if timeline.duration > MAX_SCRIPT_SECONDS:
-        raise RenderError(
-            f"the script is too long: {timeline.duration:.0f} s of speech, "
-            f"the limit is {MAX_SCRIPT_SECONDS} s"
-        )
+        raise RenderError(_too_long(timeline.duration))
     width, height = frame_size(spec)
     tag = spec.aspect.replace(":", "x")
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -172,54 +175,86 @@ def estimate_seconds(text: str, language: str) -> float:
 
 
 def _validate(spec: VideoSpec, synthesizer: SpeechSynthesizer) -> str:
+    """The normalised language; RenderError (in the producer's language) for anything unusable."""
     try:
         language = normalise_language(spec.language)
-    except SpeechError as error:
-        raise RenderError(str(error)) from error
+    except SpeechError:
+        language = ""
     if language not in synthesizer.languages():
         raise RenderError(
-            f"unsupported language {spec.language!r}: "
-            f"the synthesizer speaks {sorted(synthesizer.languages())}"
+            _("unsupported language %(language)r: use one of %(languages)s")
+            % {"language": spec.language, "languages": ", ".join(sorted(synthesizer.languages()))}
         )
     styles = available_styles()
     checks = [
-        ("outfit", spec.style.outfit, styles["outfits"]),
-        ("background", spec.style.background, styles["backgrounds"]),
-        ("tone", spec.style.tone, styles["tones"]),
-        *(("prop", key, styles["props"]) for key in spec.style.props),
+        (pgettext("video render error", "outfit"), spec.style.outfit, styles["outfits"]),
+        (
+            pgettext("video render error", "background"),
+            spec.style.background,
+            styles["backgrounds"],
+        ),
+        (pgettext("video render error", "tone"), spec.style.tone, styles["tones"]),
         *(
-            ("scene visual", scene.visual, styles["backgrounds"])
+            (pgettext("video render error", "prop"), key, styles["props"])
+            for key in spec.style.props
+        ),
+        *(
+            (pgettext("video render error", "scene visual"), scene.visual, styles["backgrounds"])
             for scene in spec.scenes
             if scene.visual
         ),
-        *(("avatar pose", scene.avatar_pose, styles["poses"]) for scene in spec.scenes),
+        *(
+            (pgettext("video render error", "avatar pose"), scene.avatar_pose, styles["poses"])
+            for scene in spec.scenes
+        ),
     ]
     for kind, key, allowed in checks:
         if key not in allowed:
-            raise RenderError(f"unknown {kind} {key!r}: choose one of {allowed}")
+            raise RenderError(
+                _("unknown %(kind)s %(key)r: choose one of %(allowed)s")
+                % {"kind": kind, "key": key, "allowed": ", ".join(allowed)}
+            )
     if spec.aspect not in ("16:9", "9:16"):
-        raise RenderError(f"unsupported aspect {spec.aspect!r}: use '16:9' or '9:16'")
+        raise RenderError(
+            _("unsupported aspect %(aspect)r: use '16:9' or '9:16'") % {"aspect": spec.aspect}
+        )
     if not 240 <= spec.height <= 2160 or spec.height % 2:
-        raise RenderError(f"unsupported height {spec.height}: use an even number from 240 to 2160")
+        raise RenderError(
+            _("unsupported height %(height)s: use an even number from 240 to 2160")
+            % {"height": spec.height}
+        )
     if not spec.scenes:
-        raise RenderError("the script is empty: it has no scenes")
+        raise RenderError(_("the script is empty: it has no scenes"))
     spoken = [speakable_text(scene.narration) for scene in spec.scenes]
-    for index, text in enumerate(spoken, start=1):
+    for number, text in enumerate(spoken, start=1):
         if not any(ch.isalnum() for ch in text):
-            raise RenderError(f"the script is empty: scene {index} has no narration to speak")
+            raise RenderError(
+                _("the script is empty: scene %(number)s has no narration to speak")
+                % {"number": number}
+            )
     estimate = sum(estimate_seconds(text, language) for text in spoken)
     if estimate > MAX_SCRIPT_SECONDS:
-        raise RenderError(
-            f"the script is too long: about {estimate:.0f} s of speech, "
-            f"the limit is {MAX_SCRIPT_SECONDS} s"
-        )
+        raise RenderError(_too_long(estimate))
     for label, path in (
-        ("logo", spec.logo_path),
-        ("photo", spec.personalisation and spec.personalisation.photo_path),
+        (pgettext("video render error", "logo"), spec.logo_path),
+        (
+            pgettext("video render error", "photo"),
+            spec.personalisation and spec.personalisation.photo_path,
+        ),
     ):
         if path and not Path(path).is_file():
-            raise RenderError(f"the {label} file {str(path)!r} does not exist")
+            raise RenderError(
+                _("the %(label)s file %(path)r does not exist")
+                % {"label": label, "path": str(path)}
+            )
     return language
+
+
+def _too_long(seconds: float) -> str:
+    return _("the script is too long: %(seconds)d s of speech, the limit is %(limit)d s") % {
+        "seconds": round(seconds),
+        "limit": MAX_SCRIPT_SECONDS,
+    }
 
 
 def _synthesise(
@@ -238,7 +273,10 @@ def _synthesise(
             result = synthesizer.synthesize(phrase, language=language)
             samples, rate = read_wav(result.wav)
         except SpeechError as error:
-            raise RenderError(f"speech synthesis failed for {phrase!r}: {error}") from error
+            raise RenderError(
+                _("speech synthesis failed for %(phrase)r: %(error)s")
+                % {"phrase": phrase, "error": error}
+            ) from error
         if not timeline.sample_rate:
             timeline.sample_rate = rate
             pieces.append(np.zeros(round(LEAD_SECONDS * rate), np.int16))
@@ -333,7 +371,9 @@ def _encode(
         "-c:v",
         "libx264",
         "-preset",
-        "veryfast",
+        X264_PRESET,
+        "-tune",
+        "animation",
         "-crf",
         "23",
         "-pix_fmt",
@@ -396,6 +436,8 @@ class _Composer:
         self.mark_starts = [mark.start for mark in timeline.marks]
         self.cue_starts = [cue.start for cue in timeline.cues]
         self.levels = None if timeline.marks else _levels(timeline)
+        with translation.override(spec.language):
+            self.bank_name = _("Harbour Bank")  # the video's language, not the producer's
         self.bases = [self._scene_layer(index) for index in range(len(spec.scenes))]
         self.patches: dict[tuple, np.ndarray] = {}
         self.overlays: dict[int, tuple[int, int, np.ndarray, np.ndarray]] = {}
@@ -413,8 +455,8 @@ class _Composer:
         if key == self.last_key:
             return self.last_frame
         frame = self.bases[scene].copy()
-        top, patch = self._avatar_patch(scene, viseme, blink, cue is None, bob)
-        frame[top : top + patch.shape[0]] = patch
+        (top, left), patch = self._avatar_patch(scene, viseme, blink, cue is None, bob)
+        frame[top : top + patch.shape[0], left : left + patch.shape[1]] = patch
         if cue is not None:
             y0, x0, alpha, colour = self._subtitle(cue)
             region = frame[y0 : y0 + alpha.shape[0], x0 : x0 + alpha.shape[1]]
@@ -447,11 +489,15 @@ class _Composer:
 
     def _avatar_patch(
         self, scene: int, viseme: str, blink: bool, smile: bool, bob: int
-    ) -> tuple[int, np.ndarray]:
-        """The rows of the frame the avatar covers, avatar composited over the scene layer."""
+    ) -> tuple[tuple[int, int], np.ndarray]:
+        """The box of the frame the avatar covers (its top-left and pixels), composited over the
+        scene layer. At most ``PATCH_CACHE_SIZE`` are kept (~1 MB each at 720p)."""
         key = (scene, viseme, blink, smile, bob)
         top = max(0, self.avatar_y - self.amplitude)
+        left = max(0, self.avatar_x)
         if key not in self.patches:
+            if len(self.patches) >= PATCH_CACHE_SIZE:
+                self.patches.clear()
             opening, width = mouth_shape(viseme)
             pose = self.spec.scenes[scene].avatar_pose
             sprite = avatar_sprite(
@@ -463,10 +509,15 @@ class _Composer:
                 blink,
                 smile and self.spec.style.tone != "formal",
             )
-            rows = Image.fromarray(self.bases[scene][top:])
-            rows.paste(sprite, (self.avatar_x, self.avatar_y + bob - top), sprite)
-            self.patches[key] = np.asarray(rows)
-        return top, self.patches[key]
+            right = min(self.width, self.avatar_x + sprite.width)
+            box = self.bases[scene][top:, left:right]
+            rows = Image.fromarray(box)
+            rows.paste(sprite, (self.avatar_x - left, self.avatar_y + bob - top), sprite)
+            patch = np.array(rows)
+            if self.disclosure_height:  # the risk disclosure stays in front of the avatar
+                patch[-self.disclosure_height :] = box[-self.disclosure_height :]
+            self.patches[key] = patch
+        return (top, left), self.patches[key]
 
     def _subtitle(self, cue: int) -> tuple[int, int, np.ndarray, np.ndarray]:
         if cue not in self.overlays:
@@ -477,7 +528,7 @@ class _Composer:
                 self.timeline.cues[cue].text, face, round(w * 0.84), 3 if self.portrait else 2
             )
             line_height = round(size * 1.35)
-            pad = size // 2
+            pad = round(size * 0.6)
             box_w = round(max(face.getlength(line) for line in lines)) + 2 * pad
             box_h = line_height * len(lines) + pad
             image = Image.new("RGBA", (box_w, box_h), (0, 0, 0, 0))
@@ -514,7 +565,7 @@ class _Composer:
         logo = (
             drawing.fit_logo(spec.logo_path, w // 3, logo_h)
             if spec.logo_path
-            else drawing.default_logo(logo_h)
+            else drawing.default_logo(logo_h, self.bank_name)
         )
         plate = Image.new(
             "RGBA", (logo.width + margin, logo.height + margin // 2), (255, 255, 255, 225)
@@ -554,17 +605,16 @@ class _Composer:
                 fill=(*drawing.GOLD, 255),
             )
         self.disclosure_height = self._disclosure(image, margin)
-        # Props: beside the avatar.
-        prop_size = round(unit * (0.2 if self.portrait else 0.2))
+        # Props: beside the avatar (portrait), or under the on-screen text, in a row.
+        prop_size = round(unit * (0.2 if self.portrait else 0.17))
+        x = margin * 2
         for number, key_name in enumerate(spec.style.props):
             item = drawing.prop(key_name, prop_size)
             if self.portrait:
                 position = (w - margin - item.width, round(h * 0.5) + number * (prop_size + margin))
             else:
-                position = (
-                    round(w * 0.44) + number * (prop_size // 2),
-                    max(bottom + margin, round(h * 0.5)) + number * margin,
-                )
+                position = (x, max(bottom, round(h * 0.3)) + margin)
+                x += item.width + margin
             image.alpha_composite(item, position)
         if spec.personalisation:
             self._card(image, margin, bottom)
@@ -613,9 +663,9 @@ class _Composer:
 
     def thumbnail(self) -> Image.Image:
         """The first scene with the avatar smiling, without subtitles."""
-        top, patch = self._avatar_patch(0, "rest", False, True, 0)
+        (top, left), patch = self._avatar_patch(0, "rest", False, True, 0)
         frame = self.bases[0].copy()
-        frame[top : top + patch.shape[0]] = patch
+        frame[top : top + patch.shape[0], left : left + patch.shape[1]] = patch
         image = Image.fromarray(frame)
         image.thumbnail((640, 640), Image.Resampling.LANCZOS)
         return image

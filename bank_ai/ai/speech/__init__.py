@@ -50,9 +50,9 @@ __all__ = [
 ]
 
 # Measured with the default providers on the bank's demo scripts (docs/speech-choice.md):
-# Chinese characters per second (eSpeak NG cmn-latn-pinyin at 150 wpm) and English words per
+# Chinese characters per second (eSpeak NG cmn-latn-pinyin at 240 wpm) and English words per
 # second (Piper en_US-joe-medium). Used to refuse over-long scripts before synthesising them.
-_RATES = {"zh-hans": 4.6, "en": 2.6}
+_RATES = {"zh-hans": 5.1, "en": 3.3}
 
 
 def speech_rate(language: str) -> float:
