@@ -6,4 +6,5 @@ urlpatterns = [
     path("", include("devices.api.urls")),
     path("", include("scenarios.api.urls")),
     path("", include("staff_assistant.api.urls")),
+    path("", include("content.studio.api.urls")),
 ]

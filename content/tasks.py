@@ -59,3 +59,25 @@ def knowledge_sweep(*, today: date | None = None) -> dict[str, int]:
 
 def knowledge_sweep_task() -> dict[str, int]:
     return knowledge_sweep()
+
+
+# --------------------------------------------------------------------------- video studio
+
+
+def studio_topic_refresh_task() -> dict[str, int]:
+    """Hourly (schedule from migration 0005): feeds, knowledge and demand into the pool."""
+    from content.studio.topics import topics_refresh
+
+    return topics_refresh()
+
+
+def render_item_task(item_id: int | str) -> str:
+    from content.studio.services import render_item_run
+
+    return render_item_run(item_id=int(item_id)).status
+
+
+def publication_run_task(publication_id: int) -> str:
+    from content.studio.publishing import publication_run
+
+    return publication_run(publication_id=publication_id).status

@@ -6,3 +6,10 @@ class DevicesConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "devices"
     verbose_name = _("Devices and branches")
+
+    def ready(self) -> None:
+        from content.studio.publishing import register_publisher
+        from devices.studio_publisher import HallScreenPublisher
+
+        # The studio (content) publishes to hall screens through its registry only.
+        register_publisher(HallScreenPublisher())

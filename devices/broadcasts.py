@@ -53,13 +53,21 @@ def item_payload(item: PlaylistItem) -> dict[str, Any] | None:
             "page_id": None,
         }
         source = "text"
-    return {
+    payload = {
         "position": item.position,
         "kind": item.kind,
         "source": source,
         "duration_seconds": item.duration_seconds,
         **content,
     }
+    if item.video_url:
+        payload["source"] = "video"
+        payload["video"] = {
+            "url": item.video_url,
+            "poster": item.poster_url or None,
+            "subtitles": item.subtitles_url or None,
+        }
+    return payload
 
 
 def playlist_frame(playlist: Playlist) -> dict[str, Any]:

@@ -195,6 +195,7 @@ class PlaylistItem(models.Model):
         PROMOTION = "promotion", _("Promotion")
         ANTI_FRAUD = "anti_fraud", _("Anti-fraud notice")
         NOTICE = "notice", _("Notice")
+        VIDEO = "video", _("Video")
 
     playlist = models.ForeignKey(Playlist, on_delete=models.CASCADE, related_name="items")
     position = models.PositiveSmallIntegerField(_("position"))
@@ -215,6 +216,11 @@ class PlaylistItem(models.Model):
     text_zh = models.TextField(_("text (Chinese)"), blank=True)
     text_en = models.TextField(_("text (English)"), blank=True)
     duration_seconds = models.PositiveSmallIntegerField(_("seconds on screen"), default=15)
+    # A rendered studio video (URL under MEDIA_URL) the screen plays instead of showing text;
+    # added by the studio's hall-screen publisher (devices.studio_publisher).
+    video_url = models.CharField(_("video URL"), max_length=500, blank=True)
+    poster_url = models.CharField(_("poster URL"), max_length=500, blank=True)
+    subtitles_url = models.CharField(_("subtitles URL"), max_length=500, blank=True)
 
     class Meta:
         ordering = ["playlist", "position"]
@@ -228,7 +234,13 @@ class PlaylistItem(models.Model):
         return f"{self.playlist} #{self.position}"
 
     def clean(self) -> None:
-        if self.article_id is None and not (self.text_zh.strip() and self.text_en.strip()):
+        if self.video_url and not (self.title_zh.strip() or self.title_en.strip()):
+            raise ValidationError(_("A video item needs a title."))
+        if (
+            self.article_id is None
+            and not self.video_url
+            and not (self.text_zh.strip() and self.text_en.strip())
+        ):
             raise ValidationError(
                 _("Choose a knowledge page or write the text in both Chinese and English.")
             )

@@ -19,7 +19,7 @@ DATA_DIRS = {
 
 
 def seed_all(log: Callable[[str], None] = print) -> dict[str, int]:
-    from bank_ai.demo import ai, branches, catalogue, customers, hall, knowledge, users
+    from bank_ai.demo import ai, branches, catalogue, customers, hall, knowledge, studio, users
 
     counts: dict[str, int] = {}
     counts.update(users.seed(log))
@@ -30,6 +30,7 @@ def seed_all(log: Callable[[str], None] = print) -> dict[str, int]:
     counts.update(ai.seed(log))
     counts.update(hall.seed(log))
     counts.update(_flows(log))
+    counts.update(studio.seed(log))
     return counts
 
 

@@ -17,6 +17,7 @@ DEMO_USERS: dict[str, tuple[str | None, str, str]] = {
     "agent": ("remote agent", "坐席", "陈"),
     "branch": ("branch staff", "大堂", "刘"),
     "employee": ("employee", "员工", "赵"),
+    "producer": ("video producer", "制作", "周"),
 }
 STAFF_ROLES = {role.group: role.is_staff for role in ROLES}
 

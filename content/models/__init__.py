@@ -1,4 +1,5 @@
-"""The knowledge base's models: collections, Wagtail page types and question hits."""
+"""The knowledge base's models: collections, Wagtail page types, question hits and the video
+studio (`studio.py`)."""
 
 from content.citations import REVISION_ROUTE, revision_url
 from content.models.articles import (
@@ -17,6 +18,22 @@ from content.models.articles import (
 )
 from content.models.collections import CHANNELS, TOPIC_TAGS, Audience, KnowledgeCollection
 from content.models.hits import QuestionHit
+from content.models.studio import (
+    FeedSource,
+    Publication,
+    PublishAttempt,
+    PublishTarget,
+    RenderBatch,
+    RenderItem,
+    ReviewEvent,
+    ScriptTemplate,
+    ScriptVersion,
+    StyleEntry,
+    Topic,
+    TopicSource,
+    VideoScript,
+    WealthManager,
+)
 
 __all__ = [
     "ARTICLE_TEMPLATE",
@@ -28,13 +45,27 @@ __all__ = [
     "Audience",
     "CampaignPage",
     "FaqPage",
+    "FeedSource",
     "KnowledgeArticle",
     "KnowledgeCollection",
     "KnowledgeIndexPage",
     "ProcessGuidePage",
     "ProductPage",
+    "Publication",
+    "PublishAttempt",
+    "PublishTarget",
     "QuestionHit",
     "RegulationPage",
+    "RenderBatch",
+    "RenderItem",
+    "ReviewEvent",
+    "ScriptTemplate",
+    "ScriptVersion",
+    "StyleEntry",
+    "Topic",
+    "TopicSource",
+    "VideoScript",
+    "WealthManager",
     "article_edit_handler",
     "paragraphs_to_html",
     "revision_url",

@@ -1,4 +1,7 @@
-"""The avatar video studio: what a video is (``spec``) and how it is rendered (``render``).
+"""The avatar video studio (seed scenario 5).
 
-Studio models, workflow and publishing live beside these in the ``content`` app.
+What a video is (``spec``) and how it is rendered (``render``); the topic pool (``topics``),
+scripts (``scripts``), the style catalogue (``styles``), review and render batches
+(``services``), publishing (``publishing``), reads and KPIs (``selectors``), the admin and the
+API. Models are in ``content.models.studio``.
 """

@@ -455,7 +455,7 @@
     let index = 0;
     const next = () => {
       const item = items[index % items.length];
-      showBroadcast({ item: { kind: item.kind, title: inLanguage(item.title), text: inLanguage(item.text) } });
+      showBroadcast({ item: { kind: item.kind, title: inLanguage(item.title), text: inLanguage(item.text), video: item.video } });
       index += 1;
       if (index < items.length || frame.loop) playlistTimer = setTimeout(next, (item.duration_seconds || 15) * 1000);
       else playlistTimer = setTimeout(() => { els.broadcast.hidden = true; }, (item.duration_seconds || 15) * 1000);
@@ -470,6 +470,18 @@
     els.broadcast.innerHTML = "";
     els.broadcast.classList.toggle("fraud", (item.kind || "").includes("fraud"));
     if (item.image_url) { const img = el("img"); img.src = item.image_url; img.alt = ""; els.broadcast.append(img); }
+    if (item.video && item.video.url) {
+      // A rendered studio video: played with sound where the screen allows autoplay with
+      // sound (kiosk browsers), muted otherwise rather than not at all.
+      const video = el("video", "ac-video");
+      video.src = item.video.url;
+      if (item.video.poster) video.poster = item.video.poster;
+      video.playsInline = true;
+      video.addEventListener("canplay", () => {
+        video.play().catch(() => { video.muted = true; video.play().catch(() => {}); });
+      }, { once: true });
+      els.broadcast.append(video);
+    }
     const title = item.title ? el("strong", "", item.title) : null;
     if (title) els.broadcast.append(title);
     els.broadcast.append(el("span", "", item.text || item.body || ""));
