@@ -45,7 +45,7 @@ def rate_burst() -> float:
 
 
 def flood_close_after() -> int:
-    """Refused frames in a row after which the socket is closed with 1008."""
+    """Refused frames in a row after which the socket is closed with 4008."""
     return int(_get("AVATAR_FLOOD_CLOSE_AFTER", 50))
 
 

@@ -76,15 +76,24 @@ def _device_groups(device: Any) -> list[str]:
 
 class AvatarConsumer(AsyncWebsocketConsumer):
     async def dispatch(self, message: dict[str, Any]) -> None:
-        if not conf.engine_thread_sensitive():
-            await super().dispatch(message)
-            return
-        # Under test, skip channels' per-message close_old_connections(): it would close the
-        # connection that holds the test's open transaction.
-        handler = getattr(self, get_handler_name(message), None)
-        if handler is None:
-            raise ValueError(f"No handler for message type {message['type']}")
-        await handler(message)
+        try:
+            if not conf.engine_thread_sensitive():
+                await super().dispatch(message)
+                return
+            # Under test, skip channels' per-message close_old_connections(): it would close the
+            # connection that holds the test's open transaction.
+            handler = getattr(self, get_handler_name(message), None)
+            if handler is None:
+                raise ValueError(f"No handler for message type {message['type']}")
+            await handler(message)
+        except (StopConsumer, asyncio.CancelledError):
+            raise
+        except Exception:
+            # A crash would leave the socket to daphne (1011, a traceback, and no disconnect()
+            # for this consumer, so its connection row and group memberships stayed behind).
+            logger.exception("avatar socket failed handling %s", message.get("type"))
+            await self.close_with(CLOSE_INTERNAL)
+            raise StopConsumer() from None
 
     async def websocket_disconnect(self, message: dict[str, Any]) -> None:
         if not conf.engine_thread_sensitive():
@@ -107,6 +116,7 @@ class AvatarConsumer(AsyncWebsocketConsumer):
         self.last_rate_error = 0.0
         self.last_heartbeat = 0.0
         self.last_catch_up = time.monotonic()
+        self.released = False
         if self.scope.get("device_token_rejected") or (
             self.device is None and not (self.user is not None and self.user.is_authenticated)
         ):
@@ -128,9 +138,9 @@ class AvatarConsumer(AsyncWebsocketConsumer):
                     await self._join(group)
             except Exception:
                 # A socket that cannot receive pushes must not pretend it can: the client
-                # reconnects (and resumes) on 1011.
+                # reconnects (and resumes) on 4011.
                 logger.exception("avatar socket of %s could not register", self.device)
-                await self.close(code=CLOSE_INTERNAL)
+                await self.close_with(CLOSE_INTERNAL)
                 return
         await self.send_frame(
             {
@@ -151,13 +161,26 @@ class AvatarConsumer(AsyncWebsocketConsumer):
         )
 
     async def disconnect(self, code: int) -> None:
+        await self._release()
+
+    async def close_with(self, code: int) -> None:
+        """Close from the server side, cleaning up now rather than when the client answers."""
+        await self._release()
+        await self.close(code=code)
+
+    async def _release(self) -> None:
+        """Stop the turn, leave the groups, drop the connection row; once, on every close path."""
+        if getattr(self, "released", True):
+            return  # already released, or connect() never got as far as setting up
+        self.released = True
         self.gone.set()
         if self.turn_task is not None and not self.turn_task.done():
             self.turn_task.cancel()
         try:
-            for group in getattr(self, "groups_joined", []):
+            for group in list(self.groups_joined):
                 await self.channel_layer.group_discard(group, self.channel_name)
-            if getattr(self, "device", None) is not None:
+            self.groups_joined.clear()
+            if self.device is not None:
                 await _run_sync(device_connection_close)(channel_name=self.channel_name)
         except Exception:
             # Group memberships expire on their own and a stale connection row stops counting
@@ -188,7 +211,7 @@ class AvatarConsumer(AsyncWebsocketConsumer):
         except ProtocolError as exc:
             await self.send_error(exc.code, exc.message, **exc.extra)
             if exc.code == "frame_too_large":
-                await self.close(code=CLOSE_FRAME_TOO_LARGE)
+                await self.close_with(CLOSE_FRAME_TOO_LARGE)
             return
         try:
             await self.HANDLERS[kind](self, frame)
@@ -203,8 +226,7 @@ class AvatarConsumer(AsyncWebsocketConsumer):
         self.refused_in_a_row += 1
         if self.refused_in_a_row >= conf.flood_close_after():
             await self.send_error("rate_limited", "Too many frames; closing the connection.")
-            self.gone.set()
-            await self.close(code=CLOSE_POLICY)
+            await self.close_with(CLOSE_POLICY)
             return
         now = time.monotonic()
         if now - self.last_rate_error >= 1:
