@@ -31,6 +31,7 @@ from devices.protocol import (
     CLOSE_FRAME_TOO_LARGE,
     CLOSE_INTERNAL,
     CLOSE_POLICY,
+    CLOSE_REVOKED,
     CLOSE_UNAUTHENTICATED,
     PROTOCOL,
     SUBPROTOCOL,
@@ -38,12 +39,19 @@ from devices.protocol import (
     error_frame,
     parse_frame,
 )
-from devices.push import branch_group, device_group, device_set_group, session_group
+from devices.push import (
+    branch_group,
+    device_group,
+    device_set_group,
+    session_group,
+    token_group,
+)
 from devices.ratelimit import TokenBucket
 from devices.services import (
     device_connection_bind,
     device_connection_close,
     device_connection_open,
+    device_credential_valid,
     device_heartbeat,
 )
 from scenarios.dialogue import MAX_TURN_CHARS
@@ -66,8 +74,10 @@ def _run_sync(function: Callable[..., Any]) -> Callable[..., Any]:
     return database_sync_to_async(function, thread_sensitive=False)
 
 
-def _device_groups(device: Any) -> list[str]:
+def _device_groups(device: Any, token_id: int | None) -> list[str]:
     groups = [device_group(device.pk)]
+    if token_id is not None:
+        groups.append(token_group(token_id))
     groups += [device_set_group(pk) for pk in device.groups.values_list("pk", flat=True)]
     if device.branch_id:
         groups.append(branch_group(device.branch_id))
@@ -134,13 +144,22 @@ class AvatarConsumer(AsyncWebsocketConsumer):
                     device=self.device, channel_name=self.channel_name
                 )
                 self.last_heartbeat = time.monotonic()
-                for group in await _run_sync(_device_groups)(self.device):
+                token_id = self.scope.get("device_token_id")
+                for group in await _run_sync(_device_groups)(self.device, token_id):
                     await self._join(group)
+                # A revocation committed after the handshake checked the credential but before
+                # the socket joined its groups sent its close event to nobody.
+                still_valid = await _run_sync(device_credential_valid)(
+                    device=self.device, token_id=token_id
+                )
             except Exception:
                 # A socket that cannot receive pushes must not pretend it can: the client
                 # reconnects (and resumes) on 4011.
                 logger.exception("avatar socket of %s could not register", self.device)
                 await self.close_with(CLOSE_INTERNAL)
+                return
+            if not still_valid:
+                await self.credential_revoked({"reason": "revoked while connecting"})
                 return
         await self.send_frame(
             {
@@ -438,6 +457,14 @@ class AvatarConsumer(AsyncWebsocketConsumer):
             if frame["seq"] == self.sent_seq + 1:
                 await self.send_frame(frame)
                 self.sent_seq = frame["seq"]
+
+    async def credential_revoked(self, event: dict[str, Any]) -> None:
+        """The socket's token was revoked or its device disabled (devices.services)."""
+        logger.info("closing avatar socket of %s: %s", self.device, event.get("reason"))
+        await self.send_error(
+            "credential_revoked", "This device's credential was revoked; the connection closes."
+        )
+        await self.close_with(CLOSE_REVOKED)
 
     async def push_frame(self, event: dict[str, Any]) -> None:
         """A frame pushed to one of this socket's groups (devices.push)."""

@@ -24,6 +24,8 @@ CLOSE_BAD_SUBPROTOCOL = 4406
 CLOSE_POLICY = 4008
 CLOSE_FRAME_TOO_LARGE = 4009
 CLOSE_INTERNAL = 4011
+# The credential was revoked (or the device disabled) while the socket was open.
+CLOSE_REVOKED = 4410
 
 
 class ProtocolError(Exception):
