@@ -24,7 +24,7 @@ from channels.exceptions import StopConsumer
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.utils import timezone
 
-from devices import avatar, conf
+from devices import avatar, conf, processes
 from devices.outbox import session_frames_after
 from devices.protocol import (
     CLOSE_BAD_SUBPROTOCOL,
@@ -127,6 +127,9 @@ class AvatarConsumer(AsyncWebsocketConsumer):
         self.last_heartbeat = 0.0
         self.last_catch_up = time.monotonic()
         self.released = False
+        if not processes.is_started():
+            # The process's first socket: register it and recover what dead processes left.
+            await _run_sync(processes.server_process_start)()
         if self.scope.get("device_token_rejected") or (
             self.device is None and not (self.user is not None and self.user.is_authenticated)
         ):
