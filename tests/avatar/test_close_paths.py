@@ -66,9 +66,7 @@ async def _frames_until_closed(ws: websockets.ClientConnection) -> list[dict]:
         return frames
 
 
-def test_a_flood_is_closed_with_4008_and_leaves_no_connection_row(
-    server: Live, token: str
-) -> None:
+def test_a_flood_is_closed_with_4008_and_leaves_no_connection_row(server: Live, token: str) -> None:
     async def scenario() -> tuple[int, list[dict], int | None]:
         ws = await _open(server, token)
         connected_rows = await asyncio.to_thread(_rows, server)
