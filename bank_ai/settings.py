@@ -187,7 +187,11 @@ if REDIS_URL:
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
             "CONFIG": {
-                "hosts": [REDIS_URL],
+                # channels_redis waits for messages with a 5 s blocking pop, and redis-py 8
+                # times reads out after 5 s by default: an idle socket's receive then failed
+                # ("Timeout reading from ..."), crashing its consumer (close 1011). Reads get
+                # a deadline well past the pop instead.
+                "hosts": [{"address": REDIS_URL, "socket_timeout": 30}],
                 "prefix": env.str("CHANNEL_PREFIX", default="bank_ai"),
             },
         }

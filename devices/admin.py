@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
@@ -23,7 +25,7 @@ from devices.models import (
     Ticket,
 )
 from devices.selectors import devices_offline, devices_online
-from devices.services import device_token_issue, device_token_revoke
+from devices.services import device_sockets_close, device_token_issue, device_tokens_revoke
 
 
 class OnlineFilter(admin.SimpleListFilter):
@@ -122,6 +124,21 @@ class DeviceAdmin(admin.ModelAdmin):
             token = device_token_issue(device=device, label=f"admin: {request.user}")
             self.message_user(request, f"{device.name}: {token}", messages.WARNING)
 
+    def save_model(self, request: HttpRequest, obj: Device, form: Any, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        if change and "is_active" in form.changed_data and not obj.is_active:
+            # Disabling refuses the device's credentials from now on; close what is open.
+            device_sockets_close(device=obj, reason="device disabled")
+
+    def delete_model(self, request: HttpRequest, obj: Device) -> None:
+        device_sockets_close(device=obj, reason="device deleted")
+        super().delete_model(request, obj)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Device]) -> None:
+        for device in queryset:
+            device_sockets_close(device=device, reason="device deleted")
+        super().delete_queryset(request, queryset)
+
 
 @admin.register(DeviceToken)
 class DeviceTokenAdmin(admin.ModelAdmin):
@@ -142,11 +159,14 @@ class DeviceTokenAdmin(admin.ModelAdmin):
         # Tokens are issued from the device page so the secret can be shown exactly once.
         return False
 
-    @admin.action(description=_("Revoke selected tokens"))
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        # Revoke instead: it closes the token's open sockets and keeps the record for audit.
+        return False
+
+    @admin.action(description=_("Revoke selected tokens (closes their open connections)"))
     def revoke(self, request: HttpRequest, queryset: QuerySet[DeviceToken]) -> None:
-        for token in queryset:
-            device_token_revoke(token=token)
-        self.message_user(request, _("Revoked %(n)d token(s).") % {"n": queryset.count()})
+        revoked = device_tokens_revoke(tokens=queryset)
+        self.message_user(request, _("Revoked %(n)d token(s).") % {"n": revoked})
 
 
 @admin.register(SessionFrame)

@@ -45,7 +45,7 @@ def rate_burst() -> float:
 
 
 def flood_close_after() -> int:
-    """Refused frames in a row after which the socket is closed with 1008."""
+    """Refused frames in a row after which the socket is closed with 4008."""
     return int(_get("AVATAR_FLOOD_CLOSE_AFTER", 50))
 
 
@@ -63,3 +63,14 @@ def engine_thread_sensitive() -> bool:
     """
     default = getattr(settings, "DJANGO_ENV", "") == "test"
     return bool(getattr(settings, "AVATAR_ENGINE_THREAD_SENSITIVE", default))
+
+
+def process_beat_seconds() -> float:
+    """How often a server process records that it is alive (0: never, e.g. under test)."""
+    default = 0 if getattr(settings, "DJANGO_ENV", "") == "test" else 5
+    return _get("AVATAR_PROCESS_BEAT_SECONDS", default)
+
+
+def process_dead_after_seconds() -> float:
+    """A server process whose last beat is older than this is dead (on any host)."""
+    return _get("AVATAR_PROCESS_DEAD_AFTER", 20)

@@ -24,13 +24,14 @@ from channels.exceptions import StopConsumer
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.utils import timezone
 
-from devices import avatar, conf
+from devices import avatar, conf, processes
 from devices.outbox import session_frames_after
 from devices.protocol import (
     CLOSE_BAD_SUBPROTOCOL,
     CLOSE_FRAME_TOO_LARGE,
     CLOSE_INTERNAL,
     CLOSE_POLICY,
+    CLOSE_REVOKED,
     CLOSE_UNAUTHENTICATED,
     PROTOCOL,
     SUBPROTOCOL,
@@ -38,12 +39,19 @@ from devices.protocol import (
     error_frame,
     parse_frame,
 )
-from devices.push import branch_group, device_group, device_set_group, session_group
+from devices.push import (
+    branch_group,
+    device_group,
+    device_set_group,
+    session_group,
+    token_group,
+)
 from devices.ratelimit import TokenBucket
 from devices.services import (
     device_connection_bind,
     device_connection_close,
     device_connection_open,
+    device_credential_valid,
     device_heartbeat,
 )
 from scenarios.dialogue import MAX_TURN_CHARS
@@ -66,8 +74,10 @@ def _run_sync(function: Callable[..., Any]) -> Callable[..., Any]:
     return database_sync_to_async(function, thread_sensitive=False)
 
 
-def _device_groups(device: Any) -> list[str]:
+def _device_groups(device: Any, token_id: int | None) -> list[str]:
     groups = [device_group(device.pk)]
+    if token_id is not None:
+        groups.append(token_group(token_id))
     groups += [device_set_group(pk) for pk in device.groups.values_list("pk", flat=True)]
     if device.branch_id:
         groups.append(branch_group(device.branch_id))
@@ -76,15 +86,24 @@ def _device_groups(device: Any) -> list[str]:
 
 class AvatarConsumer(AsyncWebsocketConsumer):
     async def dispatch(self, message: dict[str, Any]) -> None:
-        if not conf.engine_thread_sensitive():
-            await super().dispatch(message)
-            return
-        # Under test, skip channels' per-message close_old_connections(): it would close the
-        # connection that holds the test's open transaction.
-        handler = getattr(self, get_handler_name(message), None)
-        if handler is None:
-            raise ValueError(f"No handler for message type {message['type']}")
-        await handler(message)
+        try:
+            if not conf.engine_thread_sensitive():
+                await super().dispatch(message)
+                return
+            # Under test, skip channels' per-message close_old_connections(): it would close the
+            # connection that holds the test's open transaction.
+            handler = getattr(self, get_handler_name(message), None)
+            if handler is None:
+                raise ValueError(f"No handler for message type {message['type']}")
+            await handler(message)
+        except (StopConsumer, asyncio.CancelledError):
+            raise
+        except Exception:
+            # A crash would leave the socket to daphne (1011, a traceback, and no disconnect()
+            # for this consumer, so its connection row and group memberships stayed behind).
+            logger.exception("avatar socket failed handling %s", message.get("type"))
+            await self.close_with(CLOSE_INTERNAL)
+            raise StopConsumer() from None
 
     async def websocket_disconnect(self, message: dict[str, Any]) -> None:
         if not conf.engine_thread_sensitive():
@@ -107,6 +126,10 @@ class AvatarConsumer(AsyncWebsocketConsumer):
         self.last_rate_error = 0.0
         self.last_heartbeat = 0.0
         self.last_catch_up = time.monotonic()
+        self.released = False
+        if not processes.is_started():
+            # The process's first socket: register it and recover what dead processes left.
+            await _run_sync(processes.server_process_start)()
         if self.scope.get("device_token_rejected") or (
             self.device is None and not (self.user is not None and self.user.is_authenticated)
         ):
@@ -124,13 +147,22 @@ class AvatarConsumer(AsyncWebsocketConsumer):
                     device=self.device, channel_name=self.channel_name
                 )
                 self.last_heartbeat = time.monotonic()
-                for group in await _run_sync(_device_groups)(self.device):
+                token_id = self.scope.get("device_token_id")
+                for group in await _run_sync(_device_groups)(self.device, token_id):
                     await self._join(group)
+                # A revocation committed after the handshake checked the credential but before
+                # the socket joined its groups sent its close event to nobody.
+                still_valid = await _run_sync(device_credential_valid)(
+                    device=self.device, token_id=token_id
+                )
             except Exception:
                 # A socket that cannot receive pushes must not pretend it can: the client
-                # reconnects (and resumes) on 1011.
+                # reconnects (and resumes) on 4011.
                 logger.exception("avatar socket of %s could not register", self.device)
-                await self.close(code=CLOSE_INTERNAL)
+                await self.close_with(CLOSE_INTERNAL)
+                return
+            if not still_valid:
+                await self.credential_revoked({"reason": "revoked while connecting"})
                 return
         await self.send_frame(
             {
@@ -151,13 +183,26 @@ class AvatarConsumer(AsyncWebsocketConsumer):
         )
 
     async def disconnect(self, code: int) -> None:
+        await self._release()
+
+    async def close_with(self, code: int) -> None:
+        """Close from the server side, cleaning up now rather than when the client answers."""
+        await self._release()
+        await self.close(code=code)
+
+    async def _release(self) -> None:
+        """Stop the turn, leave the groups, drop the connection row; once, on every close path."""
+        if getattr(self, "released", True):
+            return  # already released, or connect() never got as far as setting up
+        self.released = True
         self.gone.set()
         if self.turn_task is not None and not self.turn_task.done():
             self.turn_task.cancel()
         try:
-            for group in getattr(self, "groups_joined", []):
+            for group in list(self.groups_joined):
                 await self.channel_layer.group_discard(group, self.channel_name)
-            if getattr(self, "device", None) is not None:
+            self.groups_joined.clear()
+            if self.device is not None:
                 await _run_sync(device_connection_close)(channel_name=self.channel_name)
         except Exception:
             # Group memberships expire on their own and a stale connection row stops counting
@@ -188,7 +233,7 @@ class AvatarConsumer(AsyncWebsocketConsumer):
         except ProtocolError as exc:
             await self.send_error(exc.code, exc.message, **exc.extra)
             if exc.code == "frame_too_large":
-                await self.close(code=CLOSE_FRAME_TOO_LARGE)
+                await self.close_with(CLOSE_FRAME_TOO_LARGE)
             return
         try:
             await self.HANDLERS[kind](self, frame)
@@ -203,8 +248,7 @@ class AvatarConsumer(AsyncWebsocketConsumer):
         self.refused_in_a_row += 1
         if self.refused_in_a_row >= conf.flood_close_after():
             await self.send_error("rate_limited", "Too many frames; closing the connection.")
-            self.gone.set()
-            await self.close(code=CLOSE_POLICY)
+            await self.close_with(CLOSE_POLICY)
             return
         now = time.monotonic()
         if now - self.last_rate_error >= 1:
@@ -421,6 +465,14 @@ class AvatarConsumer(AsyncWebsocketConsumer):
             if frame["seq"] == self.sent_seq + 1:
                 await self.send_frame(frame)
                 self.sent_seq = frame["seq"]
+
+    async def credential_revoked(self, event: dict[str, Any]) -> None:
+        """The socket's token was revoked or its device disabled (devices.services)."""
+        logger.info("closing avatar socket of %s: %s", self.device, event.get("reason"))
+        await self.send_error(
+            "credential_revoked", "This device's credential was revoked; the connection closes."
+        )
+        await self.close_with(CLOSE_REVOKED)
 
     async def push_frame(self, event: dict[str, Any]) -> None:
         """A frame pushed to one of this socket's groups (devices.push)."""

@@ -11,7 +11,11 @@ from django.conf import settings
 from django.http.request import split_domain_port, validate_host
 
 from devices.models import Device
-from devices.services import DeviceTokenError, device_authenticate, pairing_ticket_check
+from devices.services import (
+    DeviceTokenError,
+    device_token_authenticate,
+    pairing_ticket_check,
+)
 
 Scope = dict[str, Any]
 
@@ -75,17 +79,19 @@ def presented_pairing(scope: Scope) -> str | None:
 
 
 @database_sync_to_async
-def _device_for(token: str | None, ticket: str | None) -> Device | None:
+def _device_for(token: str | None, ticket: str | None) -> tuple[Device | None, int | None]:
+    """The device a credential stands for and, for a token, which token (to close on revoke)."""
     try:
         if token:
-            return device_authenticate(token=token)
-        return pairing_ticket_check(ticket=ticket or "")
+            record = device_token_authenticate(token=token)
+            return record.device, record.pk
+        return pairing_ticket_check(ticket=ticket or ""), None
     except DeviceTokenError:
-        return None
+        return None, None
 
 
 class DeviceTokenMiddleware:
-    """Sets scope["device"] (or None) and scope["device_token_rejected"].
+    """Sets scope["device"] (or None), scope["device_token_id"] and scope["device_token_rejected"].
 
     A device token or a pairing ticket makes the socket a device; presenting either and
     failing is a rejection even if the browser also carries a logged-in user's cookie.
@@ -98,8 +104,13 @@ class DeviceTokenMiddleware:
         token = presented_token(scope)
         ticket = None if token else presented_pairing(scope)
         presented = bool(token or ticket)
-        device = await _device_for(token, ticket) if presented else None
-        scope = dict(scope, device=device, device_token_rejected=presented and device is None)
+        device, token_id = await _device_for(token, ticket) if presented else (None, None)
+        scope = dict(
+            scope,
+            device=device,
+            device_token_id=token_id,
+            device_token_rejected=presented and device is None,
+        )
         return await self.inner(scope, receive, send)
 
 

@@ -235,6 +235,10 @@ class SessionFrame(models.Model):
     state = models.CharField(_("state"), max_length=8, choices=State.choices, default=State.READY)
     # The whole frame as sent, including type, session_id and seq.
     payload = models.JSONField(_("frame"), default=dict)
+    # The server process (ServerProcess.id) generating a pending answer: if it dies, the answer
+    # is closed as interrupted at once instead of after the pending timeout. Not a foreign key:
+    # reserving must not depend on the process row being committed yet.
+    owner = models.UUIDField(_("owner process"), null=True, blank=True, db_index=True)
     created_at = models.DateTimeField(_("created"), default=timezone.now)
     ready_at = models.DateTimeField(_("ready"), null=True, blank=True)
 
@@ -248,6 +252,35 @@ class SessionFrame(models.Model):
 
     def __str__(self) -> str:
         return f"{self.session_id}#{self.seq} {self.type}"
+
+
+class ServerProcess(models.Model):
+    """One running daphne (or worker) process, so others can tell when it died.
+
+    The process beats every few seconds (devices.processes); one whose beat is stale, that
+    said it stopped, or whose pid no longer runs on this same host is dead: its pending answers
+    are closed as interrupted and its connection rows dropped (devices.outbox).
+    """
+
+    id = models.UUIDField(primary_key=True)
+    host = models.CharField(_("host"), max_length=120)
+    pid = models.PositiveIntegerField(_("process id"))
+    started_at = models.DateTimeField(_("started"), default=timezone.now)
+    beat_at = models.DateTimeField(_("last beat"), default=timezone.now)
+    stopped_at = models.DateTimeField(_("stopped"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-started_at"]
+        verbose_name = _("server process")
+        verbose_name_plural = _("server processes")
+
+    def __str__(self) -> str:
+        return f"{self.host}:{self.pid}"
+
+    @property
+    def server_name(self) -> str:
+        """As in DeviceConnection.server."""
+        return f"{self.host}:{self.pid}"
 
 
 # The branch hall's queue tickets and broadcast playlists live in their own module.

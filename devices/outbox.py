@@ -5,6 +5,11 @@ transaction as the change it announces. The counter row (`SessionStream`) stays 
 that transaction ends, so numbers become visible in order: a reader that sees frame n has
 already been able to see frames 1..n-1. An answer still being generated holds a *pending*
 number; readers stop in front of it until it is complete, so nothing overtakes it.
+
+A pending number remembers the process generating it. If that process dies (devices.processes)
+the answer is closed as `interrupted` at once, by the next reader (a resume, the next turn's
+delivery) or by any live process's start-up and heartbeat sweep, so the session goes on;
+without a known owner it is closed after `AVATAR_PENDING_TIMEOUT`.
 """
 
 from __future__ import annotations
@@ -17,7 +22,8 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext
 
 from devices.conf import pending_timeout_seconds
-from devices.models import SessionFrame, SessionStream
+from devices.models import DeviceConnection, ServerProcess, SessionFrame, SessionStream
+from devices.processes import current_process_id, dead_processes, owner_is_dead
 
 REPLAY_BATCH = 500
 
@@ -67,6 +73,7 @@ def session_frame_reserve(*, session_id: Any, type: str = "answer.done") -> int:
         type=type,
         state=SessionFrame.State.PENDING,
         payload=_stamp(session_id, seq, {"type": type}),
+        owner=current_process_id(),
     )
     return seq
 
@@ -126,7 +133,8 @@ def session_frames_after(
         if row.seq != expected:
             break  # numbers are allocated without holes; a hole is a writer still committing
         if row.state == SessionFrame.State.PENDING:
-            payload = _close_stale(row, language) if row.created_at < stale_before else None
+            abandoned = row.created_at < stale_before or owner_is_dead(row.owner)
+            payload = _close_stale(row, language) if abandoned else None
             if payload is None:
                 break
             frames.append(payload)
@@ -134,3 +142,29 @@ def session_frames_after(
             frames.append(row.payload)
         expected += 1
     return frames
+
+
+def session_frames_recover() -> int:
+    """Close the pending answers of dead server processes and forget those processes.
+
+    Run when a process starts and with each of its heartbeats. Each closed answer is also sent
+    to the session's sockets (on commit), so a screen already waiting gets it without asking.
+    Returns how many answers were closed.
+    """
+    from devices.push import announce_session_frame
+
+    closed = 0
+    for process in dead_processes():
+        with transaction.atomic():
+            rows = SessionFrame.objects.filter(
+                owner=process.pk, state=SessionFrame.State.PENDING
+            ).select_related("session")
+            for row in rows:
+                payload = _close_stale(row, row.session.language)
+                if payload is not None and payload.get("interrupted"):
+                    announce_session_frame(row.session_id, payload)
+                    closed += 1
+            # Its sockets went with it: they must not keep their devices looking online.
+            DeviceConnection.objects.filter(server=process.server_name).delete()
+            ServerProcess.objects.filter(pk=process.pk).delete()
+    return closed

@@ -15,13 +15,18 @@ SUBPROTOCOL = "bank-avatar.v1"
 MAX_EVENT_DATA_BYTES = 4 * 1024
 LANGUAGES = ["zh-hans", "en"]
 
-# Close codes (docs section 1).
+# Close codes (docs section 1). An application may only send 1000 or 3000-4999: daphne's
+# websocket library (autobahn) refuses anything else, and a refused close crashes the consumer
+# (the client then gets 1011 and the socket's clean-up never runs). So the registered meanings
+# of 1008/1009/1011 travel as 4008/4009/4011.
 CLOSE_UNAUTHENTICATED = 4401
 CLOSE_FORBIDDEN_ORIGIN = 4403
 CLOSE_BAD_SUBPROTOCOL = 4406
-CLOSE_POLICY = 1008
-CLOSE_FRAME_TOO_LARGE = 1009
-CLOSE_INTERNAL = 1011
+CLOSE_POLICY = 4008
+CLOSE_FRAME_TOO_LARGE = 4009
+CLOSE_INTERNAL = 4011
+# The credential was revoked (or the device disabled) while the socket was open.
+CLOSE_REVOKED = 4410
 
 
 class ProtocolError(Exception):

@@ -40,6 +40,11 @@ def branch_group(branch_id: Any) -> str:
     return _UNSAFE.sub("_", f"branch-{branch_id}")
 
 
+def token_group(token_id: Any) -> str:
+    """The sockets a device token opened (pairing-ticket sockets of the device are not in it)."""
+    return _UNSAFE.sub("_", f"devicetoken-{token_id}")
+
+
 def _send_now(group: str, frame: dict[str, Any]) -> None:
     layer = get_channel_layer()
     if layer is None:  # pragma: no cover - settings always configure one
@@ -50,6 +55,22 @@ def _send_now(group: str, frame: dict[str, Any]) -> None:
 def push_to_group(group: str, frame: dict[str, Any]) -> None:
     """Send `frame` to every socket in `group` once the current transaction commits (live only)."""
     transaction.on_commit(lambda: _send_now(group, frame))
+
+
+def close_group_sockets(group: str, reason: str) -> None:
+    """Close every socket in `group`, on any process, once the current transaction commits.
+
+    Each socket answers ``{"type": "credential.revoked"}`` with an `error` frame
+    `credential_revoked` and close code 4410 (docs/avatar-protocol.md section 1).
+    """
+
+    def send() -> None:
+        layer = get_channel_layer()
+        if layer is None:  # pragma: no cover - settings always configure one
+            return
+        async_to_sync(layer.group_send)(group, {"type": "credential.revoked", "reason": reason})
+
+    transaction.on_commit(send)
 
 
 def push_to_device(device_id: Any, frame: dict[str, Any]) -> None:

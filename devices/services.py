@@ -10,10 +10,12 @@ from datetime import timedelta
 from typing import Any
 
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from devices.conf import connection_stale_seconds
 from devices.models import Device, DeviceConnection, DeviceToken
+from devices.push import close_group_sockets, device_group, token_group
 
 TOKEN_SCHEME = "dvt"  # noqa: S105 - a public prefix, not a secret
 
@@ -37,14 +39,56 @@ def device_token_issue(*, device: Device, label: str = "") -> str:
 
 @transaction.atomic
 def device_token_revoke(*, token: DeviceToken) -> DeviceToken:
+    """Revoke a token and close the sockets it opened, on every daphne process, on commit."""
     if token.revoked_at is None:
         token.revoked_at = timezone.now()
         token.save(update_fields=["revoked_at"])
+    # Also for a token revoked before: a socket authenticated in the instant before that
+    # revocation committed may still be open.
+    close_group_sockets(token_group(token.pk), "token revoked")
     return token
+
+
+@transaction.atomic
+def device_tokens_revoke(*, tokens: QuerySet[DeviceToken]) -> int:
+    """Revoke several tokens (admin action, scripts); how many were revoked now."""
+    revoked = 0
+    for token in tokens.select_for_update():
+        revoked += token.revoked_at is None
+        device_token_revoke(token=token)
+    return revoked
+
+
+def device_sockets_close(*, device: Device, reason: str) -> None:
+    """Close every socket of `device` (token or pairing ticket) on commit: it was disabled."""
+    close_group_sockets(device_group(device.pk), reason)
+
+
+@transaction.atomic
+def device_disable(*, device: Device) -> Device:
+    """Disable a device: its tokens and pairing tickets stop working and its sockets close."""
+    Device.objects.filter(pk=device.pk).update(is_active=False)
+    device.is_active = False
+    device_sockets_close(device=device, reason="device disabled")
+    return device
+
+
+def device_credential_valid(*, device: Device, token_id: int | None) -> bool:
+    """Whether a socket's credential still holds (its token unrevoked, its device active)."""
+    if not Device.objects.filter(pk=device.pk, is_active=True).exists():
+        return False
+    if token_id is None:
+        return True
+    return DeviceToken.objects.filter(pk=token_id, revoked_at__isnull=True).exists()
 
 
 def device_authenticate(*, token: str) -> Device:
     """The active device a presented token belongs to, or DeviceTokenError."""
+    return device_token_authenticate(token=token).device
+
+
+def device_token_authenticate(*, token: str) -> DeviceToken:
+    """The unrevoked token record (with its active device) a presented token matches."""
     parts = token.strip().split("_", 2)
     if len(parts) != 3 or parts[0] != TOKEN_SCHEME:
         raise DeviceTokenError("malformed device token")
@@ -65,7 +109,7 @@ def device_authenticate(*, token: str) -> Device:
     if record.last_used_at is None or (now - record.last_used_at).total_seconds() > 60:
         DeviceToken.objects.filter(pk=record.pk).update(last_used_at=now)
         Device.objects.filter(pk=record.device_id).update(last_seen_at=now)
-    return record.device
+    return record
 
 
 def device_heartbeat(*, device: Device, channel_name: str | None = None) -> None:

@@ -76,6 +76,7 @@ class Live:
         ).stdout
 
     def sql(self, query: str, params: tuple = ()) -> list[tuple]:
+        """Run one statement on the servers' database (committed); its rows, if it has any."""
         db = settings.DATABASES["default"]
         with psycopg.connect(
             host=db["HOST"],
@@ -84,7 +85,8 @@ class Live:
             password=db.get("PASSWORD") or None,
             dbname=self.database,
         ) as conn:
-            return conn.execute(query, params).fetchall()
+            cursor = conn.execute(query, params)
+            return cursor.fetchall() if cursor.description else []
 
 
 def _wait_healthy(url: str, process: subprocess.Popen, seconds: float = 90) -> None:
@@ -107,7 +109,12 @@ def _wait_healthy(url: str, process: subprocess.Popen, seconds: float = 90) -> N
 
 @contextmanager
 def live_servers(
-    django_db_blocker, *, count: int = 1, redis_url: str | None = None, name: str = "avatar"
+    django_db_blocker,
+    *,
+    count: int = 1,
+    redis_url: str | None = None,
+    name: str = "avatar",
+    extra_env: dict[str, str] | None = None,
 ) -> Iterator[Live]:
     """`count` daphne processes sharing one database (and Redis, when given)."""
     test_db = settings.DATABASES["default"]["NAME"]
@@ -125,6 +132,7 @@ def live_servers(
         CACHE_PREFIX=prefix,
         CHANNEL_PREFIX=prefix,
         PYTHONUNBUFFERED="1",
+        **(extra_env or {}),
     )
     env.pop("REDIS_URL", None)
     if redis_url:

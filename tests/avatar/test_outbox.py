@@ -2,19 +2,24 @@
 
 from __future__ import annotations
 
+import os
+import socket
+import uuid
 from datetime import timedelta
 
 import pytest
 from django.utils import timezone
 
-from devices.models import SessionFrame
+from devices.models import Device, DeviceConnection, ServerProcess, SessionFrame
 from devices.outbox import (
     session_frame_append,
     session_frame_complete,
     session_frame_reserve,
     session_frames_after,
+    session_frames_recover,
     session_last_seq,
 )
+from devices.processes import current_process_id
 from devices.push import push_to_session
 from scenarios.dialogue import session_start
 
@@ -68,3 +73,69 @@ def test_push_to_session_returns_the_stored_frame_with_its_number(session_id: st
     stored = push_to_session(session_id, {"type": "ticket.called", "number": "A012"})
     assert stored == {"type": "ticket.called", "number": "A012", "session_id": session_id, "seq": 1}
     assert SessionFrame.objects.get(session_id=session_id, seq=1).payload == stored
+
+
+def _dead_process(pid: int = 2**22 + 1) -> ServerProcess:
+    """A process of this host that no longer runs (pids above pid_max never do)."""
+    return ServerProcess.objects.create(
+        id=uuid.uuid4(), host=socket.gethostname(), pid=pid, beat_at=timezone.now()
+    )
+
+
+def test_a_pending_answer_of_a_killed_process_is_closed_at_once_by_the_next_reader(
+    session_id: str,
+) -> None:
+    seq = session_frame_reserve(session_id=session_id)
+    SessionFrame.objects.filter(session_id=session_id, seq=seq).update(owner=_dead_process().pk)
+    push_to_session(session_id, {"type": "avatar.say", "text": "after"})
+    frames = session_frames_after(session_id=session_id, after_seq=0, language="en")
+    assert [(f["seq"], f["type"]) for f in frames] == [(1, "answer.done"), (2, "avatar.say")]
+    assert frames[0]["interrupted"] is True
+
+
+def test_a_pending_answer_of_a_live_process_keeps_waiting(session_id: str) -> None:
+    alive = ServerProcess.objects.create(
+        id=uuid.uuid4(), host=socket.gethostname(), pid=os.getpid(), beat_at=timezone.now()
+    )
+    seq = session_frame_reserve(session_id=session_id)
+    SessionFrame.objects.filter(session_id=session_id, seq=seq).update(owner=alive.pk)
+    assert session_frames_after(session_id=session_id, after_seq=0) == []
+
+
+def test_a_process_whose_beat_stopped_counts_as_dead_on_any_host(session_id: str) -> None:
+    silent = ServerProcess.objects.create(
+        id=uuid.uuid4(),
+        host="another-host",
+        pid=os.getpid(),
+        beat_at=timezone.now() - timedelta(minutes=5),
+    )
+    seq = session_frame_reserve(session_id=session_id)
+    SessionFrame.objects.filter(session_id=session_id, seq=seq).update(owner=silent.pk)
+    (frame,) = session_frames_after(session_id=session_id, after_seq=0)
+    assert frame["interrupted"] is True
+
+
+def test_recovery_closes_a_dead_processes_answers_and_drops_its_connections(
+    session_id: str,
+) -> None:
+    dead = _dead_process()
+    seq = session_frame_reserve(session_id=session_id)
+    SessionFrame.objects.filter(session_id=session_id, seq=seq).update(owner=dead.pk)
+    DeviceConnection.objects.create(
+        device=Device.objects.get(name="demo-kiosk"),
+        channel_name="gone.process!1",
+        server=dead.server_name,
+    )
+    assert session_frames_recover() == 1
+    row = SessionFrame.objects.get(session_id=session_id, seq=seq)
+    assert row.state == SessionFrame.State.READY
+    assert row.payload["interrupted"] is True
+    assert "中断" in row.payload["text"]  # in the session's language
+    assert not DeviceConnection.objects.filter(channel_name="gone.process!1").exists()
+    assert not ServerProcess.objects.filter(pk=dead.pk).exists()
+
+
+def test_a_reserved_answer_records_the_process_generating_it(session_id: str) -> None:
+    seq = session_frame_reserve(session_id=session_id)
+    owner = SessionFrame.objects.get(session_id=session_id, seq=seq).owner
+    assert owner == current_process_id()

@@ -128,7 +128,7 @@ def test_a_frame_violating_its_schema_gets_invalid_with_the_fields(kiosk_token: 
     assert not Turn.objects.filter(text="42").exists()
 
 
-def test_an_oversized_turn_is_refused_with_1009_and_nothing_is_stored(kiosk_token: str) -> None:
+def test_an_oversized_turn_is_refused_with_4009_and_nothing_is_stored(kiosk_token: str) -> None:
     async def scenario() -> tuple[dict, dict, str]:
         client = Client(f"/ws/avatar/?token={kiosk_token}")
         await client.connect()
@@ -140,11 +140,11 @@ def test_an_oversized_turn_is_refused_with_1009_and_nothing_is_stored(kiosk_toke
 
     error, closed, session_id = async_to_sync(scenario)()
     assert error["code"] == "frame_too_large"
-    assert closed == {"type": "websocket.close", "code": 1009}
+    assert closed == {"type": "websocket.close", "code": 4009}
     assert not Turn.objects.filter(session_id=session_id, role=Turn.Role.CUSTOMER).exists()
 
 
-def test_a_flood_is_refused_then_closed_with_1008(kiosk_token: str, settings) -> None:
+def test_a_flood_is_refused_then_closed_with_4008(kiosk_token: str, settings) -> None:
     settings.AVATAR_RATE_PER_SECOND = 5
     settings.AVATAR_RATE_BURST = 5
     settings.AVATAR_FLOOD_CLOSE_AFTER = 20
@@ -167,4 +167,4 @@ def test_a_flood_is_refused_then_closed_with_1008(kiosk_token: str, settings) ->
     limited = [f for f in frames if f.get("code") == "rate_limited"]
     assert 5 <= len(pongs) < 10
     assert limited
-    assert outputs[-1] == {"type": "websocket.close", "code": 1008}
+    assert outputs[-1] == {"type": "websocket.close", "code": 4008}

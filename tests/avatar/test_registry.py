@@ -76,3 +76,31 @@ def test_the_admin_lists_devices_with_an_online_filter(admin_client: HttpClient)
     assert "demo-vtm" not in online
     assert "demo-vtm" in offline
     assert "demo-kiosk" not in offline
+
+
+def test_a_server_error_on_a_push_closes_with_4011_and_removes_the_connection(
+    kiosk_token: str,
+) -> None:
+    from channels.layers import get_channel_layer
+
+    from devices.push import device_group
+
+    device = Device.objects.get(name="demo-kiosk")
+
+    async def scenario() -> tuple[dict, int]:
+        client = Client(f"/ws/avatar/?token={kiosk_token}")
+        await client.connect()
+        # A push event without its frame: the consumer's handler fails on it.
+        await get_channel_layer().group_send(device_group(device.pk), {"type": "push.frame"})
+        closed = await client.ws.receive_output(timeout=10)
+        return closed, await _count()
+
+    from asgiref.sync import sync_to_async
+
+    @sync_to_async
+    def _count() -> int:
+        return DeviceConnection.objects.filter(device=device).count()
+
+    closed, rows = async_to_sync(scenario)()
+    assert closed == {"type": "websocket.close", "code": 4011}
+    assert rows == 0

@@ -99,3 +99,67 @@ def test_a_push_from_one_process_reaches_a_device_connected_to_the_other(
     assert pushed["seq"] == 2
     assert pushed["text"] == "您好，我是客户经理。"
     assert broadcast == {"type": "broadcast.play", "item": {"text": "谨防电信诈骗"}}
+
+
+def test_revoking_a_token_closes_its_sockets_on_both_processes(two_processes: Live) -> None:
+    import time
+
+    token = two_processes.manage("issue_device_token", "demo-hall-screen").strip()
+    other = two_processes.manage("issue_device_token", "demo-hall-screen").strip()
+
+    async def closed_code(ws: websockets.ClientConnection) -> tuple[list[dict], int | None]:
+        frames = []
+        try:
+            while True:
+                frames.append(json.loads(await asyncio.wait_for(ws.recv(), 30)))
+        except websockets.ConnectionClosed:
+            return frames, ws.close_code
+
+    async def scenario() -> tuple[list, dict, float]:
+        url = "{}?token={}"
+        first = await websockets.connect(url.format(two_processes.ws(0), token))
+        second = await websockets.connect(url.format(two_processes.ws(1), token))
+        bystander = await websockets.connect(url.format(two_processes.ws(1), other))
+        for ws in (first, second, bystander):
+            await _recv(ws, "hello")
+        # Revoked from a third process (the command line), like the admin or a script would.
+        await asyncio.to_thread(
+            two_processes.manage, "revoke_device_token", token.split("_")[1]
+        )
+        revoked_at = time.monotonic()
+        results = await asyncio.gather(closed_code(first), closed_code(second))
+        waited = time.monotonic() - revoked_at
+        await bystander.send(json.dumps({"type": "ping", "nonce": 7}))
+        pong = (await _recv(bystander, "pong"))[-1]
+        await bystander.close()
+        return list(results), pong, waited
+
+    results, pong, waited = asyncio.run(scenario())
+    for frames, code in results:
+        assert code == 4410
+        assert frames[-1]["code"] == "credential_revoked"
+    assert pong["echo"] == 7
+    query = (
+        "SELECT count(*) FROM devices_deviceconnection c JOIN devices_device d "
+        "ON d.id = c.device_id WHERE d.name = 'demo-hall-screen'"
+    )
+    deadline = time.monotonic() + 10  # the bystander's row goes once its close is handled
+    while two_processes.sql(query) != [(0,)] and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert two_processes.sql(query) == [(0,)]
+    print(f"both sockets closed {waited:.3f} s after the revoke command returned")
+
+
+def test_an_idle_socket_on_redis_outlives_the_redis_read_timeout(two_processes: Live) -> None:
+    # channels_redis blocks 5 s per pop and redis-py 8 timed reads out after 5 s: an idle
+    # socket's consumer crashed with 1011 after a few seconds of quiet.
+    token = two_processes.manage("issue_device_token", "demo-kiosk").strip()
+
+    async def scenario() -> dict:
+        async with websockets.connect(f"{two_processes.ws(0)}?token={token}") as ws:
+            await _recv(ws, "hello")
+            await asyncio.sleep(12)
+            await ws.send(json.dumps({"type": "ping", "nonce": "still-here"}))
+            return (await _recv(ws, "pong", timeout=30))[-1]
+
+    assert asyncio.run(scenario())["echo"] == "still-here"

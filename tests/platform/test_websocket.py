@@ -154,7 +154,7 @@ def test_an_unknown_frame_type_gets_an_error_frame() -> None:
     assert async_to_sync(scenario)()["code"] == "unknown_type"
 
 
-def test_an_oversized_frame_is_refused_with_close_code_1009() -> None:
+def test_an_oversized_frame_is_refused_with_close_code_4009() -> None:
     token = _token()
 
     async def scenario() -> tuple[dict, dict]:
@@ -170,4 +170,4 @@ def test_an_oversized_frame_is_refused_with_close_code_1009() -> None:
 
     error, closed = async_to_sync(scenario)()
     assert error["code"] == "frame_too_large"
-    assert closed == {"type": "websocket.close", "code": 1009}
+    assert closed == {"type": "websocket.close", "code": 4009}

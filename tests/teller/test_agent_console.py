@@ -177,4 +177,4 @@ def test_an_oversized_frame_closes_the_socket(demo_password) -> None:  # noqa: A
 
     error, closed = async_to_sync(scenario)()
     assert error["code"] == "frame_too_large"
-    assert closed == {"type": "websocket.close", "code": 1009}
+    assert closed == {"type": "websocket.close", "code": 4009}

@@ -232,12 +232,11 @@ class Command(BaseCommand):
         return tokens, tokens
 
     def _revoke(self, tokens: list[str]) -> None:
-        from django.utils import timezone
-
         from devices.models import DeviceToken
+        from devices.services import device_tokens_revoke
 
         prefixes = [token.split("_")[1] for token in tokens]
-        DeviceToken.objects.filter(prefix__in=prefixes).update(revoked_at=timezone.now())
+        device_tokens_revoke(tokens=DeviceToken.objects.filter(prefix__in=prefixes))
 
     async def _run(
         self,

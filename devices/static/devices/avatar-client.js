@@ -18,7 +18,11 @@
   };
   // One conversation per screen and language: switching the page language starts a new one.
   const storeKey = "bank-avatar:" + (config.device || config.layout) + ":" + config.language;
-  const REFUSED = new Set([4401, 4403, 4406, 1008]);
+  // Closes after which reconnecting cannot help (docs/avatar-protocol.md section 1): no valid
+  // credential, foreign page, wrong subprotocol, flooding, a credential revoked while connected.
+  // Anything else (4009 oversized frame, 4011/1011 server error, a dropped network) reconnects
+  // and resumes.
+  const REFUSED = new Set([4401, 4403, 4406, 4008, 4410]);
   const speechLang = config.language === "en" ? "en-US" : "zh-CN";
 
   const state = {
