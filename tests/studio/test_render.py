@@ -14,7 +14,8 @@ from django.utils import translation
 from PIL import Image
 
 from bank_ai.ai.speech import SpeechError, SpeechResult, read_wav
-from content.studio.render import _Composer, available_styles, render_video, webvtt
+from content.studio.compose import Composer
+from content.studio.render import available_styles, render_video, webvtt
 from content.studio.spec import (
     AvatarStyle,
     Personalisation,
@@ -264,7 +265,7 @@ class ScriptedSynthesizer:
         return SpeechResult(wav_bytes(samples, rate), rate, 1.0, marks, language, "scripted")
 
 
-def _mouth_region(frame: bytes, composer: _Composer) -> np.ndarray:
+def _mouth_region(frame: bytes, composer: Composer) -> np.ndarray:
     image = np.frombuffer(frame, np.uint8).reshape(composer.height, composer.width, 3)
     scale = composer.avatar_height / 360
     x = composer.avatar_x + round(160 * scale)
@@ -283,7 +284,7 @@ def test_the_mouth_opens_when_speaking_and_closes_when_quiet(
     timeline = render._synthesise(
         spec, "en", ScriptedSynthesizer(marks=with_marks), lambda _f: None
     )
-    composer = _Composer(spec, timeline, 640, 360)
+    composer = Composer(spec, timeline, 640, 360)
     start = timeline.cues[0].start
     silent = _mouth_region(composer.frame(0.0), composer)
     loud = _mouth_region(composer.frame(start + 0.25), composer)
