@@ -352,7 +352,8 @@ def test_it_masks_a_card_whatever_separates_its_digit_groups(data: st.DataObject
     )
     assert number not in re.sub(r"[^0-9]", "", result.text)
     for group in hidden_groups(number, written, 6):
-        if len(group) >= 3:
+        # A hidden group that repeats the kept BIN or last four may show, as those.
+        if len(group) >= 3 and group not in number[:6] and group not in number[-4:]:
             assert not re.search(rf"(?<![0-9]){group}(?![0-9])", result.text)
 
 

@@ -9,6 +9,7 @@ from devices.models import Device
 from devices.services import device_token_issue
 from scenarios import dialogue
 from scenarios.models import DialogueSession, FunnelEvent, Turn
+from tests.staff.conftest import markup_answers
 
 pytestmark = pytest.mark.django_db
 CARD = "6225881234567894"
@@ -253,3 +254,16 @@ def test_bench_dialogue_refuses_zero_conversations() -> None:
 
     with pytest.raises(CommandError, match="at least 1"):
         call_command("bench_dialogue", "--conversations", "0")
+
+
+def test_a_knowledge_answer_with_markup_is_plain_text_in_the_reply(settings) -> None:  # noqa: ANN001
+    client = _client()
+    session_id = _start(client, "zh-hans")
+    _say(client, session_id, "我经常出国旅游，也喜欢吃美食")
+    assert _say(client, session_id, "年收入大概25万")["step"] == "ask_fee"
+
+    with markup_answers(settings) as answer:
+        reply = _say(client, session_id, "出国前银行卡要做什么准备？")
+
+    assert reply["reply"].startswith(answer)
+    assert Turn.objects.filter(session_id=session_id, text__startswith=answer).exists()

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -42,8 +43,8 @@ def editor_client(demo_password: str) -> Client:
 MARKUP_ANSWER = 'Fees <img src=x onerror="window.__pwned=1"> & <b>charges</b> aren\'t "high" [1].'
 
 
-@pytest.fixture
-def markup_llm(settings) -> Iterator[str]:  # noqa: ANN001
+@contextmanager
+def markup_answers(settings) -> Iterator[str]:  # noqa: ANN001
     """The Messages API (a local fake) answers every question with MARKUP_ANSWER."""
     from bank_ai.ai import runtime
     from tests.fakes.anthropic_server import FakeAnthropicServer, Reply
@@ -53,5 +54,13 @@ def markup_llm(settings) -> Iterator[str]:  # noqa: ANN001
         settings.ANTHROPIC_BASE_URL = server.base_url
         settings.LLM_TIMEOUT_SECONDS = 5
         runtime.get_llm.cache_clear()
-        yield MARKUP_ANSWER
-    runtime.get_llm.cache_clear()
+        try:
+            yield MARKUP_ANSWER
+        finally:
+            runtime.get_llm.cache_clear()
+
+
+@pytest.fixture
+def markup_llm(settings) -> Iterator[str]:  # noqa: ANN001
+    with markup_answers(settings) as answer:
+        yield answer
