@@ -11,6 +11,7 @@ from devices.api.tickets import (
     TicketRecallView,
     TicketServedView,
 )
+from devices.api.tokens import DeviceTokenRevokeView
 from devices.api.views import WhoAmIView
 
 urlpatterns = [
@@ -28,4 +29,9 @@ urlpatterns = [
     ),
     path("branches/<slug:branch_code>/queue/", BranchQueueView.as_view(), name="api-branch-queue"),
     path("broadcasts/", DeviceBroadcastsView.as_view(), name="api-broadcasts"),
+    path(
+        "device-tokens/<str:prefix>/revoke/",
+        DeviceTokenRevokeView.as_view(),
+        name="api-device-token-revoke",
+    ),
 ]

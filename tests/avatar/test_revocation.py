@@ -158,3 +158,42 @@ def test_a_token_revoked_while_the_socket_was_connecting_is_closed_at_once(
     assert error["code"] == "credential_revoked"
     assert closed == {"type": "websocket.close", "code": 4410}
     assert not DeviceConnection.objects.filter(device=device).exists()
+
+
+def _api_client(username: str):  # noqa: ANN202 - rest_framework.test.APIClient
+    from django.contrib.auth import get_user_model
+    from rest_framework.test import APIClient
+
+    client = APIClient()
+    client.force_authenticate(get_user_model().objects.get(username=username))
+    return client
+
+
+def test_revoking_over_the_api_closes_the_tokens_open_socket(
+    kiosk_token: str, django_capture_on_commit_callbacks
+) -> None:
+    prefix = kiosk_token.split("_")[1]
+    responses = []
+
+    def revoke() -> None:
+        with django_capture_on_commit_callbacks(execute=True):
+            responses.append(_api_client("ops").post(f"/api/device-tokens/{prefix}/revoke/"))
+
+    result = _outputs_after(kiosk_token, revoke)
+    assert responses[0].status_code == 200
+    assert responses[0].json()["device"] == "demo-kiosk"
+    assert result["closed"] == {"type": "websocket.close", "code": 4410}
+
+
+def test_the_revoke_api_refuses_people_without_the_permission(kiosk_token: str) -> None:
+    prefix = kiosk_token.split("_")[1]
+    response = _api_client("employee").post(f"/api/device-tokens/{prefix}/revoke/")
+    assert response.status_code == 403
+    assert response.json()["code"] == "forbidden"
+    assert not _record(kiosk_token).is_revoked
+
+
+def test_the_revoke_api_answers_404_for_an_unknown_prefix() -> None:
+    response = _api_client("ops").post("/api/device-tokens/000000000000/revoke/")
+    assert response.status_code == 404
+    assert response.json()["code"] == "not_found"
