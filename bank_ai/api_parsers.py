@@ -1,15 +1,24 @@
-"""The project's DRF parsers (REST_FRAMEWORK["DEFAULT_PARSER_CLASSES"])."""
+"""The project's DRF parsers and exception handler (REST_FRAMEWORK settings)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from django.utils.translation import gettext
-from rest_framework.exceptions import ParseError
+from django.core.exceptions import RequestDataTooBig
+from django.utils.translation import gettext, gettext_lazy
+from rest_framework.exceptions import APIException, ParseError
 from rest_framework.parsers import JSONParser, get_encoding
+from rest_framework.response import Response
 from rest_framework.utils import json as drf_json
+from rest_framework.views import exception_handler as drf_exception_handler
 
 from bank_ai.json_limits import JSONTooDeep, check_depth
+
+
+class BodyTooLarge(APIException):
+    status_code = 413
+    default_detail = gettext_lazy("The body is larger than the server accepts.")
+    default_code = "body_too_large"
 
 
 class BoundedJSONParser(JSONParser):
@@ -38,3 +47,14 @@ class BoundedJSONParser(JSONParser):
             return drf_json.loads(text, parse_constant=parse_constant)
         except ValueError as exc:
             raise ParseError(f"JSON parse error - {exc}") from exc
+
+
+def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    """DRF's handler, plus: a body over DATA_UPLOAD_MAX_MEMORY_SIZE is a JSON 413.
+
+    Django raises RequestDataTooBig while DRF reads the body; unhandled, it became Django's
+    HTML 400, which neither says what was wrong nor matches the API's error body.
+    """
+    if isinstance(exc, RequestDataTooBig):
+        exc = BodyTooLarge()
+    return drf_exception_handler(exc, context)

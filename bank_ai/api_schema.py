@@ -9,7 +9,7 @@ worked out from how the view is built rather than by decorating each view:
   403 when an authenticated caller can still be refused (permissions, the views' own checks,
   CSRF on session-authenticated writes);
 - 404 when the path names a record;
-- 400 (and 415) when the operation takes a body;
+- 400 (and 413, 415) when the operation takes a body;
 - 409 and any other status a view produces from its own state: listed in the view's
   `error_statuses`;
 - 429 when the view is throttled.
@@ -70,7 +70,7 @@ class ProjectAutoSchema(AutoSchema):
         if "{" in self.path:
             statuses.add(404)
         if self.method in BODY_METHODS:
-            statuses.update({400, 415})
+            statuses.update({400, 413, 415})
         if self.view.get_throttles():
             statuses.add(429)
         return statuses

@@ -256,6 +256,7 @@ REST_FRAMEWORK = {
         "rest_framework.parsers.MultiPartParser",
     ],
     "DEFAULT_SCHEMA_CLASS": "bank_ai.api_schema.ProjectAutoSchema",
+    "EXCEPTION_HANDLER": "bank_ai.api_parsers.api_exception_handler",
     "DEFAULT_THROTTLE_RATES": {"anon": "60/min", "user": "600/min"},
 }
 # Deepest JSON nesting accepted in API bodies and websocket frames (bank_ai.json_limits).

@@ -74,6 +74,14 @@ def test_the_api_says_it_in_the_callers_language() -> None:
     assert "嵌套" in response.json()["detail"]
 
 
+def test_a_json_body_over_the_upload_limit_is_a_413(settings) -> None:  # noqa: ANN001
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
+    body = json.dumps({"channel": "app", "scenario": "credit_card", "extra": "x" * 2000})
+    response = _device_api().post("/api/sessions/", body, content_type="application/json")
+    assert response.status_code == 413
+    assert response.json()["detail"] == "The body is larger than the server accepts."
+
+
 def test_ordinary_json_bodies_still_work() -> None:
     response = _device_api().post(
         "/api/sessions/",
