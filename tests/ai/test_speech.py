@@ -43,7 +43,7 @@ def test_speakable_text_drops_html_tags_and_entities() -> None:
 
 def test_speakable_text_drops_escaped_markup_instead_of_reading_it() -> None:
     spoken = speakable_text("年费&lt;b&gt;全免&lt;/b&gt;，详见&amp;lt;br&amp;gt;条款")
-    assert spoken == "年费 全免 ，详见 条款"
+    assert spoken == "年费全免，详见条款"
     assert "lt" not in spoken
     assert "<" not in spoken
 
@@ -126,6 +126,15 @@ def test_espeak_marks_name_the_characters_being_spoken() -> None:
 
 
 @needs_espeak
+def test_espeak_reads_latin_words_inside_chinese_as_whole_words() -> None:
+    from bank_ai.ai.speech.espeak import EspeakSynthesizer
+
+    result = EspeakSynthesizer().synthesize("VIP客户", language="zh-hans")
+    spoken = [m.text for m in result.marks if m.text]
+    assert list(dict.fromkeys(spoken)) == ["VIP", "客", "户"]
+
+
+@needs_espeak
 def test_espeak_visemes_change_with_the_speech() -> None:
     from bank_ai.ai.speech.espeak import EspeakSynthesizer
 
@@ -134,6 +143,22 @@ def test_espeak_visemes_change_with_the_speech() -> None:
     assert {"closed", "open", "round"} <= set(shapes)
     changes = sum(1 for a, b in zip(shapes, shapes[1:], strict=False) if a != b)
     assert changes >= 6
+
+
+@needs_espeak
+def test_espeak_does_not_read_markup_aloud() -> None:
+    from bank_ai.ai.speech.espeak import EspeakSynthesizer
+
+    result = EspeakSynthesizer().synthesize("<p>Rates &gt; <b>fall</b></p>", language="en")
+    assert list(dict.fromkeys(m.text for m in result.marks if m.text)) == ["Rates", "fall"]
+
+
+@needs_espeak
+def test_espeak_refuses_markup_with_nothing_to_say() -> None:
+    from bank_ai.ai.speech.espeak import EspeakSynthesizer
+
+    with pytest.raises(SpeechError, match="empty"):
+        EspeakSynthesizer().synthesize("<br/>&nbsp;", language="en")
 
 
 @needs_espeak
@@ -226,6 +251,12 @@ def test_cloud_synthesizer_returns_the_audio_and_marks_of_the_service() -> None:
     assert request.headers["Authorization"] == f"Bearer {server.api_key}"
     assert request.body["language"] == "en"
     assert request.body["voice"] == "anna"
+
+
+def test_cloud_synthesizer_sends_only_speakable_text() -> None:
+    with FakeTTSServer() as server:
+        _cloud(server).synthesize("Rates <b>fall</b> &lt;i&gt;now&lt;/i&gt;", language="en")
+    assert server.requests[0].body["text"] == "Rates fall now"
 
 
 def test_cloud_synthesizer_retries_server_errors() -> None:

@@ -14,7 +14,8 @@ from django.utils import translation
 from PIL import Image
 
 from bank_ai.ai.speech import SpeechError, SpeechResult, read_wav
-from content.studio.render import _Composer, available_styles, render_video, webvtt
+from content.studio.compose import Composer
+from content.studio.render import available_styles, render_video, webvtt
 from content.studio.spec import (
     AvatarStyle,
     Personalisation,
@@ -100,6 +101,8 @@ def zh_landscape(tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN201
     out = tmp_path_factory.mktemp("zh")
     logo = out / "logo.png"
     Image.new("RGB", (200, 60), (200, 30, 40)).save(logo)
+    photo = out / "photo.jpg"
+    Image.new("RGB", (120, 160), (90, 120, 160)).save(photo)
     spec = VideoSpec(
         title="海港银行信用卡",
         language="zh-hans",
@@ -113,6 +116,7 @@ def zh_landscape(tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN201
             title="财富顾问",
             contact="021-5555 0100",
             qr_payload="https://harbour.example/li-na",
+            photo_path=photo,
         ),
     )
     progress: list[float] = []
@@ -195,7 +199,7 @@ def test_subtitle_cues_cover_the_speech_of_their_lines_and_nothing_else(zh_lands
         return float(loud[int(start * rate) : int(end * rate)].mean())
 
     assert [cue.text for cue in result.cues][:2] == [
-        "欢迎来到 海港银行 。",
+        "欢迎来到海港银行。",
         "我们的新信用卡，每一笔消费都有现金返还。",
     ]
     for cue in result.cues:
@@ -261,7 +265,7 @@ class ScriptedSynthesizer:
         return SpeechResult(wav_bytes(samples, rate), rate, 1.0, marks, language, "scripted")
 
 
-def _mouth_region(frame: bytes, composer: _Composer) -> np.ndarray:
+def _mouth_region(frame: bytes, composer: Composer) -> np.ndarray:
     image = np.frombuffer(frame, np.uint8).reshape(composer.height, composer.width, 3)
     scale = composer.avatar_height / 360
     x = composer.avatar_x + round(160 * scale)
@@ -280,7 +284,7 @@ def test_the_mouth_opens_when_speaking_and_closes_when_quiet(
     timeline = render._synthesise(
         spec, "en", ScriptedSynthesizer(marks=with_marks), lambda _f: None
     )
-    composer = _Composer(spec, timeline, 640, 360)
+    composer = Composer(spec, timeline, 640, 360)
     start = timeline.cues[0].start
     silent = _mouth_region(composer.frame(0.0), composer)
     loud = _mouth_region(composer.frame(start + 0.25), composer)
@@ -345,6 +349,15 @@ def test_bad_input_is_refused_with_a_clear_error_and_nothing_written(
     with pytest.raises(RenderError, match=message):
         render_video(spec, out, synthesizer=_espeak())
     assert not out.exists()
+
+
+def test_a_logo_that_is_not_an_image_is_refused_and_nothing_is_left_behind(tmp_path: Path) -> None:
+    logo = tmp_path / "logo.png"
+    logo.write_text("not a picture")
+    out = tmp_path / "out"
+    with pytest.raises(RenderError, match=r"an image could not be read \(logo or photo\)"):
+        render_video(_spec(logo_path=logo), out, synthesizer=ScriptedSynthesizer(marks=True))
+    assert list(out.iterdir()) == []
 
 
 def test_errors_are_given_in_the_producers_language(tmp_path: Path) -> None:

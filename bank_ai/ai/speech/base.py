@@ -13,6 +13,8 @@ from typing import Protocol, runtime_checkable
 
 import numpy as np
 
+from bank_ai.ai.speech.text import speakable_text
+
 LANGUAGES = frozenset({"zh-hans", "en"})
 _ALIASES = {
     "zh": "zh-hans",
@@ -68,16 +70,19 @@ def normalise_language(language: str) -> str:
     return _ALIASES[key]
 
 
-def check_request(text: str, language: str, supported: frozenset[str]) -> str:
-    """The normalised language after refusing empty text or a language the provider lacks."""
+def check_request(text: str, language: str, supported: frozenset[str]) -> tuple[str, str]:
+    """(normalised language, speakable text) after refusing empty text or a language the
+    provider lacks. Every provider speaks only ``speakable_text``, so markup and entities are
+    never read aloud whoever calls it."""
     lang = normalise_language(language)
     if lang not in supported:
         raise SpeechError(
             f"this synthesizer does not speak {lang!r} (it speaks {sorted(supported)})"
         )
-    if not text or not text.strip():
+    spoken = speakable_text(text)
+    if not any(ch.isalnum() for ch in spoken):
         raise SpeechError("nothing to say: the text is empty")
-    return lang
+    return lang, spoken
 
 
 def wav_bytes(samples: np.ndarray, sample_rate: int) -> bytes:

@@ -62,7 +62,7 @@ class CloudSynthesizer:
         return self.supported
 
     def synthesize(self, text: str, *, language: str, voice: str | None = None) -> SpeechResult:
-        lang = check_request(text, language, self.languages())
+        lang, text = check_request(text, language, self.languages())
         payload = {"text": text, "language": lang, "voice": voice, "format": "wav", "marks": "word"}
         body = self._post("/v1/synthesize", payload)
         try:

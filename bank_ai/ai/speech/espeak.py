@@ -144,59 +144,42 @@ def _library() -> _Library:
 
 
 def _pinyin_tokens(text: str) -> Iterator[tuple[str, str]]:
-    """(spoken pinyin, shown text) pairs; punctuation becomes a pause, Latin words pass through."""
+    """(spoken, shown) pairs: a pinyin syllable per Chinese character, Latin words whole
+    ("VIP"), and "," / "." for the pauses of punctuation."""
     from pypinyin import Style, lazy_pinyin
 
     text = numbers_to_chinese(text)
-    run = ""
+    run = ""  # Chinese characters waiting for pypinyin (it reads phrases better than characters)
+    word = ""  # a Latin word or number
     for ch in text + "\n":
         if is_cjk(ch):
             run += ch
-            continue
-        if run:
+        elif ch.isascii() and ch.isalnum():
+            word += ch
+        if run and not is_cjk(ch):
             readings = lazy_pinyin(run, style=Style.TONE3, neutral_tone_with_five=True)
             if len(readings) == len(run):
                 yield from zip(readings, run, strict=True)
             else:  # pypinyin merged something: keep the run together
                 yield " ".join(readings), run
             run = ""
+        if word and not (ch.isascii() and ch.isalnum()):
+            yield word, word
+            word = ""
         if ch in "，、；：,;:":
             yield ",", ch
         elif ch in "。！？!?.…":
             yield ".", ch
-        elif ch.isalnum():
-            yield ch, ch
-        elif ch.isspace():
-            yield " ", ch
 
 
 def _tokens(text: str, language: str) -> tuple[str, list[_Token]]:
     if language == "zh-hans":
         pairs = list(_pinyin_tokens(text))
-        # Glue single Latin letters/digits back into words so "VIP" is read as one word.
-        merged: list[tuple[str, str]] = []
-        for spoken, shown in pairs:
-            if (
-                merged
-                and spoken.isascii()
-                and spoken.isalnum()
-                and len(spoken) == 1
-                and merged[-1][0][-1:].isalpha()
-                and not merged[-1][0][-1:].isdigit()
-                and merged[-1][1].isascii()
-                and merged[-1][1].isalnum()
-            ):
-                merged[-1] = (merged[-1][0] + spoken, merged[-1][1] + shown)
-            else:
-                merged.append((spoken, shown))
-        pairs = merged
     else:
         pairs = [(word, word) for word in text.split()]
     spoken_text = ""
     tokens: list[_Token] = []
     for spoken, shown in pairs:
-        if spoken == " ":
-            continue
         if spoken in {",", "."}:
             spoken_text = spoken_text.rstrip() + spoken + " "
             continue
@@ -217,7 +200,7 @@ class EspeakSynthesizer:
         return frozenset(VOICES)
 
     def synthesize(self, text: str, *, language: str, voice: str | None = None) -> SpeechResult:
-        lang = check_request(text, language, self.languages())
+        lang, text = check_request(text, language, self.languages())
         spoken, tokens = _tokens(text, lang)
         if not tokens:
             raise SpeechError("nothing to say: the text has no words")

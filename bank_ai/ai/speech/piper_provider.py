@@ -47,7 +47,7 @@ class PiperSynthesizer:
         return frozenset({"en"})
 
     def synthesize(self, text: str, *, language: str, voice: str | None = None) -> SpeechResult:
-        lang = check_request(text, language, self.languages())
+        lang, text = check_request(text, language, self.languages())
         voice_name = voice or DEFAULT_VOICE
         with _LOCK:
             piper_voice = _load_voice(voice_name)

@@ -11,6 +11,10 @@ _LINK = re.compile(r"\[([^\]]*)\]\([^)]*\)")
 # Symbols a synthesizer would read out ("less than", "asterisk") or stumble over.
 _LEFTOVER = re.compile(r"[<>{}\[\]*_#|~^\\`=]")
 _SPACES = re.compile(r"[ \t\r\f\v\u00a0\u3000]+")
+# Chinese needs no spaces: the ones left where tags were (欢迎来到 <b>银行</b>) would show in
+# subtitles and make eSpeak pause.
+_CJK_OR_PUNCT = "[\u3400-\u9fff\uf900-\ufaff，。！？、；：“”（）]"
+_CJK_GAP = re.compile(f"(?<={_CJK_OR_PUNCT}) (?={_CJK_OR_PUNCT})")
 
 
 def speakable_text(text: str) -> str:
@@ -31,7 +35,9 @@ def speakable_text(text: str) -> str:
     current = _LINK.sub(r"\1", current)
     current = _MARKDOWN.sub(" ", current)
     current = _LEFTOVER.sub(" ", current)
-    current = "\n".join(_SPACES.sub(" ", line).strip() for line in current.splitlines())
+    current = "\n".join(
+        _CJK_GAP.sub("", _SPACES.sub(" ", line)).strip() for line in current.splitlines()
+    )
     return re.sub(r"\n{2,}", "\n", current).strip()
 
 
