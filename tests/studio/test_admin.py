@@ -8,7 +8,7 @@ from django.urls import reverse
 
 from content.models import RenderBatch, ScriptTemplate, Topic, VideoScript
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
 
 def _signed_in(username: str) -> Client:

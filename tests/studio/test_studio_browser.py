@@ -107,6 +107,16 @@ def _login(browser, server: Live, username: str, password: str) -> None:  # noqa
 
 
 def _run_action(browser, row_text: str, action: str) -> None:  # noqa: ANN001
+    from selenium.webdriver.support.wait import WebDriverWait
+
+    WebDriverWait(browser, 60).until(
+        lambda b: b.execute_script(
+            "return [...document.querySelectorAll('#result_list tbody tr')]"
+            ".some((tr) => tr.textContent.includes(arguments[0]))",
+            row_text,
+        ),
+        message=f"no row {row_text!r} on {browser.current_url}: {browser.page_source[-3000:]}",
+    )
     # Through the DOM: the changelist's script re-renders the action bar as rows are ticked.
     browser.execute_script(
         """
