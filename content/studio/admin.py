@@ -448,6 +448,12 @@ class VideoScriptAdmin(admin.ModelAdmin):
 # --------------------------------------------------------------------------- rendering
 
 
+def _video_link(item: RenderItem) -> str:
+    if not item.video:
+        return "—"
+    return format_html('<a class="rendered-video" href="{}">{}</a>', item.video_url, _("video"))
+
+
 class RenderItemInline(admin.TabularInline):
     model = RenderItem
     extra = 0
@@ -468,9 +474,7 @@ class RenderItemInline(admin.TabularInline):
 
     @admin.display(description=_("video"))
     def video_link(self, item: RenderItem) -> str:
-        if not item.video:
-            return "—"
-        return format_html('<a class="rendered-video" href="{}">{}</a>', item.video_url, _("video"))
+        return _video_link(item)
 
 
 @admin.register(RenderBatch)
@@ -535,7 +539,7 @@ class RenderItemAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("video"))
     def video_link(self, item: RenderItem) -> str:
-        return RenderItemInline.video_link(None, item)  # type: ignore[arg-type]
+        return _video_link(item)
 
     @admin.display(description=_("publications"))
     def publications_list(self, item: RenderItem) -> str:

@@ -90,7 +90,6 @@ def style_suggestion(*, template: ScriptTemplate, topic_text: str, language: str
     )
 
 
-@transaction.atomic
 def script_generate(
     *,
     topic: Topic | None,
@@ -100,7 +99,10 @@ def script_generate(
     user: Any,
     title: str = "",
 ) -> VideoScript:
-    """A new script with its first, generated version and the suggested avatar style."""
+    """A new script with its first, generated version and the suggested avatar style.
+
+    The model is asked before the transaction opens: a slow provider holds no database locks.
+    """
     if topic is None and not title.strip():
         raise ScriptInvalid(_("Choose a topic or give the script a title."))
     topic_title = topic.title if topic is not None else title.strip()
@@ -115,8 +117,32 @@ def script_generate(
     style = style_suggestion(
         template=template, topic_text=f"{topic_title} {topic_summary}", language=language
     ).chosen()
+    with transaction.atomic():
+        return _script_create(
+            topic=topic,
+            template=template,
+            language=language,
+            target_seconds=target_seconds,
+            user=user,
+            title=title.strip() or f"{template.name(language)}: {topic_title}",
+            style=style,
+            draft=draft,
+        )
+
+
+def _script_create(
+    *,
+    topic: Topic | None,
+    template: ScriptTemplate,
+    language: str,
+    target_seconds: int,
+    user: Any,
+    title: str,
+    style: dict[str, Any],
+    draft: Any,
+) -> VideoScript:
     script = VideoScript.objects.create(
-        title=(title.strip() or f"{template.name(language)}: {topic_title}")[:200],
+        title=title[:200],
         topic=topic,
         template=template,
         language=language,

@@ -15,6 +15,15 @@ from content.studio.spec import RenderResult, SubtitleCue
 
 
 @pytest.fixture
+def english() -> Any:
+    """Messages are asserted in English whatever language an earlier test left active."""
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield
+
+
+@pytest.fixture
 def producer() -> Any:
     return get_user_model().objects.get(username="producer")
 

@@ -9,7 +9,7 @@ from rest_framework.test import APIClient
 
 from content.models import VideoScript
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
 
 def _client(username: str) -> APIClient:

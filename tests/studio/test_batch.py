@@ -11,7 +11,7 @@ from content.models import RenderItem, WealthManager
 from content.studio import services
 from content.studio.spec import RenderError
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
 
 @pytest.fixture

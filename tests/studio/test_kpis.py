@@ -19,7 +19,7 @@ from content.models import (
 )
 from content.studio.selectors import studio_kpis
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
 
 def _script(template, topic, *, approved: bool, generations: int = 1) -> VideoScript:

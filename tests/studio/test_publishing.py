@@ -17,7 +17,7 @@ from devices.broadcasts import playlist_frame
 from devices.models import Playlist
 from tests.fakes.short_video_platform import running_platform
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 NO_WAIT = {"backoff_seconds": 0}
 
 

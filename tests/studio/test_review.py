@@ -11,7 +11,7 @@ from content.models import ReviewEvent, StyleEntry, VideoScript
 from content.studio import services
 from content.studio.scripts import ScriptInvalid
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
 
 @pytest.fixture

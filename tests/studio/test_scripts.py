@@ -13,7 +13,7 @@ from content.models import ScriptVersion, VideoScript
 from content.studio import scripts, services
 from content.studio.scripts import ScriptInvalid
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
 
 def _generate(producer: Any, template: Any, key: str, seconds: int = 60, **kw: Any) -> VideoScript:

@@ -45,12 +45,13 @@ def server(
     try:
         with live_servers(django_db_blocker, count=1, redis_url=url, name="studio") as live:
             live.manage("shell", "-c", _SETUP.format(base_url=platform.base_url, env=SECRET_ENV))
+            log = (media / "qcluster.log").open("w")
             worker = subprocess.Popen(
                 [sys.executable, "manage.py", "qcluster"],
                 cwd=BASE_DIR,
                 env={**live.env, "Q_WORKERS": "1"},
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
                 start_new_session=True,
             )
             try:
@@ -61,6 +62,7 @@ def server(
                     worker.wait(timeout=20)
                 except subprocess.TimeoutExpired:
                     os.killpg(worker.pid, signal.SIGKILL)
+                log.close()
     finally:
         for key, value in saved.items():
             if value is None:
@@ -84,6 +86,16 @@ PublishTarget.objects.update_or_create(name="Short-video platform", defaults={{
 """
 
 
+def _rendered(server: Live) -> bool:
+    rows = server.sql("SELECT status, last_error FROM content_renderitem")
+    assert not any(status == "failed" for status, _error in rows), rows
+    return bool(rows) and all(status == "done" for status, _error in rows)
+
+
+def _tail(path: Path) -> str:
+    return path.read_text(errors="replace")[-3000:] if path.exists() else ""
+
+
 def _login(browser, server: Live, username: str, password: str) -> None:  # noqa: ANN001
     from selenium.webdriver.common.by import By
 
@@ -95,6 +107,16 @@ def _login(browser, server: Live, username: str, password: str) -> None:  # noqa
 
 
 def _run_action(browser, row_text: str, action: str) -> None:  # noqa: ANN001
+    from selenium.webdriver.support.wait import WebDriverWait
+
+    WebDriverWait(browser, 60).until(
+        lambda b: b.execute_script(
+            "return [...document.querySelectorAll('#result_list tbody tr')]"
+            ".some((tr) => tr.textContent.includes(arguments[0]))",
+            row_text,
+        ),
+        message=f"no row {row_text!r} on {browser.current_url}: {browser.page_source[-3000:]}",
+    )
     # Through the DOM: the changelist's script re-renders the action bar as rows are ticked.
     browser.execute_script(
         """
@@ -130,6 +152,7 @@ def test_a_video_goes_from_topic_to_hall_screen_and_platform(
 
     from tests.browser import chromium
 
+    worker_log = Path(server.env["MEDIA_ROOT"]) / "qcluster.log"
     token = server.manage("issue_device_token", "demo-hall-screen").strip()
     with chromium() as browser:
         wait = WebDriverWait(browser, 180)
@@ -201,16 +224,20 @@ def test_a_video_goes_from_topic_to_hall_screen_and_platform(
             )
         )
 
-        # The producer renders it as a batch; the page refreshes until the batch is done.
+        # The producer renders it as a batch: the batch page (which refreshes itself while the
+        # worker renders) shows it finished.
         _login(browser, server, "producer", demo_password)
         browser.get(f"{server.http()}/admin/content/videoscript/")
         _run_action(browser, title, "render_selected")
-        wait.until(
-            lambda b: (
-                b.find_element(By.CSS_SELECTOR, ".batch-progress").get_attribute("data-finished")
-                == "yes"
-            )
+        wait.until(lambda b: b.find_elements(By.CSS_SELECTOR, ".batch-progress"))
+        batch_url = browser.current_url
+        # Polled in the database, not through a page that reloads itself under the driver.
+        WebDriverWait(server, 300, poll_frequency=2).until(
+            lambda s: _rendered(s), message=f"render worker log: {_tail(worker_log)}"
         )
+        browser.get(batch_url)
+        finished = browser.find_element(By.CSS_SELECTOR, ".batch-progress")
+        assert finished.get_attribute("data-finished") == "yes"
         video_link = browser.find_element(By.CSS_SELECTOR, "a.rendered-video")
         video_url = video_link.get_attribute("href")
         browser.save_screenshot(str(tmp_path / "studio-batch.png"))

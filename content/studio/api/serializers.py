@@ -24,6 +24,8 @@ class TopicSourceSerializer(serializers.ModelSerializer):
 
 
 class TopicSerializer(serializers.ModelSerializer):
+    # Plain strings: a choices enum named "language" would collide with other apps' schemas.
+    language = serializers.CharField(read_only=True)
     sources = TopicSourceSerializer(many=True, read_only=True)
     script_count = serializers.IntegerField(read_only=True)
 
@@ -72,6 +74,7 @@ class ReviewEventSerializer(serializers.ModelSerializer):
 
 
 class ScriptSerializer(serializers.ModelSerializer):
+    language = serializers.CharField(read_only=True)
     current = ScriptVersionSerializer(read_only=True)
     template = serializers.SlugRelatedField(slug_field="key", read_only=True)
     approved_version = serializers.IntegerField(source="approved_version.number", default=None)
