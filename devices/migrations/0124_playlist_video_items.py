@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('devices', '0122_merge_avatar_and_hall'),
+        ('devices', '0123_server_process'),
     ]
 
     operations = [
