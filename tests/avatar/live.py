@@ -11,6 +11,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from collections.abc import Iterator
@@ -103,7 +104,8 @@ def _wait_healthy(url: str, process: subprocess.Popen, seconds: float = 90) -> N
             pass
         time.sleep(0.5)
     process.kill()
-    output = process.stdout.read() if process.stdout else ""
+    log = getattr(process, "log_path", None)
+    output = Path(log).read_text(errors="replace") if log else ""
     pytest.fail(f"daphne at {url} did not come up:\n{output[-3000:]}")
 
 
@@ -147,17 +149,21 @@ def live_servers(
         for _ in range(count):
             port = free_port()
             live.ports.append(port)
-            live.processes.append(
-                subprocess.Popen(
+            # A file, not a pipe: nobody reads a pipe while the test runs, and once its buffer
+            # (64 KiB of request logs) is full daphne blocks on its next log line.
+            log_path = Path(tempfile.gettempdir()) / f"daphne-{name}-{os.getpid()}-{port}.log"
+            with open(log_path, "w") as log_file:
+                process = subprocess.Popen(
                     [daphne, "-b", "127.0.0.1", "-p", str(port), "bank_ai.asgi:application"],
                     cwd=BASE_DIR,
                     env=env,
-                    stdout=subprocess.PIPE,
+                    stdout=log_file,
                     stderr=subprocess.STDOUT,
                     text=True,
                     start_new_session=True,
                 )
-            )
+            process.log_path = str(log_path)  # type: ignore[attr-defined]
+            live.processes.append(process)
         for index, process in enumerate(live.processes):
             _wait_healthy(live.http(index), process)
         yield live
@@ -170,5 +176,7 @@ def live_servers(
                 process.wait(timeout=15)
             except subprocess.TimeoutExpired:
                 os.killpg(process.pid, signal.SIGKILL)
+        for process in live.processes:
+            Path(process.log_path).unlink(missing_ok=True)  # type: ignore[attr-defined]
         with django_db_blocker.unblock(), _admin_connection() as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
