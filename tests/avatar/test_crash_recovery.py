@@ -66,7 +66,20 @@ def test_after_a_process_is_killed_mid_answer_the_session_goes_on_at_once(
     token = servers.manage("issue_device_token", "demo-kiosk").strip()
     doomed = servers.processes[0]
 
+    async def warm_up() -> float:
+        # The other process answers the same turn once in another session first, so the timing
+        # printed below is the recovery's and not that of loading its models.
+        async with websockets.connect(f"{servers.ws(1)}?token={token}") as warm:
+            await _recv(warm, "hello", 30)
+            await warm.send(json.dumps({"type": "session.start", "scenario": "credit_card"}))
+            await _recv(warm, "answer.done", 120)
+            started = time.monotonic()
+            await warm.send(json.dumps({"type": "user.text", "text": "年收入30万"}))
+            await _recv(warm, "answer.done", 120)
+            return time.monotonic() - started
+
     async def scenario() -> dict:
+        result = {"warm": await warm_up()}
         async with websockets.connect(f"{servers.ws(0)}?token={token}") as first:
             await _recv(first, "hello", 30)
             await first.send(json.dumps({"type": "session.start", "scenario": "credit_card"}))
@@ -95,7 +108,7 @@ def test_after_a_process_is_killed_mid_answer_the_session_goes_on_at_once(
             started = time.monotonic()
             after = await _recv(second, "answer.done", PROMPT)
             waited = time.monotonic() - started
-        return {
+        return result | {
             "ready": ready,
             "ack": ack,
             "resumed": resumed,
@@ -129,4 +142,7 @@ def test_after_a_process_is_killed_mid_answer_the_session_goes_on_at_once(
     assert not servers.sql(
         "SELECT 1 FROM devices_deviceconnection WHERE server LIKE %s", (killed_server,)
     )
-    print(f"next answer.done {result['waited']:.2f} s after the turn was sent")
+    print(
+        f"next answer.done {result['waited']:.2f} s after the turn was sent "
+        f"(the same turn on that process before the crash: {result['warm']:.2f} s)"
+    )
