@@ -271,6 +271,11 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     # Only the product's API; Wagtail's internal admin API under /cms/ is not for integrators.
     "PREPROCESSING_HOOKS": ["bank_ai.api_schema.only_public_api"],
+    # Two "language" fields with different choices: name each set rather than let it guess.
+    "ENUM_NAME_OVERRIDES": {
+        "LanguageEnum": ["zh-hans", "en"],
+        "AnswerLanguageEnum": "staff_assistant.api.serializers.ANSWER_LANGUAGES",
+    },
 }
 
 # --- Internationalisation -----------------------------------------------------------------------
