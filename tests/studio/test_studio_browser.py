@@ -242,10 +242,11 @@ def test_a_video_goes_from_topic_to_hall_screen_and_platform(
         video_url = video_link.get_attribute("href")
         browser.save_screenshot(str(tmp_path / "studio-batch.png"))
 
-        # Published to the hall screens and to the platform.
-        _publish(browser, server, "Hall screens: hq-central anti-fraud playlist", title)
+        # Published to the platform, then to the hall screens (last: the screen then starts
+        # fetching the video from the same server).
         _publish(browser, server, "Short-video platform", title)
         wait.until(lambda b: platform.videos and platform.publishes)
+        _publish(browser, server, "Hall screens: hq-central anti-fraud playlist", title)
 
         browser.switch_to.window(screen)
         video = wait.until(lambda b: b.find_element(By.CSS_SELECTOR, "#ac-broadcast video"))
