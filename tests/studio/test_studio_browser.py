@@ -154,15 +154,15 @@ def test_a_video_goes_from_topic_to_hall_screen_and_platform(
 
     worker_log = Path(server.env["MEDIA_ROOT"]) / "qcluster.log"
     token = server.manage("issue_device_token", "demo-hall-screen").strip()
-    with chromium() as browser:
+    # The hall screen is its own browser, as on the wall: the producer's admin session never
+    # shares a connection pool with a screen that keeps a socket and video downloads open.
+    with chromium() as hall, chromium() as browser:
         wait = WebDriverWait(browser, 180)
         # The hall screen is on and connected before anything is published.
-        browser.get(f"{server.http()}/devices/client/kiosk/?scenario=branch_hall#token={token}")
-        screen = browser.current_window_handle
-        wait.until(
+        hall.get(f"{server.http()}/devices/client/kiosk/?scenario=branch_hall#token={token}")
+        WebDriverWait(hall, 180).until(
             lambda b: b.find_element(By.ID, "ac-status").get_attribute("data-state") == "online"
         )
-        browser.switch_to.new_window("window")
 
         # The producer picks the anti-fraud topic from the ranked pool.
         _login(browser, server, "producer", demo_password)
@@ -248,10 +248,11 @@ def test_a_video_goes_from_topic_to_hall_screen_and_platform(
         wait.until(lambda b: platform.videos and platform.publishes)
         _publish(browser, server, "Hall screens: hq-central anti-fraud playlist", title)
 
-        browser.switch_to.window(screen)
-        video = wait.until(lambda b: b.find_element(By.CSS_SELECTOR, "#ac-broadcast video"))
+        video = WebDriverWait(hall, 180).until(
+            lambda b: b.find_element(By.CSS_SELECTOR, "#ac-broadcast video")
+        )
         assert video.get_attribute("src") == video_url
-        browser.save_screenshot(str(tmp_path / "studio-hall.png"))
+        hall.save_screenshot(str(tmp_path / "studio-hall.png"))
 
     (published,) = platform.publishes.values()
     assert published["title"] == title[:55]
