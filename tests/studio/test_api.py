@@ -15,7 +15,10 @@ pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 def _client(username: str) -> APIClient:
     client = APIClient()
     user = get_user_model().objects.get(username=username)
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.get_or_create(user=user)[0]}")
+    client.credentials(
+        HTTP_AUTHORIZATION=f"Token {Token.objects.get_or_create(user=user)[0]}",
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
     return client
 
 
