@@ -107,3 +107,27 @@ def test_the_topic_pool_lists_sources():
     assert topics
     assert all("sources" in t for t in topics)
     assert topics[0]["score"] >= topics[-1]["score"]
+
+
+def test_publishing_a_video_that_does_not_exist_is_a_400_naming_it():
+    response = _client("admin").post(
+        "/api/studio/publications/", {"item": 0, "target": 0}, format="json"
+    )
+    assert response.status_code == 400
+    assert response.json() == {"error": "unknown_ids", "detail": {"item": [0], "target": [0]}}
+
+
+def test_a_script_for_a_topic_that_does_not_exist_is_a_400_naming_it():
+    response = _client("producer").post(
+        "/api/studio/scripts/",
+        {"topic": 999999, "template": "anti-fraud", "language": "zh-hans", "target_seconds": 60},
+        format="json",
+    )
+    assert response.status_code == 400
+    assert response.json()["detail"] == {"topic": [999999]}
+
+
+def test_the_kpi_schema_documents_the_400_for_a_bad_date():
+    schema = _client("admin").get("/api/schema/?format=json").json()
+    assert "400" in schema["paths"]["/api/studio/kpis/"]["get"]["responses"]
+    assert _client("admin").get("/api/studio/kpis/?since=yesterday").status_code == 400

@@ -58,12 +58,21 @@ def _refused(exc: Exception) -> Response:
     return Response({"error": code, "detail": str(exc)}, status=status.HTTP_400_BAD_REQUEST)
 
 
+def _unknown_ids(**missing: list[int]) -> Response:
+    return Response(
+        {"error": "unknown_ids", "detail": missing}, status=status.HTTP_400_BAD_REQUEST
+    )
+
+
 def _script_payload(script: VideoScript) -> dict[str, Any]:
     script = VideoScript.objects.select_related("template", "approved_version").get(pk=script.pk)
     return s.ScriptSerializer(script).data
 
 
 class KpiView(StudioView):
+    # A date that does not parse (see ProjectAutoSchema's error_statuses).
+    error_statuses = (400,)
+
     @extend_schema(
         parameters=[
             OpenApiParameter("since", str, description="ISO date-time, inclusive"),
@@ -107,7 +116,11 @@ class ScriptListView(StudioView):
         data = s.ScriptCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         values = data.validated_data
-        topic = get_object_or_404(Topic, pk=values["topic"]) if values.get("topic") else None
+        topic = None
+        if values.get("topic"):
+            topic = Topic.objects.filter(pk=values["topic"]).first()
+            if topic is None:
+                return _unknown_ids(topic=[values["topic"]])
         template = ScriptTemplate.objects.filter(key=values["template"], is_active=True).first()
         if template is None:
             return Response(
@@ -275,8 +288,14 @@ class PublicationListView(StudioView):
     def post(self, request: Request) -> Response:
         data = s.PublicationCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        item = get_object_or_404(RenderItem, pk=data.validated_data["item"])
-        target = get_object_or_404(PublishTarget, pk=data.validated_data["target"])
+        item = RenderItem.objects.filter(pk=data.validated_data["item"]).first()
+        target = PublishTarget.objects.filter(pk=data.validated_data["target"]).first()
+        if item is None or target is None:
+            # An id in the body that names nothing is a bad request, not a missing resource.
+            return _unknown_ids(
+                item=[] if item else [data.validated_data["item"]],
+                target=[] if target else [data.validated_data["target"]],
+            )
         try:
             publication = publishing.publication_create(item=item, target=target, user=request.user)
         except (services.StudioError, publishing.PublishError) as exc:
