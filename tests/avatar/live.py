@@ -11,12 +11,14 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import IO
 
 import psycopg
 import pytest
@@ -57,6 +59,9 @@ class Live:
     env: dict[str, str]
     ports: list[int] = field(default_factory=list)
     processes: list[subprocess.Popen] = field(default_factory=list)
+    # Each server writes its log to a file: a pipe nobody reads while the test runs fills up
+    # (64 KiB of request logs under the API fuzz) and then blocks the server mid-request.
+    logs: list[IO[str]] = field(default_factory=list)
 
     def http(self, index: int = 0) -> str:
         return f"http://127.0.0.1:{self.ports[index]}"
@@ -89,7 +94,7 @@ class Live:
             return cursor.fetchall() if cursor.description else []
 
 
-def _wait_healthy(url: str, process: subprocess.Popen, seconds: float = 90) -> None:
+def _wait_healthy(url: str, process: subprocess.Popen, log: IO[str], seconds: float = 90) -> None:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline and process.poll() is None:
         try:
@@ -103,7 +108,8 @@ def _wait_healthy(url: str, process: subprocess.Popen, seconds: float = 90) -> N
             pass
         time.sleep(0.5)
     process.kill()
-    output = process.stdout.read() if process.stdout else ""
+    log.seek(0)
+    output = log.read()
     pytest.fail(f"daphne at {url} did not come up:\n{output[-3000:]}")
 
 
@@ -147,19 +153,20 @@ def live_servers(
         for _ in range(count):
             port = free_port()
             live.ports.append(port)
+            log = tempfile.TemporaryFile(mode="w+", encoding="utf-8", errors="replace")  # noqa: SIM115 - closed after the servers stop, below
+            live.logs.append(log)
             live.processes.append(
                 subprocess.Popen(
                     [daphne, "-b", "127.0.0.1", "-p", str(port), "bank_ai.asgi:application"],
                     cwd=BASE_DIR,
                     env=env,
-                    stdout=subprocess.PIPE,
+                    stdout=log,
                     stderr=subprocess.STDOUT,
-                    text=True,
                     start_new_session=True,
                 )
             )
         for index, process in enumerate(live.processes):
-            _wait_healthy(live.http(index), process)
+            _wait_healthy(live.http(index), process, live.logs[index])
         yield live
     finally:
         for process in live.processes:
@@ -170,5 +177,7 @@ def live_servers(
                 process.wait(timeout=15)
             except subprocess.TimeoutExpired:
                 os.killpg(process.pid, signal.SIGKILL)
+        for log in live.logs:
+            log.close()
         with django_db_blocker.unblock(), _admin_connection() as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
