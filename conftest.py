@@ -8,9 +8,11 @@ and leaves it unchanged. Async code (consumers) is driven from sync tests throug
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from typing import Any
 
 import pytest
+from asgiref.sync import sync_to_async
 from django.conf import settings
 
 
@@ -21,6 +23,34 @@ def django_db_setup(django_db_setup, django_db_blocker) -> Iterator[None]:  # no
     with django_db_blocker.unblock():
         seed_all(log=lambda line: None)
     return
+
+
+class InTestTransactionRunner:
+    """Runs the avatar consumer's work on the test's own thread and database connection, so it
+    sees, and is rolled back with, the test's transaction; and never closes that connection
+    between messages (channels' usual tidying would end the test's transaction)."""
+
+    def wrap(self, function: Callable[..., Any]) -> Callable[..., Any]:
+        return sync_to_async(function, thread_sensitive=True)
+
+    async def between_messages(self) -> None:
+        return None
+
+
+@pytest.fixture(scope="session", autouse=True)
+def avatar_sockets_in_the_test_transaction() -> Iterator[None]:
+    """In-process avatar sockets share the test's connection; the server-process beat (a
+    background thread writing to the database) stays off. Live daphne servers started by tests
+    run as in production."""
+    from django.test import override_settings
+
+    from devices.consumers import AvatarConsumer
+
+    production_runner = AvatarConsumer.runner
+    AvatarConsumer.runner = InTestTransactionRunner()
+    with override_settings(AVATAR_PROCESS_BEAT_SECONDS=0):
+        yield
+    AvatarConsumer.runner = production_runner
 
 
 @pytest.fixture

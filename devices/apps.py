@@ -9,7 +9,11 @@ class DevicesConfig(AppConfig):
 
     def ready(self) -> None:
         from content.studio.publishing import register_publisher
+        from devices.event_frames import subscribe_all
         from devices.studio_publisher import HallScreenPublisher
+
+        # What the domain tells (handoffs, agents' words, notifications) becomes frames here.
+        subscribe_all()
 
         # The studio (content) publishes to hall screens through its registry only.
         register_publisher(HallScreenPublisher())

@@ -54,21 +54,9 @@ def pending_timeout_seconds() -> float:
     return _get("AVATAR_PENDING_TIMEOUT", 300)
 
 
-def engine_thread_sensitive() -> bool:
-    """Run the dialogue engine on the consumer's shared sync thread (tests) or a worker pool.
-
-    In production a turn runs in the default thread pool so one process answers several
-    sessions at once. Under DJANGO_ENV=test (the pytest suite) consumer work stays on the test's
-    thread and connection, so it sees, and is rolled back with, the test's transaction.
-    """
-    default = getattr(settings, "DJANGO_ENV", "") == "test"
-    return bool(getattr(settings, "AVATAR_ENGINE_THREAD_SENSITIVE", default))
-
-
 def process_beat_seconds() -> float:
     """How often a server process records that it is alive (0: never, e.g. under test)."""
-    default = 0 if getattr(settings, "DJANGO_ENV", "") == "test" else 5
-    return _get("AVATAR_PROCESS_BEAT_SECONDS", default)
+    return _get("AVATAR_PROCESS_BEAT_SECONDS", 5)
 
 
 def process_dead_after_seconds() -> float:

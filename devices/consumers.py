@@ -1,8 +1,9 @@
 """The avatar websocket (protocol bank-avatar/1, docs/avatar-protocol.md).
 
 Authentication and the Origin check happen before accept (devices.middleware). The consumer is
-thin: it validates frames (devices.protocol), keeps the socket's sequencing state and hands the
-work to devices.avatar in a worker thread. A turn runs as its own task so pings, pushes and a
+thin: it validates frames (devices.protocol), asks the socket's `SocketSequencer`
+(devices.socket_sequencer: sequencing, replay, one turn at a time) what to send, and hands the
+work to devices.avatar through its `runner`. A turn runs as its own task so pings, pushes and a
 disconnect are handled while an answer streams; a disconnect cancels that task and makes the
 engine's next streamed chunk raise, which stops generation.
 """
@@ -15,11 +16,10 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Protocol
 
-from asgiref.sync import sync_to_async
 from channels.consumer import get_handler_name
-from channels.db import database_sync_to_async
+from channels.db import aclose_old_connections, database_sync_to_async
 from channels.exceptions import StopConsumer
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.utils import timezone
@@ -54,6 +54,7 @@ from devices.services import (
     device_credential_valid,
     device_heartbeat,
 )
+from devices.socket_sequencer import PushAction, SocketSequencer
 from scenarios.dialogue import MAX_TURN_CHARS
 
 logger = logging.getLogger(__name__)
@@ -63,15 +64,27 @@ MAX_FRAME_BYTES = conf.max_frame_bytes()
 HEARTBEAT_WRITE_SECONDS = 10
 
 
-def _run_sync(function: Callable[..., Any]) -> Callable[..., Any]:
-    """Engine work runs in the thread pool so one process serves many sessions at once.
+class SyncRunner(Protocol):
+    """How the consumer runs synchronous (database, engine) work and tidies connections."""
 
-    Under test it runs on the test's own thread and connection instead, without the
-    connection clean-up (which would close the connection of the test's open transaction).
-    """
-    if conf.engine_thread_sensitive():
-        return sync_to_async(function, thread_sensitive=True)
-    return database_sync_to_async(function, thread_sensitive=False)
+    def wrap(self, function: Callable[..., Any]) -> Callable[..., Any]:
+        """`function` as an awaitable callable."""
+        ...
+
+    async def between_messages(self) -> None:
+        """Run before each handled message and after the socket closes."""
+        ...
+
+
+class WorkerThreads:
+    """Engine work in the thread pool, so one process answers several sessions at once, with
+    channels' usual closing of stale database connections around each call and message."""
+
+    def wrap(self, function: Callable[..., Any]) -> Callable[..., Any]:
+        return database_sync_to_async(function, thread_sensitive=False)
+
+    async def between_messages(self) -> None:
+        await aclose_old_connections()
 
 
 def _device_groups(device: Any, token_id: int | None) -> list[str]:
@@ -85,16 +98,20 @@ def _device_groups(device: Any, token_id: int | None) -> list[str]:
 
 
 class AvatarConsumer(AsyncWebsocketConsumer):
+    # Replaced by whoever needs the work elsewhere (the test suite runs it on the test's own
+    # thread and connection, inside the test's transaction).
+    runner: SyncRunner = WorkerThreads()
+
+    def _run_sync(self, function: Callable[..., Any]) -> Callable[..., Any]:
+        return self.runner.wrap(function)
+
     async def dispatch(self, message: dict[str, Any]) -> None:
+        # channels' own dispatch, with the runner deciding about stale connections.
         try:
-            if not conf.engine_thread_sensitive():
-                await super().dispatch(message)
-                return
-            # Under test, skip channels' per-message close_old_connections(): it would close the
-            # connection that holds the test's open transaction.
             handler = getattr(self, get_handler_name(message), None)
             if handler is None:
                 raise ValueError(f"No handler for message type {message['type']}")
+            await self.runner.between_messages()
             await handler(message)
         except (StopConsumer, asyncio.CancelledError):
             raise
@@ -106,30 +123,26 @@ class AvatarConsumer(AsyncWebsocketConsumer):
             raise StopConsumer() from None
 
     async def websocket_disconnect(self, message: dict[str, Any]) -> None:
-        if not conf.engine_thread_sensitive():
-            await super().websocket_disconnect(message)
-            return
+        # The socket's groups are left in _release (the class-level `groups` is unused).
         await self.disconnect(message.get("code", 1000))
+        await self.runner.between_messages()
         raise StopConsumer()
 
     async def connect(self) -> None:
         self.device = self.scope.get("device")
         self.user = self.scope.get("user")
         self.groups_joined: list[str] = []
-        self.session: avatar.SessionInfo | None = None
-        self.sent_seq = 0
+        self.sequencer = SocketSequencer(catch_up_seconds=conf.heartbeat_seconds())
         self.turn_task: asyncio.Task | None = None
-        self.turn_seq: int | None = None
         self.gone = threading.Event()
         self.bucket = TokenBucket(conf.rate_per_second(), conf.rate_burst())
         self.refused_in_a_row = 0
         self.last_rate_error = 0.0
         self.last_heartbeat = 0.0
-        self.last_catch_up = time.monotonic()
         self.released = False
         if not processes.is_started():
             # The process's first socket: register it and recover what dead processes left.
-            await _run_sync(processes.server_process_start)()
+            await self._run_sync(processes.server_process_start)()
         if self.scope.get("device_token_rejected") or (
             self.device is None and not (self.user is not None and self.user.is_authenticated)
         ):
@@ -143,16 +156,16 @@ class AvatarConsumer(AsyncWebsocketConsumer):
         await self.accept(subprotocol=SUBPROTOCOL if offered else None)
         if self.device is not None:
             try:
-                await _run_sync(device_connection_open)(
+                await self._run_sync(device_connection_open)(
                     device=self.device, channel_name=self.channel_name
                 )
                 self.last_heartbeat = time.monotonic()
                 token_id = self.scope.get("device_token_id")
-                for group in await _run_sync(_device_groups)(self.device, token_id):
+                for group in await self._run_sync(_device_groups)(self.device, token_id):
                     await self._join(group)
                 # A revocation committed after the handshake checked the credential but before
                 # the socket joined its groups sent its close event to nobody.
-                still_valid = await _run_sync(device_credential_valid)(
+                still_valid = await self._run_sync(device_credential_valid)(
                     device=self.device, token_id=token_id
                 )
             except Exception:
@@ -203,7 +216,7 @@ class AvatarConsumer(AsyncWebsocketConsumer):
                 await self.channel_layer.group_discard(group, self.channel_name)
             self.groups_joined.clear()
             if self.device is not None:
-                await _run_sync(device_connection_close)(channel_name=self.channel_name)
+                await self._run_sync(device_connection_close)(channel_name=self.channel_name)
         except Exception:
             # Group memberships expire on their own and a stale connection row stops counting
             # after the stale window: nothing to undo for the client, which is gone anyway.
@@ -267,13 +280,8 @@ class AvatarConsumer(AsyncWebsocketConsumer):
 
     async def _catch_up(self) -> None:
         """Once a heartbeat, read what the channel layer may have dropped from the database."""
-        now = time.monotonic()
-        if self.session is None or self.turn_seq is not None:
-            return
-        if now - self.last_catch_up < conf.heartbeat_seconds():
-            return
-        self.last_catch_up = now
-        await self._deliver(await self._backlog())
+        if self.sequencer.catch_up_due():
+            await self._deliver(await self._backlog())
 
     async def _heartbeat(self) -> None:
         if self.device is None:
@@ -282,14 +290,14 @@ class AvatarConsumer(AsyncWebsocketConsumer):
         if now - self.last_heartbeat < HEARTBEAT_WRITE_SECONDS:
             return  # a socket that pings often still writes at most every few seconds
         self.last_heartbeat = now
-        await _run_sync(device_heartbeat)(device=self.device, channel_name=self.channel_name)
+        await self._run_sync(device_heartbeat)(device=self.device, channel_name=self.channel_name)
 
     async def on_echo(self, frame: dict[str, Any]) -> None:
         await self.send_frame({"type": "echo", "text": frame["text"]})
 
     async def on_session_start(self, frame: dict[str, Any]) -> None:
-        self._refuse_while_busy()
-        info = await _run_sync(avatar.avatar_session_start)(
+        self.sequencer.refuse_while_busy()
+        info = await self._run_sync(avatar.avatar_session_start)(
             scenario=frame["scenario"],
             language=frame["language"],
             device=self.device,
@@ -298,8 +306,8 @@ class AvatarConsumer(AsyncWebsocketConsumer):
         await self._bind(info, last_seq=0, resumed=False)
 
     async def on_session_resume(self, frame: dict[str, Any]) -> None:
-        self._refuse_while_busy()
-        info = await _run_sync(avatar.avatar_session_open)(
+        self.sequencer.refuse_while_busy()
+        info = await self._run_sync(avatar.avatar_session_open)(
             session_id=frame["session_id"],
             last_seq=frame["last_seq"],
             device=self.device,
@@ -308,34 +316,24 @@ class AvatarConsumer(AsyncWebsocketConsumer):
         await self._bind(info, last_seq=frame["last_seq"], resumed=True)
 
     async def _bind(self, info: avatar.SessionInfo, *, last_seq: int, resumed: bool) -> None:
-        if self.session is not None and self.session.id != info.id:
-            await self._leave(session_group(self.session.id))
         # Join before reading the backlog: a frame committed in between arrives as an event
         # and is dropped as already sent, never lost.
         if session_group(info.id) not in self.groups_joined:
             await self._join(session_group(info.id))
-        self.session = info
-        self.sent_seq = last_seq
+        left = self.sequencer.bind(info, last_seq=last_seq)
+        if left is not None:
+            await self._leave(session_group(left))
         if self.device is not None:
-            await _run_sync(device_connection_bind)(
+            await self._run_sync(device_connection_bind)(
                 channel_name=self.channel_name, session_id=info.id
             )
         backlog = await self._backlog()
         await self.send_frame(info.ready_frame(resumed=resumed, replaying=len(backlog)))
         await self._deliver(backlog)
 
-    def _refuse_while_busy(self) -> None:
-        if self.turn_task is not None and not self.turn_task.done():
-            raise ProtocolError("busy", "The previous turn is still being answered; send it again.")
-
-    def _require_session(self) -> avatar.SessionInfo:
-        if self.session is None:
-            raise ProtocolError("no_session", "Start or resume a session first.")
-        return self.session
-
     async def on_user_text(self, frame: dict[str, Any]) -> None:
-        session = self._require_session()
-        self._refuse_while_busy()
+        session = self.sequencer.require_session()
+        self.sequencer.refuse_while_busy()
         await self._heartbeat()
         self._start_turn(
             avatar.avatar_turn,
@@ -350,8 +348,8 @@ class AvatarConsumer(AsyncWebsocketConsumer):
         )
 
     async def on_ui_event(self, frame: dict[str, Any]) -> None:
-        session = self._require_session()
-        self._refuse_while_busy()
+        session = self.sequencer.require_session()
+        self.sequencer.refuse_while_busy()
         self._start_turn(
             avatar.avatar_event,
             {
@@ -382,19 +380,42 @@ class AvatarConsumer(AsyncWebsocketConsumer):
         frame: dict[str, Any],
         ack_extra: dict[str, Any],
     ) -> None:
-        self.turn_task = asyncio.ensure_future(self._turn(work, kwargs, frame, ack_extra))
+        session = self.sequencer.turn_begin()
+        self.turn_task = asyncio.ensure_future(self._turn(session, work, kwargs, frame, ack_extra))
 
     async def _turn(
         self,
+        session: avatar.SessionInfo,
         work: Callable[..., dict[str, Any]],
         kwargs: dict[str, Any],
         frame: dict[str, Any],
         ack_extra: dict[str, Any],
     ) -> None:
+        try:
+            await self._stream_answer(session, work, kwargs, frame, ack_extra)
+        except ProtocolError as exc:
+            await self.send_error(exc.code, exc.message, id=frame.get("id"))
+        except asyncio.CancelledError:
+            self.sequencer.turn_end()
+            raise
+        except Exception:
+            logger.exception("avatar turn failed")
+            await self.send_error("internal", "The server could not handle this turn.")
+        self.sequencer.turn_end()
+        # The stored answer and whatever was pushed meanwhile, in order.
+        await self._deliver(await self._backlog())
+
+    async def _stream_answer(
+        self,
+        session: avatar.SessionInfo,
+        work: Callable[..., dict[str, Any]],
+        kwargs: dict[str, Any],
+        frame: dict[str, Any],
+        ack_extra: dict[str, Any],
+    ) -> None:
+        """Run the turn in the runner, sending its ack and deltas as the worker reports them."""
         loop = asyncio.get_running_loop()
         queue: asyncio.Queue[tuple[str, int, Any]] = asyncio.Queue()
-        session = self.session
-        assert session is not None
 
         def on_ack(seq: int) -> None:
             loop.call_soon_threadsafe(queue.put_nowait, ("ack", seq, None))
@@ -405,66 +426,46 @@ class AvatarConsumer(AsyncWebsocketConsumer):
             loop.call_soon_threadsafe(queue.put_nowait, ("delta", seq, (text, cue)))
 
         job = asyncio.ensure_future(
-            _run_sync(work)(**kwargs, language=session.language, on_ack=on_ack, on_delta=on_delta)
+            self._run_sync(work)(
+                **kwargs, language=session.language, on_ack=on_ack, on_delta=on_delta
+            )
         )
-        index = 0
-        try:
-            while True:
-                getter = asyncio.ensure_future(queue.get())
-                done, _pending = await asyncio.wait(
-                    {job, getter}, return_when=asyncio.FIRST_COMPLETED
+
+        async def forward(kind: str, seq: int, payload: Any) -> None:
+            if kind == "ack":
+                await self.send_frame(
+                    self.sequencer.turn_acked(seq, frame_id=frame.get("id"), extra=ack_extra)
                 )
-                if getter not in done:
-                    getter.cancel()
-                    break
-                kind, seq, payload = getter.result()
-                if kind == "ack":
-                    self.turn_seq = seq
-                    await self.send_frame(
-                        {
-                            "type": "turn.ack",
-                            "id": frame.get("id"),
-                            "session_id": session.id,
-                            "seq": seq,
-                            **ack_extra,
-                        }
-                    )
-                else:
-                    await self._send_delta(session.id, seq, index, payload)
-                    index += 1
-            # Everything the worker queued before finishing is already in the queue.
-            while not queue.empty():
-                kind, seq, payload = queue.get_nowait()
-                if kind == "delta":
-                    await self._send_delta(session.id, seq, index, payload)
-                    index += 1
-            job.result()  # re-raise a ProtocolError or a failure
-        except ProtocolError as exc:
-            await self.send_error(exc.code, exc.message, id=frame.get("id"))
-        except asyncio.CancelledError:
-            raise
-        except Exception:
-            logger.exception("avatar turn failed")
-            await self.send_error("internal", "The server could not handle this turn.")
-        finally:
-            self.turn_seq = None
-        # The stored answer and whatever was pushed meanwhile, in order.
-        await self._deliver(await self._backlog())
+            else:
+                text, cue = payload
+                await self.send_frame(self.sequencer.delta(seq, text, cue))
+
+        while True:
+            getter = asyncio.ensure_future(queue.get())
+            done, _pending = await asyncio.wait({job, getter}, return_when=asyncio.FIRST_COMPLETED)
+            if getter not in done:
+                getter.cancel()
+                break
+            await forward(*getter.result())
+        # Everything the worker queued before finishing is already in the queue.
+        while not queue.empty():
+            await forward(*queue.get_nowait())
+        job.result()  # re-raise a ProtocolError or a failure
 
     # ------------------------------------------------------------------ outbound frames
 
     async def _backlog(self) -> list[dict[str, Any]]:
-        if self.session is None:
+        after = self.sequencer.backlog_after()
+        session = self.sequencer.session
+        if after is None or session is None:
             return []
-        return await _run_sync(session_frames_after)(
-            session_id=self.session.id, after_seq=self.sent_seq, language=self.session.language
+        return await self._run_sync(session_frames_after)(
+            session_id=session.id, after_seq=after, language=session.language
         )
 
     async def _deliver(self, frames: list[dict[str, Any]]) -> None:
-        for frame in frames:
-            if frame["seq"] == self.sent_seq + 1:
-                await self.send_frame(frame)
-                self.sent_seq = frame["seq"]
+        for frame in self.sequencer.take(frames):
+            await self.send_frame(frame)
 
     async def credential_revoked(self, event: dict[str, Any]) -> None:
         """The socket's token was revoked or its device disabled (devices.services)."""
@@ -477,36 +478,11 @@ class AvatarConsumer(AsyncWebsocketConsumer):
     async def push_frame(self, event: dict[str, Any]) -> None:
         """A frame pushed to one of this socket's groups (devices.push)."""
         frame = event["frame"]
-        seq = frame.get("seq")
-        if seq is None:
-            await self.send_frame(frame)  # a live device/group push
-            return
-        if self.session is None or frame.get("session_id") != self.session.id:
-            return  # for a session this socket no longer follows
-        if seq <= self.sent_seq:
-            return  # already sent (replayed, or delivered from the backlog)
-        if self.turn_seq is not None and seq >= self.turn_seq:
-            return  # behind an answer still streaming: delivered from the backlog after it
-        if seq == self.sent_seq + 1:
+        action = self.sequencer.on_push(frame)
+        if action is PushAction.SEND:
             await self.send_frame(frame)
-            self.sent_seq = seq
-            return
-        await self._deliver(await self._backlog())  # a gap: fill it from the database
-
-    async def _send_delta(
-        self, session_id: Any, seq: int, index: int, payload: tuple[str, dict[str, Any]]
-    ) -> None:
-        text, cue = payload
-        await self.send_frame(
-            {
-                "type": "answer.delta",
-                "session_id": session_id,
-                "seq": seq,
-                "index": index,
-                "text": text,
-                "cue": cue,
-            }
-        )
+        elif action is PushAction.REFILL:
+            await self._deliver(await self._backlog())  # a gap: fill it from the database
 
     async def send_frame(self, frame: dict[str, Any]) -> None:
         await self.send(text_data=_dumps(frame))

@@ -122,8 +122,8 @@ def _beat_forever(interval: float) -> None:
 def server_process_start() -> None:
     """Once per process (the first socket): register, recover what dead processes left, beat.
 
-    Does nothing when beats are off (`AVATAR_PROCESS_BEAT_SECONDS` 0, the default under
-    test, where the database work would escape the tests' transactions).
+    Does nothing when beats are off (`AVATAR_PROCESS_BEAT_SECONDS` 0; the test suite's
+    conftest turns them off, since their database work would escape the tests' transactions).
     """
     global _started
     interval = conf.process_beat_seconds()

@@ -2,7 +2,8 @@
 
 A channel takes a rendered message and returns its delivery reference. `app_inbox` stores the
 message in the customer's in-app inbox (`CustomerNotification`, what the app lists under
-消息 / Messages) and pushes it to any of the customer's open app or avatar sessions. An SMS or
+消息 / Messages) and emits `CustomerNotified`, which the channel apps show in any of the
+customer's open app or avatar sessions. An SMS or
 WeChat gateway is another class registered here; reminders name their channel, they never print.
 """
 
@@ -12,7 +13,8 @@ from typing import ClassVar, Protocol
 
 from django.db import transaction
 
-from scenarios.models import Customer, CustomerNotification, DialogueSession
+from scenarios import events
+from scenarios.models import Customer, CustomerNotification
 
 
 class NotificationError(Exception):
@@ -64,8 +66,6 @@ class AppInboxChannel:
         body: str,
         reference: str,
     ) -> str:
-        from devices.push import push_to_session
-
         note = CustomerNotification.objects.create(
             customer=customer,
             kind=kind,
@@ -74,9 +74,13 @@ class AppInboxChannel:
             body=body,
             reference=reference,
         )
-        frame = {"type": "notification", "kind": kind, "title": title, "body": body, "id": note.pk}
-        for session_id in DialogueSession.objects.filter(
-            customer=customer, status=DialogueSession.Status.ACTIVE
-        ).values_list("pk", flat=True):
-            push_to_session(session_id, frame)
+        events.emit(
+            events.CustomerNotified(
+                customer_id=customer.pk,
+                notification_id=note.pk,
+                kind=kind,
+                title=title,
+                body=body,
+            )
+        )
         return f"inbox:{note.pk}"

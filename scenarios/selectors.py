@@ -286,3 +286,26 @@ def session_transcript(session: DialogueSession, limit: int = 200) -> list[dict[
 
     turns = session.turns.order_by("-seq")[:limit]
     return [turn_payload(turn) for turn in reversed(list(turns))]
+
+
+def active_session_ids_of_customer(customer_id: int) -> list[Any]:
+    """The customer's sessions still in dialogue with the AI (where a message can be shown)."""
+    return list(
+        DialogueSession.objects.filter(
+            customer_id=customer_id, status=DialogueSession.Status.ACTIVE
+        ).values_list("pk", flat=True)
+    )
+
+
+def live_session_row_by_id(session_id: Any) -> dict[str, Any] | None:
+    """`live_session_row` of a session, or None when it is gone."""
+    session = DialogueSession.objects.filter(pk=session_id).first()
+    return live_session_row(session) if session is not None else None
+
+
+def turn_payload_by_id(turn_id: int) -> dict[str, Any] | None:
+    """The console's view of a stored turn, or None when it is gone."""
+    from scenarios.takeover import turn_payload
+
+    turn = Turn.objects.filter(pk=turn_id).first()
+    return turn_payload(turn) if turn is not None else None

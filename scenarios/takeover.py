@@ -7,8 +7,11 @@ escalating answer) and `assess_customer_turn` on every customer turn (keywords, 
 sustained negative sentiment); guided VTM steps hand over after repeated failures. Every
 request, takeover and hand-back writes an append-only `TakeoverAudit` row.
 
-The agent console listens on channel-layer groups: `CONSOLE_GROUP` gets a row per session
-whenever it changes, `console_session_group(id)` gets each turn as it is stored.
+What the customer and the agents should see is told through domain events
+(`scenarios.events`): `HandoffStarted`, `AgentSaid`, `HandoffEnded`, `TurnRecorded`,
+`LiveSessionChanged`. The channel apps turn them into frames; the agent console listens on the
+channel-layer groups named here (`CONSOLE_GROUP` gets a row per session whenever it changes,
+`console_session_group(id)` gets each turn as it is stored).
 """
 
 from __future__ import annotations
@@ -23,7 +26,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from bank_ai.ai.masking import mask_pii
-from devices.push import push_to_group, push_to_session
+from scenarios import events
 from scenarios.models import (
     DialogueSession,
     FlowStep,
@@ -269,7 +272,7 @@ def takeover_start(*, session_id: Any, agent: Any, note: str = "") -> Takeover:
     takeover.taken_at = timezone.now()
     takeover.save(update_fields=["state", "agent", "taken_at"])
     _audit(takeover, TakeoverAudit.Action.TAKEN, agent, takeover.reason, note)
-    push_to_session(session.pk, {"type": "handoff.started", "agent": agent_name(agent)})
+    events.emit(events.HandoffStarted(session_id=session.pk, agent_name=agent_name(agent)))
     notify_session_changed(session.pk)
     return takeover
 
@@ -304,17 +307,7 @@ def agent_say(*, session_id: Any, agent: Any, text: str) -> Turn:
         step=session.current_step,
         payload={"agent": name},
     )
-    from devices.cues import cue
-
-    push_to_session(
-        session.pk,
-        {
-            "type": "avatar.say",
-            "text": masked,
-            "agent": name,
-            "cue": cue(masked, emotion_name="neutral", gesture_name="talk"),
-        },
-    )
+    events.emit(events.AgentSaid(session_id=session.pk, text=masked, agent_name=name))
     turn_recorded(turn)
     return turn
 
@@ -361,12 +354,9 @@ def takeover_end(*, session_id: Any, agent: Any, note: str = "") -> Turn:
         step=result.step,
         payload={"actions": result.actions, "sources": result.sources, "resumed": True},
     )
-    from devices.avatar import answer_frame
-
     result.status = session.status
-    push_to_session(session.pk, {"type": "handoff.ended", "step": result.step})
     # The AI speaks again as an ordinary answer, with the step's UI (a guide step is shown anew).
-    push_to_session(session.pk, answer_frame(result, in_reply_to=None))
+    events.emit(events.HandoffEnded(session_id=session.pk, result=result))
     turn_recorded(turn)
     notify_session_changed(session.pk)
     return turn
@@ -415,35 +405,9 @@ def turn_payload(turn: Turn) -> dict[str, Any]:
 
 
 def turn_recorded(turn: Turn) -> None:
-    """Show a stored turn on the consoles watching its session (after commit)."""
-    if not console_online():
-        return
-    session_id = turn.session_id
-    turn_id = turn.pk
-
-    def send() -> None:
-        # Read after commit: the sentiment and intent are filled in by then.
-        stored = Turn.objects.filter(pk=turn_id).first()
-        if stored is None:
-            return
-        push_to_group(
-            console_session_group(session_id),
-            {"type": "turn", "session_id": str(session_id), "turn": turn_payload(stored)},
-        )
-        _send_row(session_id)
-
-    transaction.on_commit(send)
+    """Tell whoever watches the session live (the agent consoles) that a turn was stored."""
+    events.emit(events.TurnRecorded(session_id=turn.session_id, turn_id=turn.pk))
 
 
 def notify_session_changed(session_id: Any) -> None:
-    if console_online():
-        transaction.on_commit(lambda: _send_row(session_id))
-
-
-def _send_row(session_id: Any) -> None:
-    from scenarios.selectors import live_session_row
-
-    session = DialogueSession.objects.filter(pk=session_id).first()
-    if session is None:
-        return
-    push_to_group(CONSOLE_GROUP, {"type": "session.updated", "session": live_session_row(session)})
+    events.emit(events.LiveSessionChanged(session_id=session_id))

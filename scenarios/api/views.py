@@ -12,7 +12,6 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from devices.api.authentication import DevicePrincipal
 from scenarios.api.serializers import (
     EventCreateSerializer,
     RatingSerializer,
@@ -36,6 +35,7 @@ from scenarios.dialogue import (
 )
 from scenarios.models import ApplicationDocument, CardApplication, Customer, DialogueSession
 from scenarios.periods import parse_date
+from scenarios.principals import is_touchpoint, touchpoint_device
 from scenarios.services import RatingError, session_rate
 
 # Devices allowed to say which customer is using them: the app backend, after its own login.
@@ -43,16 +43,18 @@ CUSTOMER_IDENTITY = "customer_identity"
 
 
 def _caller(request: Request) -> dict[str, object]:
-    if isinstance(request.user, DevicePrincipal):
-        return {"device": request.user.device, "user": None}
+    device = touchpoint_device(request.user)
+    if device is not None:
+        return {"device": device, "user": None}
     return {"device": None, "user": request.user}
 
 
 def visible_sessions(request: Request) -> QuerySet[DialogueSession]:
     """A device or a person sees the sessions they started; staff see all."""
     sessions = DialogueSession.objects.select_related("flow")
-    if isinstance(request.user, DevicePrincipal):
-        return sessions.filter(device=request.user.device)
+    device = touchpoint_device(request.user)
+    if device is not None:
+        return sessions.filter(device=device)
     if request.user.is_staff:
         return sessions
     return sessions.filter(Q(user=request.user))
@@ -78,7 +80,7 @@ def _asserted_customer(request: Request, customer_no: str | None) -> Customer | 
     """
     if not customer_no:
         return None
-    device = request.user.device if isinstance(request.user, DevicePrincipal) else None
+    device = touchpoint_device(request.user)
     if device is None or not (device.capabilities or {}).get(CUSTOMER_IDENTITY):
         raise PermissionError("this caller may not identify customers")
     customer = Customer.objects.filter(customer_no=customer_no).first()
@@ -263,7 +265,7 @@ class ApplicationDocumentDownloadView(APIView):
     @extend_schema(responses={(200, "application/octet-stream"): bytes})
     def get(self, request: Request, name: str) -> FileResponse | Response:
         user = request.user
-        if isinstance(user, DevicePrincipal) or not user.has_perm(
+        if is_touchpoint(user) or not user.has_perm(
             "scenarios.view_applicationdocument"
         ):
             return Response(

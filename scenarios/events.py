@@ -1,0 +1,102 @@
+"""Domain events: what happened in a dialogue, told to whichever channel shows it.
+
+The domain never names a frame, a socket or a channel group. It emits one of the frozen
+dataclasses below; channel apps (`devices`) `subscribe` in their AppConfig.ready() and turn each
+event into their own wire format.
+
+Handlers run inside the emitter's transaction, when `emit` is called. That is deliberate: a
+channel may store what it will show (the avatar's numbered session frames, replayed on resume)
+and that row must commit or roll back with the domain change that caused it. Anything seen
+outside the database (a channel-layer send) a handler defers with `transaction.on_commit`, so
+nothing announces a row that was rolled back. A handler that raises fails the domain action,
+as a failed write in the same transaction would.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, TypeVar
+
+if TYPE_CHECKING:
+    from scenarios.dialogue.base import TurnResult
+
+
+@dataclass(frozen=True)
+class HandoffStarted:
+    """A person took control of the session; the customer is told who."""
+
+    session_id: Any
+    agent_name: str
+
+
+@dataclass(frozen=True)
+class AgentSaid:
+    """The agent in control said something (already masked) through the session's avatar."""
+
+    session_id: Any
+    text: str
+    agent_name: str
+
+
+@dataclass(frozen=True)
+class HandoffEnded:
+    """The person handed the session back; `result` is what the AI says on resuming."""
+
+    session_id: Any
+    result: TurnResult
+
+
+@dataclass(frozen=True)
+class TurnRecorded:
+    """A turn of the session was stored (for whoever watches the transcript live)."""
+
+    session_id: Any
+    turn_id: int
+
+
+@dataclass(frozen=True)
+class LiveSessionChanged:
+    """Something agents see of the session changed (state, waiting reason, owner)."""
+
+    session_id: Any
+
+
+@dataclass(frozen=True)
+class CustomerNotified:
+    """A message was put in the customer's in-app inbox."""
+
+    customer_id: int
+    notification_id: int
+    kind: str
+    title: str
+    body: str
+
+
+Event = HandoffStarted | AgentSaid | HandoffEnded | TurnRecorded | LiveSessionChanged | (
+    CustomerNotified
+)
+E = TypeVar("E")
+Handler = Callable[[Any], None]
+
+_handlers: dict[type, list[Handler]] = {}
+
+
+def subscribe(event_type: type[E], handler: Callable[[E], None]) -> Callable[[E], None]:
+    """Call `handler` with every `event_type` emitted from now on (once, however often)."""
+    handlers = _handlers.setdefault(event_type, [])
+    if handler not in handlers:
+        handlers.append(handler)
+    return handler
+
+
+def unsubscribe(event_type: type[E], handler: Callable[[E], None]) -> None:
+    handlers = _handlers.get(event_type, [])
+    if handler in handlers:
+        handlers.remove(handler)
+
+
+def emit(event: Event) -> None:
+    """Tell every subscriber of the event's type, in subscription order, now."""
+    for handler in list(_handlers.get(type(event), ())):
+        handler(event)
