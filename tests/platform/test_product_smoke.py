@@ -13,6 +13,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.error
 import urllib.request
@@ -99,15 +100,18 @@ def live_product(django_db_setup, django_db_blocker) -> Iterator[LiveProduct]:  
         CHANNEL_PREFIX=f"smoke{port}",
         Q_WORKERS="1",
     )
-    process = subprocess.Popen(
-        [sys.executable, "manage.py", "serve", "--port", str(port)],
-        cwd=BASE_DIR,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        start_new_session=True,
-    )
+    # A file, not a pipe: an unread pipe fills with request logs and stalls the server.
+    log_path = Path(tempfile.gettempdir()) / f"smoke-product-{port}.log"
+    with open(log_path, "w") as log_file:
+        process = subprocess.Popen(
+            [sys.executable, "manage.py", "serve", "--port", str(port)],
+            cwd=BASE_DIR,
+            env=env,
+            stdout=log_file,
+            stderr=subprocess.STDOUT,
+            text=True,
+            start_new_session=True,
+        )
     product = LiveProduct(f"http://127.0.0.1:{port}", env, process)
     deadline = time.monotonic() + 90
     status = 0
@@ -121,13 +125,15 @@ def live_product(django_db_setup, django_db_blocker) -> Iterator[LiveProduct]:  
         time.sleep(1)
     if status != 200:
         process.kill()
-        output = process.stdout.read() if process.stdout else ""
+        output = log_path.read_text(errors="replace")
+        log_path.unlink(missing_ok=True)
         pytest.fail(f"the product did not become healthy (last status {status}):\n{output[-3000:]}")
     try:
         yield product
     finally:
         if process.poll() is None:
             os.killpg(process.pid, signal.SIGKILL)
+        log_path.unlink(missing_ok=True)
         with django_db_blocker.unblock(), _admin_connection() as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{SMOKE_DB}" WITH (FORCE)')
 

@@ -12,6 +12,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.error
 import urllib.request
@@ -91,15 +92,18 @@ def _daphne(django_db_blocker, database: str, **env: str) -> Iterator[str]:  # n
         **env,
     )
     daphne = Path(sys.executable).parent / "daphne"
-    process = subprocess.Popen(
-        [str(daphne), "-b", "127.0.0.1", "-p", str(port), "bank_ai.asgi:application"],
-        cwd=BASE_DIR,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        start_new_session=True,
-    )
+    # A file, not a pipe: an unread pipe fills with request logs and stalls daphne.
+    log_path = Path(tempfile.gettempdir()) / f"staff-browser-{port}.log"
+    with open(log_path, "w") as log_file:
+        process = subprocess.Popen(
+            [str(daphne), "-b", "127.0.0.1", "-p", str(port), "bank_ai.asgi:application"],
+            cwd=BASE_DIR,
+            env=env,
+            stdout=log_file,
+            stderr=subprocess.STDOUT,
+            text=True,
+            start_new_session=True,
+        )
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 90
     while time.monotonic() < deadline and process.poll() is None:
@@ -108,7 +112,7 @@ def _daphne(django_db_blocker, database: str, **env: str) -> Iterator[str]:  # n
         time.sleep(0.5)
     else:
         process.kill()
-        output = process.stdout.read() if process.stdout else ""
+        output = log_path.read_text(errors="replace")
         pytest.fail(f"daphne did not start:\n{output[-3000:]}")
     try:
         yield base
@@ -119,6 +123,7 @@ def _daphne(django_db_blocker, database: str, **env: str) -> Iterator[str]:  # n
                 process.wait(timeout=10)
             except subprocess.TimeoutExpired:
                 os.killpg(process.pid, signal.SIGKILL)
+        log_path.unlink(missing_ok=True)
         with django_db_blocker.unblock(), _admin_connection() as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
 
