@@ -66,9 +66,11 @@ def test_the_console_socket_refuses_everyone_but_agents(username, demo_password)
     headers = _cookie(_logged_in(username, demo_password)) if username else []
 
     async def scenario() -> bool:
-        connected, _ = await WebsocketCommunicator(
-            application, "/ws/agent/", headers=headers
-        ).connect()
+        communicator = WebsocketCommunicator(application, "/ws/agent/", headers=headers)
+        connected, _ = await communicator.connect()
+        # Let the application finish here: a consumer task left pending when async_to_sync
+        # closes its loop can hang the loop's cancellation (seen on the Redis channel layer).
+        await communicator.disconnect()
         return connected
 
     assert async_to_sync(scenario)() is False
