@@ -19,6 +19,11 @@ from tests.fakes.short_video_platform import FakePlatform, running_platform
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.redis, pytest.mark.django_db]
 
+# Known flake, to be fixed: an admin page load in Chromium occasionally stalls past chromedriver's
+# read timeout under load (the path itself passes on rerun). Two reruns keep CI honest about a
+# real break, which fails all three times.
+FLAKY = pytest.mark.flaky(reruns=2, reruns_delay=5)
+
 SECRET_ENV = "STUDIO_BROWSER_PLATFORM_SECRET"
 
 
@@ -143,6 +148,7 @@ def _publish(browser, server: Live, target: str, title: str) -> None:  # noqa: A
     browser.find_element(By.CSS_SELECTOR, ".messagelist")
 
 
+@FLAKY
 def test_a_video_goes_from_topic_to_hall_screen_and_platform(
     server: Live, platform: FakePlatform, demo_password: str, tmp_path: Path
 ) -> None:
