@@ -11,18 +11,13 @@ from django.utils.translation import gettext_lazy as _
 
 from devices.broadcasts import playlist_changed, playlist_publish, playlist_unpublish
 from devices.models import (
-    Branch,
-    BranchService,
-    Counter,
     Device,
     DeviceConnection,
     DeviceGroup,
     DeviceToken,
     Playlist,
     PlaylistItem,
-    ServiceType,
     SessionFrame,
-    Ticket,
 )
 from devices.selectors import devices_offline, devices_online
 from devices.services import device_sockets_close, device_token_issue, device_tokens_revoke
@@ -43,31 +38,6 @@ class OnlineFilter(admin.SimpleListFilter):
         if self.value() == "no":
             return devices_offline(queryset)
         return queryset
-
-
-class BranchServiceInline(admin.TabularInline):
-    model = BranchService
-    extra = 0
-
-
-class CounterInline(admin.TabularInline):
-    model = Counter
-    extra = 0
-    filter_horizontal = ["services"]
-
-
-@admin.register(Branch)
-class BranchAdmin(admin.ModelAdmin):
-    list_display = ["code", "name_zh", "name_en", "phone", "is_active"]
-    search_fields = ["code", "name_zh", "name_en"]
-    inlines = [BranchServiceInline, CounterInline]
-
-
-@admin.register(ServiceType)
-class ServiceTypeAdmin(admin.ModelAdmin):
-    list_display = ["code", "name_zh", "name_en"]
-    search_fields = ["code", "name_zh", "name_en"]
-    fields = ["code", "name_zh", "name_en", "materials", "keywords", "intents"]
 
 
 @admin.register(DeviceGroup)
@@ -177,23 +147,6 @@ class SessionFrameAdmin(admin.ModelAdmin):
     list_filter = ["type", "state"]
     search_fields = ["session__id"]
     readonly_fields = ["session", "seq", "type", "state", "payload", "created_at", "ready_at"]
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
-
-
-@admin.register(Ticket)
-class TicketAdmin(admin.ModelAdmin):
-    """Read-only: tickets change at the counter page (or its API), where calls are announced."""
-
-    list_display = ["display", "day", "branch", "branch_service", "status", "counter", "issued_at"]
-    list_filter = ["status", "branch", "day"]
-    search_fields = ["display"]
-    date_hierarchy = "issued_at"
-    list_select_related = ["branch", "branch_service__branch", "branch_service__service", "counter"]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

@@ -11,18 +11,22 @@ from django.urls import reverse, reverse_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from devices.models import Branch, Counter, Ticket
-from devices.tickets import (
-    TicketError,
-    branch_today,
+from scenarios.branches.models import Counter, Ticket
+from scenarios.branches.selectors import (
+    active_branches,
+    counter_by_id,
     queue_overview,
+    ticket_being_served_at,
+)
+from scenarios.branches.services import (
+    TicketError,
     ticket_call_next,
     ticket_finish,
     ticket_recall,
 )
 
 STAFF_LOGIN = reverse_lazy("staff_assistant:login")
-PERMISSION = "devices.change_ticket"
+PERMISSION = "branches.change_ticket"
 
 
 def _require_staff(request: HttpRequest) -> None:
@@ -34,13 +38,9 @@ def _require_staff(request: HttpRequest) -> None:
 def counter_page(request: HttpRequest) -> HttpResponse:
     _require_staff(request)
     counter_id = request.GET.get("counter") or request.session.get("counter_id")
-    counter = (
-        Counter.objects.select_related("branch").filter(pk=counter_id).first()
-        if str(counter_id or "").isdigit()
-        else None
-    )
+    counter = counter_by_id(counter_id) if str(counter_id or "").isdigit() else None
     context: dict[str, object] = {
-        "branches": Branch.objects.filter(is_active=True).prefetch_related("counters"),
+        "branches": active_branches().prefetch_related("counters"),
         "counter": counter,
     }
     if counter is not None:
@@ -51,13 +51,7 @@ def counter_page(request: HttpRequest) -> HttpResponse:
             row["served_here"] = row["service_code"] in served
         context.update(
             {
-                "current": Ticket.objects.select_related("branch_service__service")
-                .filter(
-                    counter=counter,
-                    status=Ticket.Status.CALLED,
-                    day=branch_today(counter.branch),
-                )
-                .first(),
+                "current": ticket_being_served_at(counter),
                 "queue": queue,
                 "waiting_here": sum(row["waiting"] for row in queue if row["served_here"]),
                 "services": counter.services.all(),

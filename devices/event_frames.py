@@ -13,7 +13,8 @@ from django.db import transaction
 
 from devices.avatar import answer_frame
 from devices.cues import cue
-from devices.push import push_to_group, push_to_session
+from devices.models import Device
+from devices.push import push_to_device, push_to_group, push_to_session
 from scenarios import events
 from scenarios.selectors import (
     active_session_ids_of_customer,
@@ -89,6 +90,31 @@ def live_session_changed(event: events.LiveSessionChanged) -> None:
         transaction.on_commit(lambda: _send_row(event.session_id))
 
 
+def ticket_called(event: events.TicketCalled) -> None:
+    """Every active hall screen of the branch announces the call, and so does the customer's
+    own kiosk or app conversation that drew the ticket."""
+    frame = {
+        "type": "ticket.called",
+        "ticket": event.ticket_id,
+        "number": event.number,
+        "counter": event.counter_number,
+        "counter_name": dict(event.counter_name),
+        "service": dict(event.service_name),
+        "branch": event.branch_code,
+        "recall": event.recall,
+        "times_called": event.times_called,
+        "announcement": dict(event.announcement),
+        "called_at": event.called_at.isoformat(),
+    }
+    screens = Device.objects.filter(
+        branch_id=event.branch_id, kind=Device.Kind.HALL_SCREEN, is_active=True
+    )
+    for device_id in screens.values_list("pk", flat=True):
+        push_to_device(device_id, frame)
+    if event.session_id:
+        push_to_session(event.session_id, frame)
+
+
 def subscribe_all() -> None:
     events.subscribe(events.HandoffStarted, handoff_started)
     events.subscribe(events.AgentSaid, agent_said)
@@ -96,3 +122,4 @@ def subscribe_all() -> None:
     events.subscribe(events.CustomerNotified, customer_notified)
     events.subscribe(events.TurnRecorded, turn_recorded)
     events.subscribe(events.LiveSessionChanged, live_session_changed)
+    events.subscribe(events.TicketCalled, ticket_called)

@@ -1,7 +1,7 @@
-"""The branch hall's records: queue tickets and broadcast playlists.
+"""The branch hall screens' broadcast playlists (what a screen plays is a channel matter).
 
-Kept beside `devices.models` (which imports them) so the device registry and the hall's
-queue evolve in separate modules.
+Kept beside `devices.models` (which imports them) so the device registry and the playlists
+evolve in separate modules. Queue tickets are domain data (`scenarios.branches`).
 """
 
 from __future__ import annotations
@@ -16,102 +16,6 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from bank_ai.i18n import localised
-
-
-class TicketSequence(models.Model):
-    """The last ticket number handed out per branch service and day.
-
-    Numbers come from one atomic upsert on this row (`devices.tickets._next_number`), so
-    concurrent kiosks never hand out the same number; the unique constraint on Ticket is the
-    second line of defence.
-    """
-
-    branch_service = models.ForeignKey(
-        "devices.BranchService", on_delete=models.CASCADE, related_name="+"
-    )
-    day = models.DateField(_("day"))
-    last_number = models.PositiveIntegerField(_("last number"), default=0)
-
-    class Meta:
-        verbose_name = _("ticket sequence")
-        verbose_name_plural = _("ticket sequences")
-        constraints = [
-            models.UniqueConstraint(fields=["branch_service", "day"], name="uniq_ticket_seq_day"),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.branch_service} {self.day}: {self.last_number}"
-
-
-class Ticket(models.Model):
-    class Status(models.TextChoices):
-        WAITING = "waiting", _("Waiting")
-        CALLED = "called", _("Called")
-        SERVED = "served", _("Served")
-        NO_SHOW = "no_show", _("No show")
-        CANCELLED = "cancelled", _("Cancelled")
-
-    branch = models.ForeignKey(
-        "devices.Branch", on_delete=models.PROTECT, related_name="tickets", verbose_name=_("branch")
-    )
-    branch_service = models.ForeignKey(
-        "devices.BranchService",
-        on_delete=models.PROTECT,
-        related_name="tickets",
-        verbose_name=_("service"),
-    )
-    day = models.DateField(_("day"))
-    number = models.PositiveIntegerField(_("number"))
-    # What the customer reads and the hall screen announces: prefix + number, e.g. "A023".
-    display = models.CharField(_("ticket"), max_length=12)
-    status = models.CharField(
-        _("status"), max_length=10, choices=Status.choices, default=Status.WAITING
-    )
-    language = models.CharField(_("language"), max_length=10, default="zh-hans")
-    counter = models.ForeignKey(
-        "devices.Counter",
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="tickets",
-        verbose_name=_("counter"),
-    )
-    # The dialogue session that issued the ticket (kiosk, hall avatar, app), if any.
-    session_id = models.UUIDField(_("dialogue session"), null=True, blank=True)
-    issued_by = models.ForeignKey(
-        "devices.Device",
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("issued by device"),
-    )
-    called_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("called by"),
-    )
-    call_count = models.PositiveSmallIntegerField(_("times called"), default=0)
-    issued_at = models.DateTimeField(_("issued"), default=timezone.now)
-    called_at = models.DateTimeField(_("called"), null=True, blank=True)
-    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
-
-    class Meta:
-        ordering = ["day", "issued_at", "id"]
-        verbose_name = _("queue ticket")
-        verbose_name_plural = _("queue tickets")
-        constraints = [
-            models.UniqueConstraint(
-                fields=["branch_service", "day", "number"], name="uniq_ticket_number_day"
-            ),
-        ]
-        indexes = [models.Index(fields=["branch", "day", "status"], name="ticket_queue_idx")]
-
-    def __str__(self) -> str:
-        return f"{self.display} {self.day}"
 
 
 class Playlist(models.Model):

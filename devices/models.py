@@ -6,91 +6,16 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from bank_ai.i18n import localised
-
-
-class Branch(models.Model):
-    code = models.SlugField(_("code"), max_length=40, unique=True)
-    name_zh = models.CharField(_("name (Chinese)"), max_length=120)
-    name_en = models.CharField(_("name (English)"), max_length=120)
-    address_zh = models.CharField(_("address (Chinese)"), max_length=255, blank=True)
-    address_en = models.CharField(_("address (English)"), max_length=255, blank=True)
-    phone = models.CharField(_("phone"), max_length=40, blank=True)
-    timezone = models.CharField(_("time zone"), max_length=64, default="Asia/Shanghai")
-    # [{"weekday": 0, "open": "09:00", "close": "17:00"}, ...]; weekday 0 is Monday.
-    opening_hours = models.JSONField(_("opening hours"), default=list, blank=True)
-    is_active = models.BooleanField(_("active"), default=True)
-
-    class Meta:
-        ordering = ["code"]
-        verbose_name = _("branch")
-        verbose_name_plural = _("branches")
-
-    def __str__(self) -> str:
-        return self.name(None)
-
-    def name(self, language: str | None = None) -> str:
-        return localised(self, "name", language)
-
-
-class ServiceType(models.Model):
-    """What a customer comes to a branch for (account opening, card services, ...)."""
-
-    code = models.SlugField(_("code"), max_length=40, unique=True)
-    name_zh = models.CharField(_("name (Chinese)"), max_length=80)
-    name_en = models.CharField(_("name (English)"), max_length=80)
-    # {"zh-hans": ["..."], "en": ["..."]}: what to bring.
-    materials = models.JSONField(_("materials to bring"), default=dict, blank=True)
-    # How the hall avatar recognises the service in what a customer says:
-    # {"zh-hans": ["取钱", ...], "en": ["withdraw", ...]} and the AI core's intent codes.
-    keywords = models.JSONField(_("keywords"), default=dict, blank=True)
-    intents = models.JSONField(_("intents"), default=list, blank=True)
-
-    class Meta:
-        ordering = ["code"]
-        verbose_name = _("service type")
-        verbose_name_plural = _("service types")
-
-    def __str__(self) -> str:
-        return localised(self, "name")
-
-
-class BranchService(models.Model):
-    branch = models.ForeignKey(Branch, on_delete=models.CASCADE, related_name="services")
-    service = models.ForeignKey(ServiceType, on_delete=models.PROTECT, related_name="branches")
-    ticket_prefix = models.CharField(_("ticket prefix"), max_length=2)
-    average_minutes = models.PositiveSmallIntegerField(_("average handling minutes"), default=10)
-
-    class Meta:
-        verbose_name = _("branch service")
-        verbose_name_plural = _("branch services")
-        constraints = [
-            models.UniqueConstraint(fields=["branch", "service"], name="uniq_branch_service"),
-            models.UniqueConstraint(fields=["branch", "ticket_prefix"], name="uniq_branch_prefix"),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.branch.code}/{self.service.code}"
-
-
-class Counter(models.Model):
-    branch = models.ForeignKey(Branch, on_delete=models.CASCADE, related_name="counters")
-    number = models.PositiveSmallIntegerField(_("number"))
-    name_zh = models.CharField(_("name (Chinese)"), max_length=60)
-    name_en = models.CharField(_("name (English)"), max_length=60)
-    services = models.ManyToManyField(ServiceType, related_name="counters", blank=True)
-    is_open = models.BooleanField(_("open"), default=True)
-
-    class Meta:
-        ordering = ["branch", "number"]
-        verbose_name = _("counter")
-        verbose_name_plural = _("counters")
-        constraints = [
-            models.UniqueConstraint(fields=["branch", "number"], name="uniq_branch_counter"),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.branch.code} #{self.number}"
+# Branches, service types, counters and queue tickets belong to the domain now
+# (scenarios.branches); re-exported for callers that still import them from here.
+from scenarios.branches.models import (  # noqa: F401
+    Branch,
+    BranchService,
+    Counter,
+    ServiceType,
+    Ticket,
+    TicketSequence,
+)
 
 
 class DeviceGroup(models.Model):
@@ -283,10 +208,8 @@ class ServerProcess(models.Model):
         return f"{self.host}:{self.pid}"
 
 
-# The branch hall's queue tickets and broadcast playlists live in their own module.
+# The branch hall's broadcast playlists live in their own module.
 from devices.hall_models import (  # noqa: E402, F401 - registers them with the app
     Playlist,
     PlaylistItem,
-    Ticket,
-    TicketSequence,
 )

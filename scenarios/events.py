@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import TYPE_CHECKING, Any, TypeVar
 
 if TYPE_CHECKING:
@@ -73,8 +74,37 @@ class CustomerNotified:
     body: str
 
 
-Event = HandoffStarted | AgentSaid | HandoffEnded | TurnRecorded | LiveSessionChanged | (
-    CustomerNotified
+@dataclass(frozen=True)
+class TicketCalled:
+    """A counter called (or recalled) a queue ticket; the branch hall and the customer hear it.
+
+    Names and the spoken announcement come in every supported language (keyed like
+    `bank_ai.i18n.SUPPORTED`); `session_id` is the dialogue session that drew the ticket, if it
+    still exists.
+    """
+
+    ticket_id: int
+    number: str
+    branch_id: int
+    branch_code: str
+    counter_number: int
+    counter_name: dict[str, str]
+    service_name: dict[str, str]
+    announcement: dict[str, str]
+    recall: bool
+    times_called: int
+    called_at: datetime
+    session_id: Any = None
+
+
+Event = (
+    HandoffStarted
+    | AgentSaid
+    | HandoffEnded
+    | TurnRecorded
+    | LiveSessionChanged
+    | CustomerNotified
+    | TicketCalled
 )
 E = TypeVar("E")
 Handler = Callable[[Any], None]

@@ -6,7 +6,8 @@ from collections.abc import Callable
 from django.db import transaction
 
 from bank_ai.demo import DATA_DIRS
-from devices.models import Branch, BranchService, Counter, Device, DeviceGroup, ServiceType
+from devices.models import Device, DeviceGroup
+from scenarios.branches.models import Branch, BranchService, Counter, ServiceType
 
 # The first branch's devices carry fixed names the README and the tests refer to.
 FIRST_BRANCH_DEVICE_NAMES = {

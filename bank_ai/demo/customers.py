@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 from django.db import transaction
 from django.utils import timezone
 
-from devices.models import Branch
+from scenarios.branches.models import Branch
 from scenarios.models import (
     Account,
     CardProduct,

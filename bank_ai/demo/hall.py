@@ -14,15 +14,8 @@ from django.db import transaction
 
 from bank_ai.demo import DATA_DIRS
 from content.models import AntiFraudNoticePage, CampaignPage
-from devices.models import (
-    BranchService,
-    Device,
-    DeviceGroup,
-    Playlist,
-    PlaylistItem,
-    ServiceType,
-    Ticket,
-)
+from devices.models import Device, DeviceGroup, Playlist, PlaylistItem
+from scenarios.branches.models import BranchService, ServiceType, Ticket
 
 # Demo playlists per device group suffix ("<branch>-screens"): anti-fraud notices all day,
 # promotions in opening hours on weekdays.
@@ -137,7 +130,8 @@ def _playlists() -> int:
 
 def _waiting_tickets() -> int:
     from bank_ai.demo.branches import FIRST_BRANCH_DEVICE_NAMES
-    from devices.tickets import branch_today, ticket_issue
+    from scenarios.branches.selectors import branch_today
+    from scenarios.branches.services import ticket_issue
 
     screen = Device.objects.filter(name=FIRST_BRANCH_DEVICE_NAMES["hall_screen"]).first()
     branch = screen.branch if screen is not None else None

@@ -16,15 +16,20 @@ from rest_framework.views import APIView
 
 from bank_ai.i18n import SUPPORTED
 from devices.api.authentication import DevicePrincipal
-from devices.models import Branch, Counter, ServiceType, Ticket
-from devices.tickets import (
-    TicketError,
+from scenarios.branches.models import Branch, Counter, Ticket
+from scenarios.branches.selectors import (
+    branch_by_code,
     queue_overview,
+    service_type_by_code,
+    ticket_payload,
+    tickets_with_details,
+)
+from scenarios.branches.services import (
+    TicketError,
     ticket_call_next,
     ticket_cancel,
     ticket_finish,
     ticket_issue,
-    ticket_payload,
     ticket_recall,
 )
 
@@ -76,11 +81,11 @@ def _may(request: Request, perm: str) -> bool:
 
 
 def _visible_tickets(request: Request):  # noqa: ANN202 - QuerySet[Ticket]
-    tickets = Ticket.objects.select_related("branch", "branch_service__service")
+    tickets = tickets_with_details()
     device = _device(request)
     if device is not None:
         return tickets.filter(branch_id=device.branch_id) if device.branch_id else tickets.none()
-    if request.user.has_perm("devices.view_ticket"):
+    if request.user.has_perm("branches.view_ticket"):
         return tickets
     return tickets.none()
 
@@ -102,14 +107,14 @@ class TicketListView(APIView):
                 return _error("wrong_branch", "a device issues tickets for its own branch", 400)
             branch = device.branch
         else:
-            if not _may(request, "devices.add_ticket"):
+            if not _may(request, "branches.add_ticket"):
                 return _error("forbidden", "you may not issue tickets", 403)
             if not branch_code:
                 return _error("branch_required", "name the branch ('branch': code)", 400)
-            branch = Branch.objects.filter(code=branch_code).first()
+            branch = branch_by_code(branch_code)
             if branch is None:
                 return _error("unknown_branch", f"no branch {branch_code!r}", 400)
-        service = ServiceType.objects.filter(code=data.validated_data["service"]).first()
+        service = service_type_by_code(data.validated_data["service"])
         if service is None:
             return _error(
                 "unknown_service", f"no service type {data.validated_data['service']!r}", 400
@@ -137,7 +142,7 @@ class TicketCancelView(APIView):
     @extend_schema(request=None, responses=TicketSchema)
     def post(self, request: Request, ticket_id: int) -> Response:
         ticket = get_object_or_404(_visible_tickets(request), pk=ticket_id)
-        if _device(request) is None and not _may(request, "devices.change_ticket"):
+        if _device(request) is None and not _may(request, "branches.change_ticket"):
             return _error("forbidden", "you may not cancel tickets", 403)
         try:
             ticket = ticket_cancel(ticket=ticket)
@@ -154,7 +159,7 @@ class _StaffTicketAction(APIView):
 
     @extend_schema(request=None, responses=TicketSchema)
     def post(self, request: Request, ticket_id: int) -> Response:
-        if not _may(request, "devices.change_ticket"):
+        if not _may(request, "branches.change_ticket"):
             return _error("forbidden", "only branch staff call tickets", 403)
         ticket = get_object_or_404(Ticket, pk=ticket_id)
         try:
@@ -189,7 +194,7 @@ class CounterCallNextView(APIView):
         ),
     )
     def post(self, request: Request, counter_id: int) -> Response:
-        if not _may(request, "devices.change_ticket"):
+        if not _may(request, "branches.change_ticket"):
             return _error("forbidden", "only branch staff call tickets", 403)
         counter = get_object_or_404(Counter, pk=counter_id)
         try:
@@ -211,7 +216,7 @@ class BranchQueueView(APIView):
         allowed = (
             device.branch_id == branch.pk
             if device is not None
-            else request.user.has_perm("devices.view_ticket")
+            else request.user.has_perm("branches.view_ticket")
         )
         if not allowed:
             return _error("forbidden", "not your branch's queue", 403)

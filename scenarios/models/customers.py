@@ -33,7 +33,11 @@ class Customer(models.Model):
     income_band = models.CharField(_("income band"), max_length=12, choices=IncomeBand.choices)
     segment = models.CharField(_("segment"), max_length=30, blank=True)
     home_branch = models.ForeignKey(
-        "devices.Branch", on_delete=models.SET_NULL, null=True, blank=True, related_name="customers"
+        "branches.Branch",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="customers",
     )
     created_at = models.DateTimeField(_("customer since"))
 

@@ -7,7 +7,8 @@ from typing import Any
 
 import pytest
 
-from devices.models import Branch, Device, ServiceType
+from devices.models import Device
+from scenarios.branches.models import Branch, ServiceType
 from tests.channel_listener import GroupListener, capture_commits
 
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from devices.models import Device, ServiceType, Ticket
+from devices.models import Device
 from scenarios import dialogue
+from scenarios.branches.models import ServiceType, Ticket
 from scenarios.models import DialogueSession, FunnelEvent
 
 pytestmark = pytest.mark.django_db

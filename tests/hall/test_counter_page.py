@@ -5,9 +5,10 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 
-from devices.models import Counter, Device, Ticket, TicketSequence
+from devices.models import Device
 from devices.push import device_group
-from devices.tickets import ticket_issue
+from scenarios.branches.models import Counter, Ticket, TicketSequence
+from scenarios.branches.services import ticket_issue
 
 pytestmark = pytest.mark.django_db
 

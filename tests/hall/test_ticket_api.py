@@ -6,8 +6,9 @@ import pytest
 from django.contrib.auth import get_user_model
 from rest_framework.test import APIClient
 
-from devices.models import Counter, Device, Ticket, TicketSequence
+from devices.models import Device
 from devices.services import device_token_issue
+from scenarios.branches.models import Counter, Ticket, TicketSequence
 
 pytestmark = pytest.mark.django_db
 

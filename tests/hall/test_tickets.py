@@ -7,19 +7,18 @@ import threading
 import pytest
 from django.db import connections
 
-from devices.models import BranchService, Counter, Device, ServiceType, Ticket, TicketSequence
+from devices.models import Device
 from devices.push import device_group, session_group
-from devices.tickets import (
+from scenarios import dialogue
+from scenarios.branches.models import BranchService, Counter, ServiceType, Ticket, TicketSequence
+from scenarios.branches.selectors import branch_today, ticket_payload, ticket_quote
+from scenarios.branches.services import (
     TicketError,
-    branch_today,
     ticket_call_next,
     ticket_finish,
     ticket_issue,
-    ticket_payload,
-    ticket_quote,
     ticket_recall,
 )
-from scenarios import dialogue
 
 pytestmark = pytest.mark.django_db
 

@@ -7,7 +7,7 @@ from django.db.models import Count, Max, Min
 
 from bank_ai.demo import seed_all
 from content.models import KnowledgeArticle
-from devices.models import Branch
+from scenarios.branches.models import Branch
 from scenarios.models import CardBenefit, CardProduct, CardTransaction, Customer
 
 pytestmark = pytest.mark.django_db

@@ -14,7 +14,15 @@ import re
 from typing import Any
 
 from bank_ai.i18n import localised, pick
-from devices.models import Branch, ServiceType
+from scenarios.branches.models import Branch, ServiceType
+from scenarios.branches.selectors import (
+    active_branch_by_code,
+    service_type_by_code,
+    service_types_except,
+    service_types_offered,
+    ticket_payload,
+)
+from scenarios.branches.services import TicketError, ticket_issue
 from scenarios.dialogue.base import StepBehaviour, TurnResult, register_behaviour
 from scenarios.dialogue.engine import NO, QUESTION, YES, ConfirmBehaviour, StepContext
 from scenarios.dialogue.locating import (
@@ -38,15 +46,11 @@ def session_branch(ctx: StepContext) -> Branch | None:
     if device is not None and device.branch_id is not None:
         return device.branch
     code = ctx.session.slots.get("branch")
-    return Branch.objects.filter(code=code, is_active=True).first() if code else None
+    return active_branch_by_code(code)
 
 
 def available_services(ctx: StepContext) -> list[ServiceType]:
-    branch = session_branch(ctx)
-    services = ServiceType.objects.all()
-    if branch is not None:
-        services = services.filter(branches__branch=branch)
-    return list(services.order_by("code"))
+    return service_types_offered(session_branch(ctx))
 
 
 def service_options(ctx: StepContext) -> list[Option]:
@@ -105,7 +109,7 @@ class HallService(LocateStep):
 
 def _service(ctx: StepContext) -> ServiceType | None:
     code = ctx.session.slots.get("service")
-    return ServiceType.objects.filter(code=code).first() if code else None
+    return service_type_by_code(code)
 
 
 @register_behaviour
@@ -144,8 +148,6 @@ class HallTicket(StepBehaviour):
     name = "hall_ticket"
 
     def arrive(self, ctx: StepContext) -> TurnResult:
-        from devices.tickets import TicketError, ticket_issue, ticket_payload
-
         session, language = ctx.session, ctx.language
         service = _service(ctx)
         if service is None:
@@ -238,7 +240,7 @@ class HallTicket(StepBehaviour):
         from bank_ai.ai.need_matching import keyword_hits
 
         names = [service.name_zh, service.name_en]
-        others = ServiceType.objects.exclude(pk=service.pk)
+        others = service_types_except(service)
         names_other = any(keyword_hits(text, other.keywords or {}) for other in others)
         if names_other or any(name and name.lower() in text.lower() for name in names):
             return ctx.side_question(text)
