@@ -489,9 +489,7 @@ def _pages() -> tuple[Page, ...]:
             KpiDef(
                 "branch_hall.explanation_rating",
                 _("Satisfaction with service explanations"),
-                _(
-                    "Mean rating (1–5) of the rated hall sessions (the rating after the ticket)."
-                ),
+                _("Mean rating (1–5) of the rated hall sessions (the rating after the ticket)."),
                 MEAN,
                 _hall_explanation_rating,
             ),

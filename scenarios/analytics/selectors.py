@@ -14,6 +14,7 @@ from typing import Any
 
 from django.db.models import Q, QuerySet, Sum
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from scenarios.analytics import kpis as kpi_defs
 from scenarios.analytics.kpis import (
@@ -168,8 +169,8 @@ def _sessions(filters: Filters, days: list[date] | None = None) -> QuerySet[Dial
             window |= Q(created_at__gte=start, created_at__lt=end)
         sessions = sessions.filter(window)
     else:
-        start, _ = day_bounds(filters.since)
-        _, end = day_bounds(filters.until)
+        start, _end = day_bounds(filters.since)
+        _start, end = day_bounds(filters.until)
         sessions = sessions.filter(created_at__gte=start, created_at__lt=end)
     if filters.channel:
         sessions = sessions.filter(channel=filters.channel)
@@ -388,7 +389,7 @@ def filter_choices() -> dict[str, list[tuple[str, str]]]:
     devices = (
         DialogueSession.objects.filter(device__isnull=False)
         .order_by()
-        .values_list("device_id", "device__name", "device__branch_id", "device__branch__name")
+        .values_list("device_id", "device__name", "device__branch_id", "device__branch__code")
         .distinct()
     )
     branch_names: dict[int, str] = {}
@@ -403,3 +404,167 @@ def filter_choices() -> dict[str, list[tuple[str, str]]]:
         "branch": sorted(((str(k), v) for k, v in branch_names.items()), key=lambda x: x[1]),
         "device": sorted(((str(k), v) for k, v in device_names.items()), key=lambda x: x[1]),
     }
+
+
+class FilterError(ValueError):
+    """A dashboard filter that cannot be read; the message names it."""
+
+
+def _int(params: Any, name: str) -> int | None:
+    raw = params.get(name) or ""
+    if not raw:
+        return None
+    try:
+        return int(raw)
+    except ValueError:
+        raise FilterError(f"{name} must be a whole number, not {raw!r}") from None
+
+
+def parse_filters(params: Any, *, default_days: int = 30) -> Filters:
+    """The filters of a dashboard request (GET parameters); FilterError for bad input."""
+    from django.conf import settings
+
+    today = timezone.localdate()
+    try:
+        until = date.fromisoformat(params.get("until")) if params.get("until") else today
+        since = (
+            date.fromisoformat(params.get("since"))
+            if params.get("since")
+            else until - timedelta(days=default_days - 1)
+        )
+    except ValueError:
+        raise FilterError("since and until must be dates like 2026-11-01") from None
+    if since > until:
+        raise FilterError("since is after until")
+    if (until - since).days >= MAX_RANGE_DAYS:
+        raise FilterError(f"the range is limited to {MAX_RANGE_DAYS} days")
+    turns = _int(params, "turns")
+    if turns is None:
+        turns = int(settings.ANALYTICS_WITHIN_TURNS)
+    if not 1 <= turns <= 100:
+        raise FilterError("turns must be between 1 and 100")
+    channel = str(params.get("channel") or "")
+    language = str(params.get("language") or "")
+    if len(channel) > 20 or len(language) > 10:
+        raise FilterError("unknown channel or language")
+    return Filters(
+        since=since,
+        until=until,
+        channel=channel,
+        language=language,
+        branch_id=_int(params, "branch"),
+        device_id=_int(params, "device"),
+        within_turns=turns,
+    )
+
+
+STUDIO_PAGE = "video_studio"
+
+
+def page_codes() -> list[str]:
+    return [page.code for page in kpi_defs.pages()] + [STUDIO_PAGE]
+
+
+def studio_report(filters: Filters) -> dict[str, Any]:
+    """The video studio's KPIs (content.studio), over the range; they are not conversations,
+    so the channel, branch, device and language filters do not apply."""
+    from content.studio.selectors import studio_kpis
+
+    start, _end = day_bounds(filters.since)
+    _start, end = day_bounds(filters.until)
+    figures = studio_kpis(since=start, until=end)
+    rows = []
+    for code, name, definition, part, whole in (
+        (
+            "video_studio.script_adoption",
+            _("Script adoption rate"),
+            _(
+                "Approved scripts / scripts generated from a topic or template (in the range)."
+            ),
+            ("script_adoption_rate", "approved"),
+            ("script_adoption_rate", "generated"),
+        ),
+        (
+            "video_studio.content_adoption",
+            _("Content adoption rate"),
+            _("Rendered videos published on at least one target / rendered videos."),
+            ("content_adoption_rate", "published"),
+            ("content_adoption_rate", "rendered"),
+        ),
+        (
+            "video_studio.third_party_sync",
+            _("Third-party sync success rate"),
+            _("Finished publications to third-party targets that succeeded / finished ones."),
+            ("third_party_sync_success_rate", "succeeded"),
+            ("third_party_sync_success_rate", "finished"),
+        ),
+    ):
+        numerator = int(figures[part[0]][part[1]])
+        denominator = int(figures[whole[0]][whole[1]])
+        rows.append(
+            {
+                "code": code,
+                "name": name,
+                "definition": definition,
+                "measure": kpi_defs.RATIO,
+                "value": numerator / denominator if denominator else None,
+                "numerator": numerator,
+                "denominator": denominator,
+                "breakdown": [],
+            }
+        )
+    for code, name, field_name in (
+        (
+            "video_studio.script_generations",
+            _("Script generations per hot topic"),
+            "script_generations",
+        ),
+        (
+            "video_studio.content_generations",
+            _("Content generations per hot topic"),
+            "content_generations",
+        ),
+    ):
+        topics = figures[f"{field_name}_per_hot_topic"]
+        rows.append(
+            {
+                "code": code,
+                "name": name,
+                "definition": _(
+                    "Generated versions (or rendered videos) of each of the topic pool's hot "
+                    "topics."
+                ),
+                "measure": kpi_defs.BREAKDOWN,
+                "value": None,
+                "numerator": sum(int(t[field_name]) for t in topics),
+                "denominator": len(topics),
+                "breakdown": [
+                    {
+                        "key": str(t["title"])[:80],
+                        "numerator": int(t[field_name]),
+                        "denominator": None,
+                        "value": None,
+                    }
+                    for t in topics
+                ],
+            }
+        )
+    return {
+        "page": STUDIO_PAGE,
+        "title": _("Video studio"),
+        "filters": filters.as_query(),
+        "sessions": None,
+        "kpis": rows,
+        "trend": None,
+    }
+
+
+def report(page_code: str, filters: Filters) -> dict[str, Any]:
+    """Any dashboard page's report (KeyError for an unknown page)."""
+    if page_code == STUDIO_PAGE:
+        return studio_report(filters)
+    return page_report(page_code, filters)
+
+
+def page_session_count(page_code: str, filters: Filters) -> int:
+    return _session_count(filters, kpi_defs.page(page_code))
