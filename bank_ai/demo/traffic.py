@@ -453,8 +453,11 @@ def simulate_traffic(
         rng = random.Random(f"{seed}-{day.isoformat()}")
         count = max(1, round(per_day * rng.uniform(0.67, 1.33)))
         starts = sorted(rng.uniform(8.5, 20.5) for _ in range(count))
-        for hour in starts:
-            plan = rng.choices(plans, weights=[p.weight for p in plans])[0]
+        # Every scenario once a day when the day has room for it, the rest by weight.
+        chosen = rng.sample(plans, k=min(count, len(plans)))
+        chosen += rng.choices(plans, weights=[p.weight for p in plans], k=count - len(chosen))
+        rng.shuffle(chosen)
+        for hour, plan in zip(starts, chosen, strict=True):
             channel, device_name = rng.choice(plan.channels)
             customer = Customer(
                 rng=rng,
