@@ -21,7 +21,8 @@ def django_db_setup(django_db_setup, django_db_blocker) -> Iterator[None]:  # no
     from bank_ai.demo import seed_all
 
     with django_db_blocker.unblock():
-        seed_all(log=lambda line: None)
+        # No simulated traffic: tests that need history simulate a few days themselves.
+        seed_all(log=lambda line: None, traffic_days=0)
     return
 
 

@@ -7,4 +7,5 @@ urlpatterns = [
     path("", include("scenarios.api.urls")),
     path("", include("staff_assistant.api.urls")),
     path("", include("content.studio.api.urls")),
+    path("", include("scenarios.analytics.api.urls")),
 ]

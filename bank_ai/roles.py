@@ -29,6 +29,8 @@ ROLES: tuple[Role, ...] = (
             "devices.*",
             "scenarios.*",
             "django_q.*",
+            # The operations analytics dashboards (scenarios.analytics).
+            "analytics.view_dailyrollup",
             "content.view_knowledgecollection",
             # Video studio: where videos are published, and the render queue.
             "content.view_publishtarget",
@@ -97,6 +99,9 @@ ROLES: tuple[Role, ...] = (
             "staff_assistant.view_feedback",
             "scenarios.view_takeover",
             "scenarios.view_takeoveraudit",
+            "analytics.view_dailyrollup",
+            "scenarios.view_dialoguesession",
+            "scenarios.view_turn",
             # Video studio: compliance approves or sends back scripts.
             "content.review_videoscript",
             "content.view_videoscript",

@@ -119,6 +119,7 @@ INSTALLED_APPS = [
     "devices",
     "scenarios",
     "scenarios.branches",
+    "scenarios.analytics",
     "content",
     "staff_assistant",
 ]
@@ -359,6 +360,14 @@ DIALOGUE_TURN_LOCK_SECONDS = env.float("DIALOGUE_TURN_LOCK_SECONDS", default=60.
 # Sessions of one device (or identified customer, or signed-in person) that may wait for an
 # agent at once; a device's capabilities may set its own ("max_waiting_takeovers").
 TAKEOVER_MAX_WAITING_PER_DEVICE = env.int("TAKEOVER_MAX_WAITING_PER_DEVICE", default=3)
+# --- Operations analytics (docs/kpis.md) ---------------------------------------------------------
+# Days of simulated conversations `seed_demo` runs through the engine (0: none; the test suite's
+# seed runs none, tests simulate the few days they need).
+DEMO_TRAFFIC_DAYS = env.int("DEMO_TRAFFIC_DAYS", default=0 if DJANGO_ENV == "test" else 30)
+# Simulated conversations per day (± a third).
+DEMO_TRAFFIC_PER_DAY = env.int("DEMO_TRAFFIC_PER_DAY", default=12)
+# The dashboards' default N of "within N turns" KPIs (each page's filter can change it).
+ANALYTICS_WITHIN_TURNS = env.int("ANALYTICS_WITHIN_TURNS", default=5)
 # --- Speech and video rendering (docs/speech-choice.md) -----------------------------------------
 # A dotted class path for every language, or "lang=path,lang=path" for one per language.
 _speech = env.str(

@@ -18,7 +18,11 @@ DATA_DIRS = {
 }
 
 
-def seed_all(log: Callable[[str], None] = print) -> dict[str, int]:
+def seed_all(
+    log: Callable[[str], None] = print, traffic_days: int | None = None
+) -> dict[str, int]:
+    """The demo bank, then `traffic_days` (default `DEMO_TRAFFIC_DAYS`) days of simulated
+    conversations for the analytics dashboards (days simulated before are kept, not redone)."""
     from bank_ai.demo import ai, branches, catalogue, customers, hall, knowledge, studio, users
 
     counts: dict[str, int] = {}
@@ -31,6 +35,12 @@ def seed_all(log: Callable[[str], None] = print) -> dict[str, int]:
     counts.update(hall.seed(log))
     counts.update(_flows(log))
     counts.update(studio.seed(log))
+    days = settings.DEMO_TRAFFIC_DAYS if traffic_days is None else traffic_days
+    if days > 0:
+        from bank_ai.demo.traffic import simulate_traffic
+
+        report = simulate_traffic(days=days, per_day=settings.DEMO_TRAFFIC_PER_DAY, log=log)
+        counts["simulated_sessions"] = report.sessions
     return counts
 
 

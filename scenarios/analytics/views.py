@@ -1,0 +1,127 @@
+"""The analytics dashboards in the Django admin: an index and one page per scenario.
+
+Thin: the figures come from `selectors.report`; these views read the filters, check the
+permission, and render, export or redirect to the sessions behind a number.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from django.contrib.admin import site
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from scenarios.analytics import kpis as kpi_defs
+from scenarios.analytics import selectors
+from scenarios.analytics.export import report_csv, report_xlsx
+
+PERMISSION = "analytics.view_dailyrollup"
+
+
+def _allowed(request: HttpRequest) -> None:
+    if not request.user.has_perm(PERMISSION):
+        raise PermissionDenied
+
+
+def _filters(request: HttpRequest) -> selectors.Filters:
+    return selectors.parse_filters(request.GET)
+
+
+def _pages() -> list[dict[str, str]]:
+    found = [{"code": p.code, "title": str(p.title)} for p in kpi_defs.pages()]
+    found.insert(len(found) - 1, {"code": selectors.STUDIO_PAGE, "title": _("Video studio")})
+    return found
+
+
+def dashboard(request: HttpRequest, page: str = "") -> HttpResponse:
+    _allowed(request)
+    page = page or "across"
+    if page not in selectors.page_codes():
+        raise Http404(_("No such dashboard."))
+    try:
+        filters = _filters(request)
+    except selectors.FilterError as exc:
+        return HttpResponseBadRequest(str(exc))
+    report = selectors.report(page, filters)
+    overview = None
+    if not request.resolver_match or request.resolver_match.url_name == "analytics-index":
+        overview = [
+            {**entry, "sessions": selectors.page_session_count(entry["code"], filters)}
+            for entry in _pages()
+            if entry["code"] not in ("across", selectors.STUDIO_PAGE)
+        ]
+    query = urlencode(filters.as_query())
+    context = {
+        **site.each_context(request),
+        "title": _("Operations analytics"),
+        "subtitle": report["title"],
+        "report": report,
+        "pages": _pages(),
+        "page": page,
+        "filters": filters,
+        "choices": selectors.filter_choices(),
+        "query": query,
+        "overview": overview,
+        "chart": {
+            "label": report["trend"]["name"] if report.get("trend") else "",
+            "measure": report["trend"]["measure"] if report.get("trend") else "",
+            "days": [p["day"] for p in report["trend"]["points"]] if report.get("trend") else [],
+            "values": [p["value"] for p in report["trend"]["points"]]
+            if report.get("trend")
+            else [],
+            "kpis": [
+                {"name": k["name"], "value": k["value"]}
+                for k in report["kpis"]
+                if k["value"] is not None and k["measure"] in ("ratio", "drop_off", "within")
+            ],
+        },
+    }
+    return TemplateResponse(request, "analytics/dashboard.html", context)
+
+
+def export(request: HttpRequest, page: str, fmt: str) -> HttpResponse:
+    _allowed(request)
+    if page not in selectors.page_codes():
+        raise Http404(_("No such dashboard."))
+    try:
+        filters = _filters(request)
+    except selectors.FilterError as exc:
+        return HttpResponseBadRequest(str(exc))
+    report = selectors.report(page, filters)
+    name = f"{page}-{filters.since}-{filters.until}"
+    if fmt == "csv":
+        response = HttpResponse(report_csv(report), content_type="text/csv; charset=utf-8")
+    else:
+        response = HttpResponse(
+            report_xlsx(report),
+            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
+    response["Content-Disposition"] = f'attachment; filename="{name}.{fmt}"'
+    return response
+
+
+def sessions(request: HttpRequest, page: str) -> HttpResponse:
+    """The sessions behind a number: the admin's session list, filtered to them."""
+    _allowed(request)
+    if page not in selectors.page_codes() or page == selectors.STUDIO_PAGE:
+        raise Http404(_("No such dashboard."))
+    code = request.GET.get("kpi", "")
+    part = request.GET.get("part", "numerator")
+    if not code.startswith(f"{page}.") or part not in ("numerator", "denominator"):
+        return HttpResponseBadRequest(_("Name a KPI of this page and part=numerator|denominator."))
+    try:
+        filters = _filters(request)
+        ids = selectors.sessions_behind(code, filters, key=request.GET.get("key", ""), part=part)
+    except selectors.FilterError as exc:
+        return HttpResponseBadRequest(str(exc))
+    except KeyError:
+        raise Http404(_("No such KPI.")) from None
+    changelist = reverse("admin:scenarios_dialoguesession_changelist")
+    # An id that matches nothing keeps an empty list empty (no filter would list them all).
+    wanted = ",".join(str(i) for i in ids) or "00000000-0000-0000-0000-000000000000"
+    return redirect(f"{changelist}?{urlencode({'id__in': wanted})}")
