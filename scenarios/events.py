@@ -48,6 +48,14 @@ class HandoffEnded:
 
 
 @dataclass(frozen=True)
+class SessionEnded:
+    """The session reached an end (completed or abandoned); its transcript is final."""
+
+    session_id: Any
+    status: str
+
+
+@dataclass(frozen=True)
 class TurnRecorded:
     """A turn of the session was stored (for whoever watches the transcript live)."""
 
@@ -74,7 +82,7 @@ class CustomerNotified:
 
 
 Event = HandoffStarted | AgentSaid | HandoffEnded | TurnRecorded | LiveSessionChanged | (
-    CustomerNotified
+    CustomerNotified | SessionEnded
 )
 E = TypeVar("E")
 Handler = Callable[[Any], None]
