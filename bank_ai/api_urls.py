@@ -5,6 +5,7 @@ from django.urls import include, path
 urlpatterns = [
     path("", include("devices.api.urls")),
     path("", include("scenarios.api.urls")),
+    path("", include("scenarios.quality.api.urls")),
     path("", include("staff_assistant.api.urls")),
     path("", include("content.studio.api.urls")),
     path("", include("scenarios.analytics.api.urls")),

@@ -120,7 +120,9 @@ INSTALLED_APPS = [
     "scenarios",
     "scenarios.branches",
     "scenarios.analytics",
+    "scenarios.quality",
     "content",
+    "content.needs",
     "staff_assistant",
 ]
 
@@ -228,6 +230,17 @@ Q_CLUSTER = {
     "save_limit": 1000,
     "label": _("Background tasks"),
 }
+
+# Quality inspection (scenarios.quality): a session with no turn for this long is finished and
+# scored by the 15-minute sweep; sessions are also queued for scoring when they end.
+QUALITY_IDLE_MINUTES = env.int("QUALITY_IDLE_MINUTES", default=30)
+QUALITY_INSPECT_ON_END = env.bool("QUALITY_INSPECT_ON_END", default=True)
+# Customer-need mining (content.needs): unanswered questions (answer kinds below) of the last
+# NEEDS_WINDOW_DAYS are clustered when their embeddings are at least this similar.
+NEEDS_ANSWER_KINDS = env.list("NEEDS_ANSWER_KINDS", default=["not_found", "clarify"])
+NEEDS_WINDOW_DAYS = env.int("NEEDS_WINDOW_DAYS", default=90)
+NEEDS_SIMILARITY = env.float("NEEDS_SIMILARITY", default=0.6)
+NEEDS_MIN_CLUSTER_SIZE = env.int("NEEDS_MIN_CLUSTER_SIZE", default=2)
 
 # --- Authentication and permissions ------------------------------------------------------------
 AUTHENTICATION_BACKENDS = [

@@ -12,6 +12,7 @@ from wagtail.admin.menu import MenuItem
 from bank_ai.ai.tasks import page_index_enqueue
 from content import admin_views
 from content.models import KnowledgeArticle
+from content.needs import admin_views as needs_views
 
 
 def _enqueue(page: object, reason: str) -> None:
@@ -43,7 +44,30 @@ def knowledge_admin_urls() -> list:
     return [
         path("knowledge/try/", admin_views.try_question, name="content_try_question"),
         path("knowledge/hits/", admin_views.hits_report, name="content_hits_report"),
+        path("knowledge/needs/", needs_views.clusters, name="needs_clusters"),
+        path(
+            "knowledge/needs/<int:cluster_id>/draft/",
+            needs_views.cluster_draft,
+            name="needs_cluster_draft",
+        ),
+        path(
+            "knowledge/needs/<int:cluster_id>/dismiss/",
+            needs_views.cluster_dismiss,
+            name="needs_cluster_dismiss",
+        ),
     ]
+
+
+class NeedsMenuItem(MenuItem):
+    def is_shown(self, request: object) -> bool:
+        return request.user.has_perm(needs_views.VIEW_PERMISSION)  # type: ignore[attr-defined]
+
+
+@hooks.register("register_admin_menu_item")
+def needs_menu_item() -> MenuItem:
+    return NeedsMenuItem(
+        _("Customer needs"), reverse("needs_clusters"), icon_name="search", order=260
+    )
 
 
 @hooks.register("register_admin_menu_item")

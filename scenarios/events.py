@@ -49,6 +49,14 @@ class HandoffEnded:
 
 
 @dataclass(frozen=True)
+class SessionEnded:
+    """The session reached an end (completed or abandoned); its transcript is final."""
+
+    session_id: Any
+    status: str
+
+
+@dataclass(frozen=True)
 class TurnRecorded:
     """A turn of the session was stored (for whoever watches the transcript live)."""
 
@@ -105,6 +113,7 @@ Event = (
     | LiveSessionChanged
     | CustomerNotified
     | TicketCalled
+    | SessionEnded
 )
 E = TypeVar("E")
 Handler = Callable[[Any], None]

@@ -18,6 +18,7 @@ DEMO_USERS: dict[str, tuple[str | None, str, str]] = {
     "branch": ("branch staff", "大堂", "刘"),
     "employee": ("employee", "员工", "赵"),
     "producer": ("video producer", "制作", "周"),
+    "supervisor": ("quality supervisor", "质检", "孙"),
 }
 STAFF_ROLES = {role.group: role.is_staff for role in ROLES}
 

@@ -22,7 +22,7 @@ from django.utils.translation import gettext
 
 from bank_ai.ai.masking import mask_pii
 from bank_ai.i18n import normalise_language
-from scenarios import takeover
+from scenarios import events, takeover
 from scenarios.dialogue import phrasing, topics
 from scenarios.dialogue.base import (
     DeltaSink,
@@ -71,6 +71,7 @@ GREETING = re.compile(
     r"[\s呀啊哇哈~～!！。.,，]*",
     re.IGNORECASE,
 )
+SESSION_ENDED = frozenset({DialogueSession.Status.COMPLETED, DialogueSession.Status.ABANDONED})
 # session.memory: how many turns in a row the step named there did not understand.
 UNRECOGNISED = "unrecognised"
 
@@ -705,6 +706,9 @@ def _record_turn(session: DialogueSession, role: str, result: TurnResult) -> Tur
         payload={"actions": result.actions, "sources": result.sources},
     )
     takeover.turn_recorded(turn)
+    if session.status in SESSION_ENDED:
+        # The reply that ends the session is its last turn: nothing is taken after it.
+        events.emit(events.SessionEnded(session_id=session.pk, status=session.status))
     return turn
 
 
