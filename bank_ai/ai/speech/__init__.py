@@ -7,6 +7,9 @@
 - ``espeak.EspeakSynthesizer``: English and Mandarin, offline (default for zh-hans)
 - ``cloud.CloudSynthesizer``: the bank's licensed cloud TTS over HTTP
 
+Speech recognition (customer audio → text) is the other direction: ``get_recognizer()``
+returns the provider named by ``settings.SPEECH_RECOGNIZER`` (``recognition.py``).
+
 Why these: ``docs/speech-choice.md`` (measurements and licences).
 """
 
@@ -27,17 +30,36 @@ from bank_ai.ai.speech.base import (
     read_wav,
     wav_bytes,
 )
+from bank_ai.ai.speech.recognition import (
+    AUDIO_FORMATS,
+    BoundedRecognizer,
+    RecognitionError,
+    SpeechRecognizer,
+    Transcript,
+    check_duration,
+    decode_audio,
+    error_rate,
+)
 from bank_ai.ai.speech.text import speakable_text, split_phrases
 from bank_ai.ai.speech.visemes import VISEMES, mouth_shape, viseme_for
 
 __all__ = [
+    "AUDIO_FORMATS",
     "LANGUAGES",
     "VISEMES",
+    "BoundedRecognizer",
+    "RecognitionError",
     "RoutingSynthesizer",
     "SpeechError",
     "SpeechMark",
     "SpeechResult",
+    "SpeechRecognizer",
     "SpeechSynthesizer",
+    "Transcript",
+    "check_duration",
+    "decode_audio",
+    "error_rate",
+    "get_recognizer",
     "get_synthesizer",
     "mouth_shape",
     "normalise_language",
@@ -106,3 +128,29 @@ def get_synthesizer() -> SpeechSynthesizer:
     if isinstance(configured, str):
         return _build(configured)
     return RoutingSynthesizer({lang: _build(path) for lang, path in configured.items()})
+
+
+_RECOGNIZERS: dict[tuple[str, int, float], BoundedRecognizer] = {}
+
+
+def get_recognizer() -> BoundedRecognizer:
+    """The configured recognizer, bounded to ``ASR_MAX_CONCURRENT`` at once; shared per
+    process (the model loads once). RecognitionError ``asr_unavailable`` when misconfigured."""
+    from django.conf import settings
+
+    path = settings.SPEECH_RECOGNIZER
+    key = (path, settings.ASR_MAX_CONCURRENT, settings.ASR_QUEUE_WAIT_SECONDS)
+    with _CACHE_LOCK:
+        if key not in _RECOGNIZERS:
+            try:
+                factory = import_string(path)
+            except ImportError as error:
+                raise RecognitionError(
+                    "asr_unavailable", f"SPEECH_RECOGNIZER names {path!r}, which cannot be imported"
+                ) from error
+            _RECOGNIZERS[key] = BoundedRecognizer(
+                factory(),
+                max_concurrent=settings.ASR_MAX_CONCURRENT,
+                wait_seconds=settings.ASR_QUEUE_WAIT_SECONDS,
+            )
+        return _RECOGNIZERS[key]
