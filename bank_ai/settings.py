@@ -118,6 +118,7 @@ INSTALLED_APPS = [
     "bank_ai.ai",
     "devices",
     "scenarios",
+    "scenarios.agentrouting",
     "content",
     "staff_assistant",
 ]
