@@ -28,6 +28,10 @@ ROLES: tuple[Role, ...] = (
         (
             "devices.*",
             "scenarios.*",
+            # Contact centre: routing queues and agents, outbound campaigns, channel accounts.
+            "agentrouting.*",
+            "outbound.*",
+            "omni.*",
             "django_q.*",
             "content.view_knowledgecollection",
             # Video studio: where videos are published, and the render queue.
@@ -97,6 +101,10 @@ ROLES: tuple[Role, ...] = (
             "staff_assistant.view_feedback",
             "scenarios.view_takeover",
             "scenarios.view_takeoveraudit",
+            "agentrouting.view_routingevent",
+            "outbound.view_campaign",
+            "outbound.view_contactattempt",
+            "outbound.view_donotcontact",
             # Video studio: compliance approves or sends back scripts.
             "content.review_videoscript",
             "content.view_videoscript",

@@ -117,8 +117,10 @@ INSTALLED_APPS = [
     "bank_ai",
     "bank_ai.ai",
     "devices",
+    "devices.omni",
     "scenarios",
     "scenarios.agentrouting",
+    "scenarios.outbound",
     "content",
     "staff_assistant",
 ]

@@ -61,13 +61,13 @@ def inbox_for(user: Any) -> list[dict[str, Any]]:
 
     if not routing_enabled() or is_supervisor(user):
         rows = live_sessions()
-        entries = {
+        by_session = {
             str(e.session_id): e
             for e in QueueEntry.objects.filter(state__in=QueueEntry.OPEN_STATES).select_related(
                 "queue", "agent", "transfer_to"
             )
         }
-        return [{**row, **_entry_fields(entries.get(row["id"]), user)} for row in rows]
+        return [{**row, **_entry_fields(by_session.get(row["id"]), user)} for row in rows]
     entries = list(
         QueueEntry.objects.filter(state__in=QueueEntry.OPEN_STATES)
         .filter(_visible_filter(user))

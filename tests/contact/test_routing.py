@@ -26,12 +26,19 @@ from tests.factories import UserFactory
 pytestmark = pytest.mark.django_db
 
 
-def _agent(username: str, *queues: RoutingQueue, capacity: int = 1, online: bool = True,
-           languages: list[str] | None = None):  # noqa: ANN202
+def _agent(
+    username: str,
+    *queues: RoutingQueue,
+    capacity: int = 1,
+    online: bool = True,
+    languages: list[str] | None = None,
+):  # noqa: ANN202
     user = UserFactory(username=username)
     user.groups.add(Group.objects.get(name="remote agent"))
     profile = AgentProfile.objects.create(
-        user=user, capacity=capacity, languages=languages or [],
+        user=user,
+        capacity=capacity,
+        languages=languages or [],
         presence="online" if online else "offline",
     )
     profile.queues.set(queues)
@@ -42,11 +49,15 @@ def _queue(code: str, **fields) -> RoutingQueue:  # noqa: ANN003
     return RoutingQueue.objects.create(code=code, name=code, **fields)
 
 
-def _waiting(language: str = "zh-hans", customer: Customer | None = None,
-             text: str = "转人工") -> DialogueSession:
+def _waiting(
+    language: str = "zh-hans", customer: Customer | None = None, text: str = "转人工"
+) -> DialogueSession:
     session, _ = dialogue.session_start(
-        scenario="super_teller", channel="vtm", language=language,
-        device=Device.objects.get(name="demo-vtm"), customer=customer,
+        scenario="super_teller",
+        channel="vtm",
+        language=language,
+        device=Device.objects.get(name="demo-vtm"),
+        customer=customer,
     )
     dialogue.session_turn(session_id=session.pk, text=text)
     session.refresh_from_db()
@@ -131,7 +142,8 @@ def test_the_inbox_shows_an_agent_only_what_is_routed_to_them() -> None:
     assert owner == {alice, bob}
     alice_sees = {row["id"] for row in inbox_for(alice)}
     bob_sees = {row["id"] for row in inbox_for(bob)}
-    assert len(alice_sees) == len(bob_sees) == 1 and alice_sees.isdisjoint(bob_sees)
+    assert len(alice_sees) == len(bob_sees) == 1
+    assert alice_sees.isdisjoint(bob_sees)
     assert not session_visible_to(alice, next(iter(bob_sees)))
 
 
@@ -155,7 +167,8 @@ def test_taking_over_a_session_routed_to_someone_else_is_refused() -> None:
     assert refused.value.code == "routed_to_other"
     takeover_start(session_id=session.pk, agent=owner)
     entry = _entry(session)
-    assert entry.state == "answered" and entry.answered_at is not None
+    assert entry.state == "answered"
+    assert entry.answered_at is not None
 
 
 def test_a_long_wait_breaches_the_sla_and_overflows_to_the_next_queue() -> None:
@@ -167,7 +180,8 @@ def test_a_long_wait_breaches_the_sla_and_overflows_to_the_next_queue() -> None:
     helper = _agent("helper", backup)
     assert _entry(session).state == "waiting"  # helper serves backup only
     counts = routing_sweep(now=timezone.now() + timedelta(seconds=40))
-    assert counts["sla_breached"] == 1 and counts["overflowed"] == 0
+    assert counts["sla_breached"] == 1
+    assert counts["overflowed"] == 0
     counts = routing_sweep(now=timezone.now() + timedelta(seconds=61))
     entry = _entry(session)
     assert counts["overflowed"] == 1
@@ -230,7 +244,8 @@ def test_queue_figures_count_waiting_answered_abandoned_and_time_to_answer() -> 
     assert row["queue"] == "general"
     assert (row["entered"], row["answered"], row["abandoned"], row["waiting_now"]) == (3, 1, 1, 1)
     assert row["answer_seconds_avg"] == pytest.approx(42, abs=2)
-    assert row["sla_met_rate"] == 1.0 and row["abandon_rate"] == 0.5
+    assert row["sla_met_rate"] == 1.0
+    assert row["abandon_rate"] == 0.5
     assert still_waiting.pk in QueueEntry.objects.filter(state="waiting").values_list(
         "session_id", flat=True
     )
