@@ -6,6 +6,8 @@ urlpatterns = [
     path("", include("devices.api.urls")),
     path("", include("scenarios.api.urls")),
     path("", include("scenarios.quality.api.urls")),
+    path("", include("scenarios.agentrouting.api")),
+    path("", include("scenarios.outbound.api")),
     path("", include("staff_assistant.api.urls")),
     path("", include("content.studio.api.urls")),
     path("", include("scenarios.analytics.api.urls")),

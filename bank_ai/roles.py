@@ -28,6 +28,10 @@ ROLES: tuple[Role, ...] = (
         (
             "devices.*",
             "scenarios.*",
+            # Contact centre: routing queues and agents, outbound campaigns, channel accounts.
+            "agentrouting.*",
+            "outbound.*",
+            "omni.*",
             "django_q.*",
             # The operations analytics dashboards (scenarios.analytics).
             "analytics.view_dailyrollup",
@@ -120,6 +124,10 @@ ROLES: tuple[Role, ...] = (
             "analytics.view_dailyrollup",
             "scenarios.view_dialoguesession",
             "scenarios.view_turn",
+            "agentrouting.view_routingevent",
+            "outbound.view_campaign",
+            "outbound.view_contactattempt",
+            "outbound.view_donotcontact",
             # Video studio: compliance approves or sends back scripts.
             "content.review_videoscript",
             "content.view_videoscript",

@@ -25,6 +25,7 @@ urlpatterns = [
     path("", include("scenarios.urls")),
     path("", include("devices.counter_urls")),
     path("devices/", include("devices.urls")),
+    path("omni/", include("devices.omni.urls")),
     path("staff/", include("staff_assistant.urls")),
 ]
 # Knowledge pages at /zh-hans/kb/... and /en/kb/... (Wagtail's locale-aware URLs). The default

@@ -6,8 +6,14 @@ agent watches a session, that session's group (each `turn` as it is stored). Act
 the services in `scenarios.takeover`, which check again who may do what.
 
 Client frames: `ping`, `sessions`, `watch {session_id}`, `unwatch`, `take_over {session_id,
-note?}`, `say {session_id, text}`, `hand_back {session_id, note?}`. Server frames: `hello`,
-`pong`, `sessions`, `transcript`, `session.updated`, `turn`, `ack`, `error {code, message}`.
+note?}`, `say {session_id, text}`, `hand_back {session_id, note?}`, `presence {presence,
+capacity?}`, `transfer {session_id, to, note?}`, `accept_transfer {session_id}`,
+`decline_transfer {session_id}`. Server frames: `hello`, `pong`, `sessions`, `transcript`,
+`session.updated`, `session.removed`, `turn`, `ack`, `presence`, `error {code, message}`.
+
+With routing queues configured (`scenarios.agentrouting`) the socket shows an agent only what
+is routed to them: the session list is their inbox, a `session.updated` row of a session routed
+elsewhere becomes `session.removed`, and watching such a session is refused.
 """
 
 from __future__ import annotations
@@ -20,6 +26,14 @@ from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 
 from bank_ai import json_limits
+from scenarios.agentrouting.selectors import agent_presence
+from scenarios.agentrouting.services import (
+    RoutingError,
+    agent_presence_set,
+    transfer_accept,
+    transfer_decline,
+    transfer_offer,
+)
 from scenarios.takeover import (
     CONSOLE_GROUP,
     TakeoverError,
@@ -46,10 +60,24 @@ def _session_id(frame: dict[str, Any]) -> str | None:
 
 
 @database_sync_to_async
-def _sessions() -> list[dict[str, Any]]:
-    from scenarios.selectors import live_sessions
+def _sessions(user: Any) -> list[dict[str, Any]]:
+    from scenarios.agentrouting.selectors import inbox_for
 
-    return live_sessions()
+    return inbox_for(user)
+
+
+@database_sync_to_async
+def _visible(user: Any, session_id: str) -> bool:
+    from scenarios.agentrouting.selectors import session_visible_to
+
+    return session_visible_to(user, session_id)
+
+
+@database_sync_to_async
+def _inbox_row(user: Any, session_id: str) -> dict[str, Any] | None:
+    from scenarios.agentrouting.selectors import inbox_row
+
+    return inbox_row(user, session_id)
 
 
 @database_sync_to_async
@@ -64,13 +92,12 @@ def _transcript(session_id: str) -> dict[str, Any] | None:
     return {"session": live_session_row(session), "turns": session_transcript(session)}
 
 
-@database_sync_to_async
-def _row(session_id: str) -> dict[str, Any] | None:
-    from scenarios.models import DialogueSession
-    from scenarios.selectors import live_session_row
+def _agent_named(username: Any) -> Any:
+    from django.contrib.auth import get_user_model
 
-    session = DialogueSession.objects.filter(pk=session_id).first()
-    return live_session_row(session) if session is not None else None
+    if not isinstance(username, str) or not username:
+        return None
+    return get_user_model().objects.filter(username=username, is_active=True).first()
 
 
 class AgentConsumer(AsyncWebsocketConsumer):
@@ -84,7 +111,12 @@ class AgentConsumer(AsyncWebsocketConsumer):
         await database_sync_to_async(console_presence_mark)()
         await self.accept()
         await self.send_frame(
-            {"type": "hello", "user": user.get_username(), "sessions": await _sessions()}
+            {
+                "type": "hello",
+                "user": user.get_username(),
+                "sessions": await _sessions(user),
+                "presence": await database_sync_to_async(agent_presence)(user),
+            }
         )
 
     async def disconnect(self, code: int) -> None:
@@ -126,12 +158,15 @@ class AgentConsumer(AsyncWebsocketConsumer):
         await self.send_frame({"type": "pong", "echo": frame.get("nonce")})
 
     async def on_sessions(self, frame: dict[str, Any]) -> None:
-        await self.send_frame({"type": "sessions", "sessions": await _sessions()})
+        await self.send_frame({"type": "sessions", "sessions": await _sessions(self.scope["user"])})
 
     async def on_watch(self, frame: dict[str, Any]) -> None:
         session_id = _session_id(frame)
         if session_id is None:
             await self.send_error("invalid", "'session_id' must be a session's UUID.")
+            return
+        if not await _visible(self.scope["user"], session_id):
+            await self.send_error("routed_to_other", "This session is routed to another agent.")
             return
         # Join first, then read: a turn stored in between arrives twice (the console drops
         # repeated seq numbers) rather than never.
@@ -162,6 +197,36 @@ class AgentConsumer(AsyncWebsocketConsumer):
     async def on_hand_back(self, frame: dict[str, Any]) -> None:
         await self._act(frame, "hand_back", takeover_end, note=str(frame.get("note", ""))[:500])
 
+    async def on_presence(self, frame: dict[str, Any]) -> None:
+        presence, capacity = frame.get("presence"), frame.get("capacity")
+        if capacity is not None and (isinstance(capacity, bool) or not isinstance(capacity, int)):
+            await self.send_error("invalid", "'capacity' must be a whole number.")
+            return
+        try:
+            await database_sync_to_async(agent_presence_set)(
+                user=self.scope["user"], presence=str(presence), capacity=capacity
+            )
+        except RoutingError as exc:
+            await self.send_error(exc.code, str(exc))
+            return
+        state = await database_sync_to_async(agent_presence)(self.scope["user"])
+        await self.send_frame({"type": "presence", **state})
+        await self.send_frame({"type": "sessions", "sessions": await _sessions(self.scope["user"])})
+
+    async def on_transfer(self, frame: dict[str, Any]) -> None:
+        to = await database_sync_to_async(_agent_named)(frame.get("to"))
+        if to is None:
+            await self.send_error("invalid", "'to' must name an agent.")
+            return
+        note = str(frame.get("note", ""))[:500]
+        await self._act(frame, "transfer", transfer_offer, to_agent=to, note=note)
+
+    async def on_accept_transfer(self, frame: dict[str, Any]) -> None:
+        await self._act(frame, "accept_transfer", transfer_accept)
+
+    async def on_decline_transfer(self, frame: dict[str, Any]) -> None:
+        await self._act(frame, "decline_transfer", transfer_decline)
+
     HANDLERS = {
         "ping": on_ping,
         "sessions": on_sessions,
@@ -170,6 +235,10 @@ class AgentConsumer(AsyncWebsocketConsumer):
         "take_over": on_take_over,
         "say": on_say,
         "hand_back": on_hand_back,
+        "presence": on_presence,
+        "transfer": on_transfer,
+        "accept_transfer": on_accept_transfer,
+        "decline_transfer": on_decline_transfer,
     }
 
     # ------------------------------------------------------------------ helpers
@@ -183,10 +252,11 @@ class AgentConsumer(AsyncWebsocketConsumer):
             await database_sync_to_async(service)(
                 session_id=session_id, agent=self.scope["user"], **kwargs
             )
-        except TakeoverError as exc:
+        except (TakeoverError, RoutingError) as exc:
             await self.send_error(exc.code, str(exc))
             return
-        await self.send_frame({"type": "ack", "action": action, "session": await _row(session_id)})
+        row = await _inbox_row(self.scope["user"], session_id)
+        await self.send_frame({"type": "ack", "action": action, "session": row})
 
     async def _leave_watched(self) -> None:
         if self.watching:
@@ -196,7 +266,16 @@ class AgentConsumer(AsyncWebsocketConsumer):
             self.watching = None
 
     async def push_frame(self, event: dict[str, Any]) -> None:
-        await self.send_frame(event["frame"])
+        frame = event["frame"]
+        if frame.get("type") == "session.updated" and isinstance(frame.get("session"), dict):
+            # The row is the same for every console; who may see it is not.
+            session_id = str(frame["session"].get("id"))
+            row = await _inbox_row(self.scope["user"], session_id)
+            if row is None:
+                frame = {"type": "session.removed", "session_id": session_id}
+            else:
+                frame = {"type": "session.updated", "session": row}
+        await self.send_frame(frame)
 
     async def send_frame(self, frame: dict[str, Any]) -> None:
         await self.send(text_data=json.dumps(frame, ensure_ascii=False))

@@ -27,6 +27,7 @@ from django.utils import timezone
 
 from bank_ai.ai.masking import mask_pii
 from scenarios import events
+from scenarios.agentrouting import services as routing
 from scenarios.models import (
     DialogueSession,
     FlowStep,
@@ -242,6 +243,7 @@ def takeover_request(
         detail=detail or {},
     )
     _audit(takeover, TakeoverAudit.Action.REQUESTED, None, reason)
+    routing.route_takeover(takeover)  # to a skills queue and an agent, when queues exist
     notify_session_changed(session.pk)
     return takeover
 
@@ -254,6 +256,10 @@ def takeover_start(*, session_id: Any, agent: Any, note: str = "") -> Takeover:
     session = _lock_session(session_id)
     if session.status in {DialogueSession.Status.COMPLETED, DialogueSession.Status.ABANDONED}:
         raise TakeoverError("session_closed", f"the session is {session.status}")
+    try:
+        routing.routing_check_take(session.pk, agent)
+    except routing.RoutingError as exc:
+        raise TakeoverError(exc.code, str(exc)) from exc
     takeover = _open_takeover(session)
     if takeover is None:
         session.status = DialogueSession.Status.HANDED_OVER
@@ -272,6 +278,7 @@ def takeover_start(*, session_id: Any, agent: Any, note: str = "") -> Takeover:
     takeover.taken_at = timezone.now()
     takeover.save(update_fields=["state", "agent", "taken_at"])
     _audit(takeover, TakeoverAudit.Action.TAKEN, agent, takeover.reason, note)
+    routing.routing_taken(session.pk, agent)
     events.emit(events.HandoffStarted(session_id=session.pk, agent_name=agent_name(agent)))
     notify_session_changed(session.pk)
     return takeover
@@ -332,6 +339,7 @@ def takeover_end(*, session_id: Any, agent: Any, note: str = "") -> Turn:
         takeover.agent = agent
     takeover.save(update_fields=["state", "ended_at", "agent"])
     _audit(takeover, TakeoverAudit.Action.HANDED_BACK, agent, "agent_handed_back", note)
+    routing.routing_ended(session.pk, agent)
 
     session.status = DialogueSession.Status.ACTIVE
     for key in ("negative_streak", "guide_failures", UNRECOGNISED):

@@ -9,7 +9,7 @@ from django.shortcuts import render
 from django.urls import reverse_lazy
 from django.utils.translation import gettext as _
 
-from scenarios.selectors import live_sessions
+from scenarios.agentrouting.selectors import agent_presence, inbox_for
 from scenarios.takeover import can_take_over
 
 # The one sign-in page for staff pages (the admin login admits admin users only).
@@ -23,7 +23,11 @@ def agent_console(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "scenarios/agent_console.html",
-        {"sessions": live_sessions(), "labels": _console_labels()},
+        {
+            "sessions": inbox_for(request.user),
+            "presence": agent_presence(request.user),
+            "labels": _console_labels(),
+        },
     )
 
 
@@ -50,6 +54,9 @@ def _console_labels() -> dict[str, object]:
         "reason": _("Reason"),
         "step": _("Step"),
         "agent": _("Agent"),
+        "queue": _("Queue"),
+        "routed_to": _("Routed to"),
+        "transfer_from": _("Transfer offered to you"),
         "seconds": _("%(n)s s"),
         "minutes": _("%(n)s min"),
     }

@@ -16,6 +16,10 @@
   const backBtn = document.getElementById("hand-back");
   const sayText = document.getElementById("say-text");
   const sayBtn = document.getElementById("say-send");
+  const presenceEl = document.getElementById("presence");
+  const acceptBtn = document.getElementById("accept-transfer");
+  const transferTo = document.getElementById("transfer-to");
+  const transferBtn = document.getElementById("transfer-send");
   const sessions = new Map();
   let watched = null;
   let seen = new Set();
@@ -73,6 +77,8 @@
     const row = watched && sessions.get(watched);
     if (!row) {
       takeBtn.disabled = backBtn.disabled = sayBtn.disabled = sayText.disabled = true;
+      transferBtn.disabled = transferTo.disabled = true;
+      acceptBtn.hidden = true;
       return;
     }
     titleEl.textContent = (row.device || row.channel) + " · " + row.scenario;
@@ -80,8 +86,13 @@
     const bits = [L.step + ": " + row.step];
     if (row.reason) bits.push(L.reason + ": " + row.reason);
     if (row.agent) bits.push(L.agent + ": " + row.agent);
+    if (row.queue) bits.push(L.queue + ": " + row.queue);
+    if (row.routed_to && row.routed_to !== row.agent) bits.push(L.routed_to + ": " + row.routed_to);
+    if (row.transfer_to === me) bits.push(L.transfer_from + (row.transfer_note ? ": " + row.transfer_note : ""));
     metaEl.textContent = bits.join(" · ");
     const mine = row.state === "agent" && row.agent === me;
+    acceptBtn.hidden = row.transfer_to !== me;
+    transferBtn.disabled = transferTo.disabled = !mine;
     takeBtn.disabled = !(row.state === "waiting" || row.state === "active");
     backBtn.disabled = !(mine || row.state === "waiting");
     sayBtn.disabled = sayText.disabled = !mine;
@@ -122,6 +133,7 @@
     switch (frame.type) {
       case "hello":
         me = frame.user;
+        if (frame.presence) presenceEl.value = frame.presence.presence;
         sessions.clear();
         for (const row of frame.sessions) sessions.set(row.id, row);
         renderRows();
@@ -138,6 +150,19 @@
         if (frame.session) sessions.set(frame.session.id, frame.session);
         renderRows();
         renderWatched();
+        break;
+      case "session.removed":
+        // Routed to someone else (or finished): it leaves this agent's inbox.
+        sessions.delete(frame.session_id);
+        if (watched === frame.session_id) {
+          watched = null;
+          transcriptEl.textContent = "";
+        }
+        renderRows();
+        renderWatched();
+        break;
+      case "presence":
+        presenceEl.value = frame.presence;
         break;
       case "transcript":
         sessions.set(frame.session.id, frame.session);
@@ -179,6 +204,19 @@
   backBtn.addEventListener("click", () => {
     errorEl.textContent = "";
     send({ type: "hand_back", session_id: watched });
+  });
+  presenceEl.addEventListener("change", () => send({ type: "presence", presence: presenceEl.value }));
+  acceptBtn.addEventListener("click", () => {
+    errorEl.textContent = "";
+    send({ type: "accept_transfer", session_id: watched });
+  });
+  document.getElementById("transfer-form").addEventListener("submit", (event) => {
+    event.preventDefault();
+    const to = transferTo.value.trim();
+    if (!to) return;
+    errorEl.textContent = "";
+    send({ type: "transfer", session_id: watched, to: to });
+    transferTo.value = "";
   });
   document.getElementById("say-form").addEventListener("submit", (event) => {
     event.preventDefault();

@@ -1,0 +1,95 @@
+"""Channel adapters' own data: platform accounts, widget sites, and who is who across channels.
+
+A `ChannelIdentity` is one person as a platform knows them (a WeChat openid, a web-chat
+visitor). When the bank links it to a `Customer` (after its own login or a signed customer
+token), every channel's sessions of that identity carry the customer, so the agent sees one
+history and a conversation started on one channel continues on another.
+"""
+
+from __future__ import annotations
+
+import secrets
+
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+def _secret() -> str:
+    return secrets.token_urlsafe(24)
+
+
+class WeChatAccount(models.Model):
+    """A WeChat Official Account the bank runs (服务号)."""
+
+    code = models.SlugField(_("code"), max_length=40, unique=True)
+    app_id = models.CharField(_("AppID"), max_length=40)
+    app_secret = models.CharField(_("AppSecret"), max_length=80)
+    # The token configured in the WeChat console for the message callback's signature.
+    token = models.CharField(_("callback token"), max_length=64)
+    api_base = models.URLField(_("API base URL"), default="https://api.weixin.qq.com")
+    scenario = models.SlugField(_("scenario"), max_length=40, default="super_teller")
+    # Menu click events: {"EVENT_KEY": {"text": "...what the customer would have typed"}}.
+    menu = models.JSONField(_("menu events"), default=dict, blank=True)
+    welcome = models.TextField(_("welcome message"), blank=True)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("WeChat official account")
+        verbose_name_plural = _("WeChat official accounts")
+
+    def __str__(self) -> str:
+        return self.code
+
+
+class WebChatSite(models.Model):
+    """A web page that embeds the chat widget; `key` is public, `secret` signs customer tokens."""
+
+    name = models.CharField(_("name"), max_length=80)
+    key = models.CharField(_("public key"), max_length=40, unique=True, default=_secret)
+    secret = models.CharField(_("signing secret"), max_length=64, default=_secret)
+    allowed_origins = models.JSONField(_("allowed origins"), default=list, blank=True)
+    scenario = models.SlugField(_("scenario"), max_length=40, default="super_teller")
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("web chat site")
+        verbose_name_plural = _("web chat sites")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ChannelIdentity(models.Model):
+    channel = models.CharField(_("channel"), max_length=20)  # wechat, webchat, voice
+    external_id = models.CharField(_("platform id"), max_length=120)
+    customer = models.ForeignKey(
+        "scenarios.Customer",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="channel_identities",
+        verbose_name=_("customer"),
+    )
+    # The conversation this identity is in now (a new one starts when it ends or goes stale).
+    session = models.ForeignKey(
+        "scenarios.DialogueSession",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    language = models.CharField(_("language"), max_length=10, default="zh-hans")
+    created_at = models.DateTimeField(_("first seen"), default=timezone.now)
+    linked_at = models.DateTimeField(_("linked to the customer"), null=True, blank=True)
+    last_seen_at = models.DateTimeField(_("last seen"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("channel identity")
+        verbose_name_plural = _("channel identities")
+        constraints = [
+            models.UniqueConstraint(fields=["channel", "external_id"], name="omni_identity_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.channel}:{self.external_id}"

@@ -1,0 +1,246 @@
+"""WeChat Official Account adapter: message callback, passive replies, customer-service API.
+
+The callback (`/omni/wechat/<account>/`) is checked the way WeChat signs it (SHA-1 of the
+sorted token, timestamp and nonce), with the timestamp no older than `WECHAT_MAX_SKEW_SECONDS`;
+a retried message (same MsgId) is answered once. Text, recognised voice and menu clicks run
+through `converse`; the reply goes back as a passive XML reply. What an agent says later (no
+request to reply to) goes through the customer-service message API, as do reminders and
+campaigns (`devices.omni.delivery`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from typing import Any
+from xml.etree.ElementTree import Element
+
+from defusedxml import ElementTree
+from django.conf import settings
+from django.core.cache import cache
+from django.db import transaction
+
+from devices.omni.base import Inbound
+from devices.omni.models import ChannelIdentity, WeChatAccount
+from scenarios import events
+from scenarios.dialogue import TurnResult
+
+CHANNEL = "wechat"
+MAX_BODY_BYTES = 64 * 1024
+HTTP_TIMEOUT_SECONDS = 10
+# Access tokens the API reports as invalid or expired: fetched again once.
+TOKEN_ERRORS = {40001, 40014, 42001}
+
+
+class WeChatError(Exception):
+    """The WeChat API refused a call, or a callback could not be read."""
+
+    def __init__(self, message: str, code: int | None = None) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+def signature_valid(account: WeChatAccount, *, signature: str, timestamp: str, nonce: str) -> bool:
+    try:
+        sent_at = int(timestamp)
+    except (TypeError, ValueError):
+        return False
+    if abs(time.time() - sent_at) > int(getattr(settings, "WECHAT_MAX_SKEW_SECONDS", 300)):
+        return False
+    expected = hashlib.sha1(  # noqa: S324 - WeChat's callback signature is SHA-1 by definition
+        "".join(sorted([account.token, timestamp, nonce])).encode()
+    ).hexdigest()
+    return hmac.compare_digest(expected, signature or "")
+
+
+def parse_message(body: bytes) -> dict[str, str]:
+    """The callback's XML as a flat dict (WeChat messages are one level deep)."""
+    if len(body) > MAX_BODY_BYTES:
+        raise WeChatError("message too large")
+    try:
+        root: Element = ElementTree.fromstring(body, forbid_dtd=True)
+    except Exception as exc:  # defusedxml raises several kinds; all mean "not a message"
+        raise WeChatError(f"not a WeChat XML message: {exc}") from exc
+    if root.tag != "xml":
+        raise WeChatError("not a WeChat XML message")
+    return {child.tag: (child.text or "") for child in root}
+
+
+def _cdata(text: str) -> str:
+    return "<![CDATA[" + text.replace("]]>", "]]]]><![CDATA[>") + "]]>"
+
+
+def text_reply(message: dict[str, str], content: str) -> str:
+    """A passive reply: to the sender, from the account, within the callback's response."""
+    return (
+        "<xml>"
+        f"<ToUserName>{_cdata(message.get('FromUserName', ''))}</ToUserName>"
+        f"<FromUserName>{_cdata(message.get('ToUserName', ''))}</FromUserName>"
+        f"<CreateTime>{int(time.time())}</CreateTime>"
+        f"<MsgType>{_cdata('text')}</MsgType>"
+        f"<Content>{_cdata(content)}</Content>"
+        "</xml>"
+    )
+
+
+def external_id(account: WeChatAccount, openid: str) -> str:
+    return f"{account.code}:{openid}"
+
+
+def seen_before(account: WeChatAccount, message: dict[str, str]) -> bool:
+    """WeChat retries a callback three times when it gets no answer in 5 s; answer it once."""
+    msg_key = message.get("MsgId") or (
+        message.get("FromUserName", "") + message.get("CreateTime", "") + message.get("Event", "")
+    )
+    return not cache.add(f"omni:wechat:{account.code}:{msg_key}", True, 60)
+
+
+def inbound_of(account: WeChatAccount, message: dict[str, str]) -> Inbound | None:
+    """The customer's words in a message: text, recognised speech or a menu click's text."""
+    kind = message.get("MsgType", "")
+    openid = message.get("FromUserName", "")
+    if not openid:
+        raise WeChatError("the message has no sender")
+    text = ""
+    if kind == "text":
+        text = message.get("Content", "")
+    elif kind == "voice":
+        text = message.get("Recognition", "")
+    elif kind == "event" and message.get("Event", "").upper() == "CLICK":
+        entry = (account.menu or {}).get(message.get("EventKey", ""))
+        text = entry.get("text", "") if isinstance(entry, dict) else ""
+    if not text.strip():
+        return None
+    return Inbound(channel=CHANNEL, external_id=external_id(account, openid), text=text[:1000])
+
+
+# ----------------------------------------------------------------------------- API client
+
+
+class WeChatClient:
+    """The parts of the Official Account API the bank uses: access token, custom messages."""
+
+    def __init__(self, account: WeChatAccount) -> None:
+        self.account = account
+
+    def _call(
+        self, path: str, *, query: dict[str, str], body: dict[str, Any] | None = None
+    ) -> dict[str, Any]:
+        base = self.account.api_base.rstrip("/")
+        if not base.startswith(("https://", "http://")):
+            raise WeChatError("the API base URL must be http(s)")
+        url = f"{base}{path}?{urllib.parse.urlencode(query)}"
+        data = json.dumps(body, ensure_ascii=False).encode() if body is not None else None
+        request = urllib.request.Request(  # noqa: S310 - http(s) checked above
+            url, data=data, headers={"Content-Type": "application/json; charset=utf-8"}
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=HTTP_TIMEOUT_SECONDS) as response:  # noqa: S310
+                payload = json.loads(response.read().decode("utf-8"))
+        except urllib.error.HTTPError as exc:
+            raise WeChatError(f"WeChat API answered HTTP {exc.code}") from exc
+        except (urllib.error.URLError, TimeoutError, ValueError) as exc:
+            raise WeChatError(f"WeChat API unreachable: {exc}") from exc
+        if not isinstance(payload, dict):
+            raise WeChatError("WeChat API answered something that is not an object")
+        code = int(payload.get("errcode", 0) or 0)
+        if code:
+            raise WeChatError(f"WeChat API error {code}: {payload.get('errmsg', '')}", code)
+        return payload
+
+    def _token_key(self) -> str:
+        return f"omni:wechat:token:{self.account.code}"
+
+    def access_token(self, refresh: bool = False) -> str:
+        if not refresh:
+            cached = cache.get(self._token_key())
+            if cached:
+                return str(cached)
+        payload = self._call(
+            "/cgi-bin/token",
+            query={
+                "grant_type": "client_credential",
+                "appid": self.account.app_id,
+                "secret": self.account.app_secret,
+            },
+        )
+        token = str(payload.get("access_token", ""))
+        if not token:
+            raise WeChatError("WeChat API gave no access token")
+        lifetime = int(payload.get("expires_in", 7200))
+        cache.set(self._token_key(), token, max(lifetime - 300, 60))
+        return token
+
+    def send_text(self, openid: str, text: str) -> dict[str, Any]:
+        body = {"touser": openid, "msgtype": "text", "text": {"content": text}}
+        try:
+            return self._call(
+                "/cgi-bin/message/custom/send",
+                query={"access_token": self.access_token()},
+                body=body,
+            )
+        except WeChatError as exc:
+            if exc.code not in TOKEN_ERRORS:
+                raise
+            token = self.access_token(refresh=True)
+            return self._call(
+                "/cgi-bin/message/custom/send", query={"access_token": token}, body=body
+            )
+
+
+def send_to_identity(identity: ChannelIdentity, text: str) -> dict[str, Any]:
+    account_code, _, openid = identity.external_id.partition(":")
+    account = WeChatAccount.objects.filter(code=account_code, is_active=True).first()
+    if account is None or not openid:
+        raise WeChatError(f"no active WeChat account for {identity.external_id}")
+    return WeChatClient(account).send_text(openid, text)
+
+
+# ----------------------------------------------------------------------------- domain events
+
+
+def _send_later(session_id: Any, text: str) -> None:
+    if not text:
+        return
+    identity = (
+        ChannelIdentity.objects.filter(channel=CHANNEL, session_id=session_id)
+        .order_by("-last_seen_at")
+        .first()
+    )
+    if identity is None:
+        return
+
+    def send() -> None:
+        try:
+            send_to_identity(identity, text)
+        except WeChatError:
+            # The agent's words are in the transcript; a failed push must not undo them.
+            import logging
+
+            logging.getLogger(__name__).exception("WeChat push to %s failed", identity)
+
+    transaction.on_commit(send)
+
+
+def _agent_said(event: events.AgentSaid) -> None:
+    _send_later(event.session_id, event.text)
+
+
+def _handoff_ended(event: events.HandoffEnded) -> None:
+    _send_later(event.session_id, event.result.reply)
+
+
+def subscribe_events() -> None:
+    events.subscribe(events.AgentSaid, _agent_said)
+    events.subscribe(events.HandoffEnded, _handoff_ended)
+
+
+def result_text(result: TurnResult, language: str) -> str:
+    from devices.omni.base import reply_text
+
+    return reply_text(result, language)
