@@ -7,6 +7,7 @@ mask PII → injection check → sentiment → intent → curated FAQ → retrie
 from __future__ import annotations
 
 import logging
+import re
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -112,6 +113,25 @@ class AnswerDelta:
     text: str
 
 
+_CJK_CHAR = re.compile("[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+_LATIN_WORD = re.compile("[A-Za-z]{2,}")
+
+
+def question_language(question: str, fallback: str) -> str:
+    """The language to answer in: the question's own when it is plain which, else fallback.
+
+    A customer who types English on a screen left in Chinese (or the reverse) is answered in
+    the language they wrote. Any Chinese character makes it Chinese (names of products and
+    "App" or "ATM" appear in Chinese questions); three English words and no Chinese make it
+    English; anything shorter ("ok", a card number) keeps the channel's language.
+    """
+    if _CJK_CHAR.search(question):
+        return "zh-hans"
+    if len(_LATIN_WORD.findall(question)) >= 3:
+        return "en"
+    return fallback
+
+
 def _message(kind: str, language: str) -> str:
     return MESSAGES[kind][language]
 
@@ -198,7 +218,7 @@ def _source(
 def stream_answer(question: str, context: AskContext) -> Iterator[AnswerDelta | Answer]:
     """Yield AnswerDelta chunks, then exactly one Answer (already audited)."""
     started = time.perf_counter()
-    language = normalise_language(context.language)
+    language = question_language(question, normalise_language(context.language))
     masked_question = mask_pii(question).text
     answer = Answer(text="", kind="generated", language=language)
     injection = detect_injection(masked_question)
@@ -322,10 +342,9 @@ def _generate(
     answer: Answer,
 ) -> Iterator[AnswerDelta]:
     # Passages were cleaned of planted instructions when indexed (see indexing.index_page).
-    cleaned = [
-        Passage(source_id=str(p.chunk_id), title=p.title, url=p.url, text=p.text, score=p.score)
-        for p in passages
-    ]
+    # One citation per page: its retrieved chunks are joined in page order.
+    pages = passages_by_page(passages)
+    cleaned = [passage for passage, _ in pages]
     request = GenerationRequest(
         task="answer",
         language=language,
@@ -366,14 +385,62 @@ def _generate(
         if completed.provider == "handoff":
             answer.kind, answer.escalate = "handoff", True
         _record_call(completed.provider, completed.model, "answer", "ok", completed)
-    cited = [p for n, p in enumerate(passages, start=1) if f"[{n}]" in full_text] or passages[:1]
+    cited = [
+        (n, passage, retrieved)
+        for n, (passage, retrieved) in enumerate(pages, start=1)
+        if f"[{n}]" in full_text
+    ] or [(1, *pages[0])]
     answer.sources = [
-        _source(passages.index(p) + 1, p.title, p.url, p.text, p.page_id, p.revision_id)
-        for p in cited
+        _source(n, p.title, p.url, p.text, r.page_id, r.revision_id) for n, p, r in cited
     ]
     answer.related_questions = related_questions(
         question_vector, language, {p.page_id for p in passages if p.page_id}, context
     )
+
+
+def passages_by_page(
+    passages: list[RetrievedPassage],
+) -> list[tuple[Passage, RetrievedPassage]]:
+    """One generation passage per page, ranked by the page's best chunk.
+
+    Retrieval often returns two or three overlapping chunks of the same article; handed to the
+    model separately they become three citations of one source and the article's steps come
+    back out of order. Joined in page order, with the overlap each chunk repeats from the
+    one before removed, they read as the article does.
+    """
+    groups: dict[Any, list[RetrievedPassage]] = {}
+    for passage in passages:
+        key = passage.page_id if passage.page_id is not None else ("chunk", passage.chunk_id)
+        groups.setdefault(key, []).append(passage)
+    merged = []
+    for chunks in groups.values():
+        best = chunks[0]  # retrieval order: the first is the page's best-ranked chunk
+        text = ""
+        for chunk in sorted(chunks, key=lambda c: c.chunk_id):  # ids follow page order
+            text = _join_overlapping(text, chunk.text)
+        merged.append(
+            (
+                Passage(
+                    source_id=",".join(str(c.chunk_id) for c in chunks),
+                    title=best.title,
+                    url=best.url,
+                    text=text,
+                    score=best.score,
+                ),
+                best,
+            )
+        )
+    return merged
+
+
+def _join_overlapping(head: str, tail: str) -> str:
+    """head + tail, without the start of tail that head already ends with (chunk overlap)."""
+    if not head:
+        return tail
+    for size in range(min(len(head), len(tail), 1000), 7, -1):
+        if head.endswith(tail[:size]):
+            return head + tail[size:]
+    return head + "\n" + tail
 
 
 def _record_call(

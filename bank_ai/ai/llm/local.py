@@ -300,45 +300,98 @@ def _score_sentences(
     return scores
 
 
+def _dedupe_key(text: str) -> str:
+    return re.sub(r"\W+", "", _CITATION.sub("", text)).lower()
+
+
+def _near_duplicate(a: _Candidate, b: _Candidate) -> bool:
+    """The same fact said twice: identical text, or one sentence's terms nearly all in the
+    other's (a summary line restated in the body, overlapping chunks, a translated twin)."""
+    if _dedupe_key(a.text) == _dedupe_key(b.text):
+        return True
+    if not a.terms or not b.terms:
+        return False
+    # "一年期利率1.5%" and "三年期利率2.1%" share nearly every word and are two facts.
+    if {t for t in a.terms if t.startswith("#")} != {t for t in b.terms if t.startswith("#")}:
+        return False
+    shared = len(a.terms & b.terms)
+    return shared / min(len(a.terms), len(b.terms)) >= NEAR_DUPLICATE_OVERLAP
+
+
+NEAR_DUPLICATE_OVERLAP = 0.75
+# A sentence of the chosen passage joins the answer when it scores at least this share of the
+# passage's best sentence; the passage's opening statement always does (it is the summary,
+# and in procedures the first thing to do).
+RELEVANT_SHARE = 0.35
+
+
 def select_sentences(
     question: str, passages: tuple[Passage, ...], max_sentences: int = 4
 ) -> list[_Candidate]:
-    """The best 2–4 sentences, grouped by passage and kept in each passage's order."""
+    """The answer's sentences: from the best passage, in that passage's own order.
+
+    Stitching the top sentences of several passages reorders procedures (the last step of
+    one article before the first step of another) and repeats facts; the best passage reads
+    in the order its editor wrote it. Its opening statement leads, then its sentences that
+    bear on the question, near-duplicates dropped. Only when that passage has a single
+    sentence to give does the next-best passage add its own.
+    """
     candidates = _candidates(passages)
     scores = _score_sentences(question, passages, candidates)
-    ranked = sorted((i for i, s in enumerate(scores) if s > 0), key=lambda i: (-scores[i], i))
-    # Overlapping chunks and translated twins repeat sentences; say each fact once.
-    seen: set[str] = set()
-    unique = []
-    for i in ranked:
-        key = re.sub(r"\W+", "", candidates[i].text).lower()
-        if key not in seen:
-            seen.add(key)
-            unique.append(i)
-    ranked = unique
-    if not ranked:
+    by_passage: dict[int, list[int]] = {}
+    for i, candidate in enumerate(candidates):
+        by_passage.setdefault(candidate.passage_no, []).append(i)
+
+    def passage_score(number: int) -> float:
+        top = sorted((scores[i] for i in by_passage[number]), reverse=True)
+        return top[0] + 0.5 * (top[1] if len(top) > 1 else 0.0)
+
+    ranked_passages = sorted(
+        (n for n in by_passage if max(scores[i] for i in by_passage[n]) > 0),
+        key=lambda n: (-passage_score(n), n),
+    )
+    chosen: list[_Candidate] = []
+    for number in ranked_passages:
+        picked = _passage_sentences(by_passage[number], candidates, scores, max_sentences)
+        picked = [c for c in picked if not any(_near_duplicate(c, k) for k in chosen)]
+        chosen.extend(picked[: max_sentences - len(chosen)])
+        if len(chosen) >= 2 or len(chosen) >= max_sentences:
+            break
+    return chosen
+
+
+def _passage_sentences(
+    members: list[int], candidates: list[_Candidate], scores: list[float], limit: int
+) -> list[_Candidate]:
+    """One passage's sentences worth saying, in the passage's order, without repeats."""
+    statements = [i for i in members if not _is_question(candidates[i].text)]
+    if not statements:
         return []
-    best = scores[ranked[0]]
-    chosen = [i for i in ranked if scores[i] >= 0.35 * best][:max_sentences]
-    # Two sentences usually read better than one, as long as the second is relevant at all.
-    if len(chosen) < 2 and len(ranked) > 1:
-        chosen.append(ranked[1])
-    # When only restated questions matched (colloquial wording shares few words with the
-    # answer), the best-ranked passage's own opening statements are the likeliest answer.
-    if all(_is_question(candidates[i].text) for i in chosen):
-        top_passage = candidates[chosen[0]].passage_no
-        leads = [
-            i
-            for i, c in enumerate(candidates)
-            if c.passage_no == top_passage and not _is_question(c.text)
-        ][:2]
-        chosen = [i for i in chosen if not _is_question(candidates[i].text)] + leads
-    # Group by passage in order of each passage's best sentence, then keep passage order.
-    first_rank = {}
-    for position, i in enumerate(chosen):
-        first_rank.setdefault(candidates[i].passage_no, position)
-    chosen.sort(key=lambda i: (first_rank[candidates[i].passage_no], candidates[i].index))
-    return [candidates[i] for i in chosen]
+    best = max(scores[i] for i in members)
+    lead = statements[0]
+    relevant = [
+        i for i in statements if i != lead and scores[i] > 0 and scores[i] >= RELEVANT_SHARE * best
+    ]
+    relevant.sort(key=lambda i: (-scores[i], i))
+    keep = sorted([lead, *relevant[: limit - 1]], key=lambda i: candidates[i].index)
+    out: list[_Candidate] = []
+    for i in keep:
+        if not any(_near_duplicate(candidates[i], c) for c in out):
+            out.append(candidates[i])
+    return out
+
+
+def compose_cited(selected: list[_Candidate], lang: Language) -> str:
+    """Join the sentences, citing each passage once: after the last sentence taken from it."""
+    joiner = "" if lang == "zh-hans" else " "
+    parts = []
+    for position, candidate in enumerate(selected):
+        following = selected[position + 1] if position + 1 < len(selected) else None
+        if following is not None and following.passage_no == candidate.passage_no:
+            parts.append(candidate.text)
+        else:
+            parts.append(_cite(candidate.text, candidate.passage_no))
+    return joiner.join(parts)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -383,9 +436,7 @@ class LocalProvider(LLMProvider):
                 lines.append(f"[{number}] {title}" + (f" {passage.url}" if passage.url else ""))
             lines.append(_t("offer_human", lang))
             return "\n".join(lines)
-        joiner = "" if lang == "zh-hans" else " "
-        body = joiner.join(_cite(c.text, c.passage_no) for c in selected)
-        return f"{_t('lead_in', lang)}\n{body}"
+        return f"{_t('lead_in', lang)}\n{compose_cited(selected, lang)}"
 
     @staticmethod
     def _rephrase(draft: str) -> str:
