@@ -162,9 +162,10 @@ def cluster_to_faq_draft(
         owner=user,
     )
     # A draft may be incomplete (summary and answer are the editor's job): Wagtail validates
-    # only title and slug of a page that is not live, and every field when it is published.
+    # only title and slug of a page that is not live, and its editor saves drafts the same way
+    # (clean=False); every field is validated when the page is published.
     parent.add_child(instance=page)
-    page.save_revision(user=user)
+    page.save_revision(user=user, clean=False)
     cluster.status = NeedCluster.Status.DRAFTED
     cluster.page = page
     cluster.drafted_at = timezone.now()
