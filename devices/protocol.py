@@ -68,6 +68,8 @@ class EchoFrame(_Frame):
 class SessionStartFrame(_Frame):
     scenario = serializers.SlugField(max_length=40)
     language = serializers.ChoiceField(choices=LANGUAGES, default="zh-hans")
+    # The signed-in customer, asserted by a device with the customer_identity capability.
+    customer_no = StrictCharField(max_length=20, required=False, allow_blank=True, default="")
 
 
 class SessionResumeFrame(_Frame):
