@@ -31,7 +31,11 @@ from devices.outbox import (
 from devices.protocol import ProtocolError
 from devices.push import announce_session_frame
 from scenarios import dialogue
-from scenarios.models import DialogueSession
+from scenarios.models import Customer, DialogueSession
+
+# Devices allowed to say which customer is using them (the app, after its own login); the
+# same capability the session API checks.
+CUSTOMER_IDENTITY = "customer_identity"
 
 logger = logging.getLogger(__name__)
 
@@ -135,11 +139,24 @@ def answer_frame(
 # ----------------------------------------------------------------------------- sessions
 
 
+def _asserted_customer(device: Device | None, customer_no: str) -> Customer | None:
+    """The customer a device with the customer_identity capability says is signed in."""
+    if not customer_no:
+        return None
+    if device is None or not (device.capabilities or {}).get(CUSTOMER_IDENTITY):
+        raise ProtocolError("customer_forbidden", "This screen may not identify customers.")
+    customer = Customer.objects.filter(customer_no=customer_no).first()
+    if customer is None:
+        raise ProtocolError("unknown_customer", f"No customer {customer_no!r}.")
+    return customer
+
+
 def avatar_session_start(
-    *, scenario: str, language: str, device: Device | None, user: Any
+    *, scenario: str, language: str, device: Device | None, user: Any, customer_no: str = ""
 ) -> SessionInfo:
     """Start a dialogue session and store its greeting as frame 1 (sent on commit)."""
     channel = CHANNEL_BY_KIND.get(device.kind, "web") if device is not None else "web"
+    customer = _asserted_customer(device, customer_no)
     with transaction.atomic():
         try:
             session, result = dialogue.session_start(
@@ -148,6 +165,7 @@ def avatar_session_start(
                 language=normalise_language(language),
                 device=device,
                 user=user if device is None else None,
+                customer=customer,
             )
         except dialogue.DialogueError as exc:
             raise ProtocolError("unknown_scenario", str(exc)) from exc

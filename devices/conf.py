@@ -62,3 +62,8 @@ def process_beat_seconds() -> float:
 def process_dead_after_seconds() -> float:
     """A server process whose last beat is older than this is dead (on any host)."""
     return _get("AVATAR_PROCESS_DEAD_AFTER", 20)
+
+
+def client_idle_reset_seconds() -> float:
+    """A public screen (hall, kiosk, VTM) goes back to its menu after this long untouched."""
+    return _get("AVATAR_IDLE_RESET_SECONDS", 90)

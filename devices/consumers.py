@@ -350,6 +350,7 @@ class AvatarConsumer(AsyncWebsocketConsumer):
             language=frame["language"],
             device=self.device,
             user=self.user,
+            customer_no=frame.get("customer_no", ""),
         )
         await self._bind(info, last_seq=0, resumed=False)
 

@@ -74,6 +74,8 @@ class SessionStartFrame(_Frame):
     language = serializers.ChoiceField(choices=LANGUAGES, default="zh-hans")
     # "server": the browser has no voice for the language; the server sends `speech.audio`.
     speech = serializers.ChoiceField(choices=SPEECH_MODES, required=False)
+    # The signed-in customer, asserted by a device with the customer_identity capability.
+    customer_no = StrictCharField(max_length=20, required=False, allow_blank=True, default="")
 
 
 class SessionResumeFrame(_Frame):

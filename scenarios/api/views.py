@@ -159,7 +159,9 @@ class DocumentUploadView(APIView):
     """Multipart upload of one application document (`kind`, `file`, optional `valid_until`).
 
     When the upload completes the pre-check while the session waits on its documents step, the
-    conversation moves on at once; the reply is in `turn`.
+    conversation moves on at once; the reply is in `turn`. With `advance=false` the upload is
+    only stored and pre-checked: a client on the avatar socket then sends the `ui.event`
+    `documents_uploaded` itself, so the answer is sequenced (and replayed) on its socket.
     """
 
     parser_classes = [MultiPartParser]
@@ -173,6 +175,7 @@ class DocumentUploadView(APIView):
                     "kind": {"type": "string"},
                     "file": {"type": "string", "format": "binary"},
                     "valid_until": {"type": "string", "format": "date"},
+                    "advance": {"type": "boolean", "default": True},
                 },
             }
         },
@@ -214,8 +217,10 @@ class DocumentUploadView(APIView):
         }
         session.refresh_from_db()
         step = session.flow.steps.filter(code=session.current_step).first()
+        advance = str(request.data.get("advance", "true")).lower() not in {"false", "0", "no"}
         if (
-            precheck["complete"]
+            advance
+            and precheck["complete"]
             and session.status == DialogueSession.Status.ACTIVE
             and step is not None
             and step.behaviour == "application_documents"

@@ -14,7 +14,8 @@
     status: $("ac-status"), transcript: $("ac-transcript"), caption: $("ac-caption"),
     composer: $("ac-composer"), text: $("ac-text"), mic: $("ac-mic"), newSession: $("ac-new"),
     suggestions: $("ac-suggestions"), broadcast: $("ac-broadcast"), announce: $("ac-announce"),
-    avatar: $("ac-avatar"), mouth: $("ac-mouth"),
+    avatar: $("ac-avatar"), mouth: $("ac-mouth"), menu: $("ac-menu"), menuItems: $("ac-menu-items"),
+    customer: $("ac-customer"), largeText: $("ac-large-text"), live: $("ac-live"),
   };
   // One conversation per screen and language: switching the page language starts a new one.
   const storeKey = "bank-avatar:" + (config.device || config.layout) + ":" + config.language;
@@ -28,6 +29,7 @@
   const state = {
     ws: null, sessionId: null, lastSeq: 0, replaying: 0, heartbeat: null, retry: 0,
     answers: new Map(), lastCards: [], pendingCustomer: null, turnId: 0,
+    step: "", scenario: "", customerNo: "", pendingAsk: "", lastActivity: Date.now(),
   };
 
   function load() {
@@ -35,11 +37,12 @@
       const saved = JSON.parse(sessionStorage.getItem(storeKey) || "{}");
       // After a page load nothing is on screen: resume from 0 and let the server replay all.
       state.sessionId = saved.sessionId || null;
+      state.customerNo = saved.customerNo || "";
       state.lastSeq = 0;
     } catch (_error) { /* a fresh start */ }
   }
   function save() {
-    sessionStorage.setItem(storeKey, JSON.stringify({ sessionId: state.sessionId }));
+    sessionStorage.setItem(storeKey, JSON.stringify({ sessionId: state.sessionId, customerNo: state.customerNo }));
   }
 
   // ------------------------------------------------------------------ connection
@@ -104,13 +107,17 @@
       setStatus("online");
       state.heartbeat = setInterval(() => send({ type: "ping", nonce: Date.now() }), (frame.heartbeat_seconds || 25) * 1000);
       if (state.sessionId) send({ type: "session.resume", session_id: state.sessionId, last_seq: state.lastSeq });
-      else startSession();
+      else if (config.scenario) startSession(config.scenario);
+      else showMenu();
     },
     pong() {},
     "session.ready"(frame) {
       if (!frame.resumed) { els.transcript.innerHTML = ""; state.answers.clear(); state.lastSeq = 0; }
       state.sessionId = frame.session_id;
       state.replaying = frame.replaying || 0;
+      state.step = frame.step || "";
+      state.scenario = frame.scenario || "";
+      hideMenu();
       save();
     },
     "turn.ack"(frame) {
@@ -133,20 +140,42 @@
       answer.text.textContent = plain(frame.text);
       if (frame.interrupted) { answer.li.classList.add("interrupted"); answer.li.dataset.note = T.interrupted; }
       renderSources(answer.li, frame.sources || []);
+      if (frame.step) state.step = frame.step;
       renderActions(answer.li, frame.actions || [], frame.step);
       avatar.mood(frame.cue);
       if (live && !answer.spokeLive) avatar.say(frame.cue, plain(frame.text));
+      if (live) { els.live.textContent = plain(frame.text); touch(); }
+      answer.li.dataset.step = frame.step || "";
+      answer.li.dataset.status = frame.status || "";
       scroll();
+      // A menu entry that opens with the customer's question: ask it after the greeting.
+      if (live && state.pendingAsk && !frame.in_reply_to) { const ask = state.pendingAsk; state.pendingAsk = ""; say(ask); }
     },
     "ui.action"(frame) {
       const li = message("assistant", T.teller);
-      renderActions(li, [frame.action]);
+      renderActions(li, [frame.action], state.step);
       scroll();
     },
     "avatar.say"(frame) {
       const li = message("agent", frame.agent ? T.agent + " · " + frame.agent : T.agent);
       li.querySelector(".ac-bubble").textContent = frame.text;
       if (state.replaying === 0) avatar.say(frame.cue || { speak: frame.text, mouth: 0.6 }, frame.text);
+      scroll();
+    },
+    "handoff.started"(frame) {
+      const li = message("agent", T.agent + (frame.agent ? " · " + frame.agent : ""));
+      li.querySelector(".ac-bubble").textContent = T.handoff_started;
+      scroll();
+    },
+    "handoff.ended"(frame) {
+      if (frame.step) state.step = frame.step;
+      const li = message("agent", T.agent);
+      li.querySelector(".ac-bubble").textContent = T.handoff_ended;
+      scroll();
+    },
+    notification(frame) {
+      const li = message("agent", T.notification);
+      li.querySelector(".ac-bubble").textContent = [frame.title, frame.body].filter(Boolean).join("\n");
       scroll();
     },
     "broadcast.play"(frame) { showBroadcast(frame); },
@@ -157,8 +186,9 @@
         li.querySelector(".ac-bubble").textContent = frame.message;
       } else {
         if (frame.code === "session_not_found" || frame.code === "session_forbidden" || frame.code === "bad_seq") {
-          state.sessionId = null; state.lastSeq = 0; save(); startSession(); return;
+          resetToMenu(); return;
         }
+        if (["unknown_scenario", "customer_forbidden", "unknown_customer"].includes(frame.code)) showMenu();
         const li = message("error", T.error + " · " + frame.code);
         li.querySelector(".ac-bubble").textContent = frame.message;
         if (state.pendingCustomer && frame.code === "busy") state.pendingCustomer.remove();
@@ -169,9 +199,97 @@
   // Also accepted as a push for the whole hall (a device-group broadcast).
   HANDLERS["broadcast.stop"] = () => stopPlaylist();
 
-  function startSession() {
-    send({ type: "session.start", scenario: config.scenario, language: config.language });
+  function startSession(scenario, ask) {
+    state.pendingAsk = ask || "";
+    const frame = { type: "session.start", scenario, language: config.language };
+    if (state.customerNo) frame.customer_no = state.customerNo;
+    send(frame);
   }
+
+  // ------------------------------------------------------------------ start menu
+
+  // The entries come from the server (devices.menus: the flows this kind of screen offers).
+  function buildMenu() {
+    els.menuItems.innerHTML = "";
+    for (const entry of config.menu || []) {
+      const button = el("button", "ac-menu-item");
+      button.type = "button";
+      button.dataset.key = entry.key;
+      button.dataset.flow = entry.flow;
+      button.append(el("span", "ac-menu-label", entry.label));
+      if (entry.hint) button.append(el("span", "ac-menu-hint", entry.hint));
+      if (entry.needs_customer) {
+        button.dataset.needsCustomer = "1";
+        button.disabled = !state.customerNo;
+        if (!state.customerNo) button.title = T.sign_in_first;
+      }
+      button.addEventListener("click", () => chooseEntry(entry));
+      els.menuItems.append(button);
+    }
+    if (els.customer) {
+      els.customer.value = state.customerNo;
+      els.customer.onchange = () => {
+        state.customerNo = els.customer.value; save();
+        for (const button of els.menuItems.querySelectorAll("[data-needs-customer]")) button.disabled = !state.customerNo;
+      };
+    }
+  }
+
+  function chooseEntry(entry) {
+    touch();
+    if (!entry.flow) { playOnAir(); return; }
+    els.transcript.innerHTML = ""; state.answers.clear(); state.lastSeq = 0;
+    startSession(entry.flow, entry.ask);
+  }
+
+  // What the screen has on air (devices.broadcasts, handed to the page with the menu).
+  function playOnAir() {
+    const playlists = config.broadcasts || [];
+    if (!playlists.length) { els.live.textContent = T.nothing_on_air; showBroadcast({ item: { text: T.nothing_on_air, duration_seconds: 6 } }); return; }
+    showBroadcast(playlists[0]);
+  }
+
+  function showMenu() {
+    els.menu.hidden = false;
+    document.body.classList.add("menu-open");
+    const first = els.menuItems.querySelector("button:not([disabled])");
+    if (first) first.focus();
+  }
+  function hideMenu() { els.menu.hidden = true; document.body.classList.remove("menu-open"); }
+
+  // Back to the menu: a new customer starts from the beginning (the old session stays stored).
+  function resetToMenu() {
+    avatar.hush();
+    state.sessionId = null; state.lastSeq = 0; state.step = ""; state.pendingAsk = "";
+    if (config.kind !== "mobile_app") state.customerNo = "";
+    save();
+    els.transcript.innerHTML = ""; state.answers.clear();
+    els.suggestions.innerHTML = ""; els.caption.textContent = "";
+    buildMenu();
+    showMenu();
+  }
+
+  // ------------------------------------------------------------------ kiosk habits
+
+  function touch() { state.lastActivity = Date.now(); }
+  for (const name of ["pointerdown", "keydown", "input"]) document.addEventListener(name, touch, true);
+  // A public screen left alone goes back to its menu so the next customer does not see this one's
+  // conversation. config.idle_seconds is read on every tick (0: never, e.g. the personal app).
+  setInterval(() => {
+    const limit = Number(config.idle_seconds || 0);
+    if (!limit || !els.menu.hidden || avatar.busy) return;
+    if (Date.now() - state.lastActivity > limit * 1000) { touch(); resetToMenu(); }
+  }, 1000);
+
+  function setLargeText(on) {
+    document.body.classList.toggle("large-text", on);
+    els.largeText.setAttribute("aria-pressed", on ? "true" : "false");
+  }
+  els.largeText.addEventListener("click", () => setLargeText(!document.body.classList.contains("large-text")));
+  setLargeText(!!config.large_text);
+  document.addEventListener("keydown", (event) => {
+    if (event.key === "Escape" && els.menu.hidden && config.idle_seconds) resetToMenu();
+  });
 
   // ------------------------------------------------------------------ transcript
 
@@ -224,6 +342,13 @@
   function say(text, source) {
     text = (text || "").trim();
     if (!text) return;
+    touch();
+    if (!state.sessionId) {
+      // Typed on the menu: the screen's first flow starts and gets the question.
+      const first = (config.menu || []).find((entry) => entry.flow && !entry.needs_customer);
+      if (first) startSession(first.flow, text);
+      return;
+    }
     if (!send({ type: "user.text", text, source: source || "typed", id: "t" + ++state.turnId })) return;
     const li = message("customer", T.you);
     li.querySelector(".ac-bubble").textContent = text;
@@ -338,6 +463,7 @@
       return div;
     },
     show_summary(action, step) {
+      step = step || state.step;
       const div = box("summary", T.summary);
       const dl = el("dl", "ac-kv");
       for (const [key, value] of Object.entries(action.slots || {})) {
@@ -360,18 +486,58 @@
       if ((action.materials || []).length) { div.append(el("h3", "", T.bring), listOf(action.materials)); }
       return div;
     },
-    guide_step(action) {
-      const div = box("guide", (action.title || "") );
+    // Three shapes share this type: the VTM guide (step code, index/total, device_action), the
+    // card activation guide (step number, of, event, ui: the device's part), and the app's
+    // pre-sales guide. The button always answers the session's current step.
+    guide_step(action, step) {
+      const div = box("guide", action.guide_title ? action.guide_title + (action.title ? " · " + action.title : "") : action.title || "");
+      const index = action.index || (typeof action.step === "number" ? action.step : 0);
+      const total = action.total || action.of || 0;
       const progress = el("div", "ac-progress");
+      progress.setAttribute("role", "progressbar");
+      progress.setAttribute("aria-valuemin", "0");
+      progress.setAttribute("aria-valuemax", String(total || 1));
+      progress.setAttribute("aria-valuenow", String(index || 0));
       const bar = el("span");
-      bar.style.width = (action.total ? Math.round(100 * (action.index || 0) / action.total) : 0) + "%";
+      bar.style.width = (total ? Math.round(100 * (index || 0) / total) : 0) + "%";
       progress.append(bar);
-      div.append(el("p", "ac-muted", T.step + " " + (action.index || "?") + " / " + (action.total || "?")), progress);
-      if (action.body) div.append(el("p", "", action.body));
+      div.append(el("p", "ac-muted", T.step + " " + (index || "?") + " / " + (total || "?")), progress);
+      const body = action.instruction || action.body;
+      if (body) div.append(el("p", "", body));
+      if (action.device_action && action.device_action !== "confirm") div.append(el("p", "ac-device-action", T["device_" + action.device_action] || action.device_action));
+      const part = action.ui || {};
+      if (part.type && RENDERERS[part.type]) { const node = RENDERERS[part.type](part, step); if (node) div.append(node); }
+      if (action.attempt > 1) div.append(el("p", "ac-warn", T.attempt + " " + action.attempt));
+      const row = el("div", "ac-row");
       const confirm = el("button", "ac-primary", action.confirm_label || T.confirm);
       confirm.type = "button";
-      confirm.onclick = () => { confirm.disabled = true; uiEvent("confirm", action.step, { guide: action.guide }); };
-      div.append(confirm);
+      confirm.onclick = () => { disableAll(div); uiEvent(action.event || "confirm", step, { guide: action.guide }); };
+      row.append(confirm);
+      if (action.device_action) {
+        // The machine's report that the customer could not do it (card not read, face not matched).
+        const failed = el("button", "ac-secondary", T.step_failed);
+        failed.type = "button";
+        failed.onclick = () => { disableAll(div); uiEvent("fail", step, { reason: "device_reported" }); };
+        row.append(failed);
+      }
+      div.append(row);
+      return div;
+    },
+    guide_done(action) {
+      const div = box("guide-done", action.title || T.guide_done);
+      div.append(el("p", "ac-ok", "✓ " + T.guide_done));
+      return div;
+    },
+    open_app_page(action) {
+      const div = box("app-page", T.app_page);
+      div.append(el("p", "", T["page_" + action.page] || action.page));
+      return div;
+    },
+    highlight_device(action) {
+      const div = box("highlight", T.highlight);
+      const part = el("p", "ac-highlight-part", T["part_" + action.part] || action.part);
+      part.dataset.part = action.part;
+      div.append(part);
       return div;
     },
     show_form(action) {
@@ -405,7 +571,7 @@
         event.preventDefault();
         const data = Object.fromEntries(new FormData(form).entries());
         submit.disabled = true;
-        uiEvent("submit", action.step || action.form || "", data);
+        uiEvent("submit", state.step, data);
       };
       div.append(form);
       return div;
@@ -431,14 +597,377 @@
       }
       return null;
     },
-    handoff() { return box("handoff", T.handoff); },
+    handoff(action) {
+      const div = box("handoff", T.handoff);
+      if (action.state) div.append(el("p", "ac-muted", T["handoff_" + action.state] || action.state));
+      return div;
+    },
+    show_materials(action) {
+      const div = box("materials", T.bring + (action.service ? " · " + action.service : ""));
+      div.append(listOf(action.materials));
+      return div;
+    },
+    show_options(action, step) {
+      const div = box("options", action.multiple ? T.choose_any : T.choose_one);
+      const field = (option) => Object.keys(option).find((key) => !["label", "name", "fee", "title"].includes(key)) || "key";
+      if (action.multiple) {
+        const form = el("form", "ac-form");
+        for (const option of action.options || []) {
+          const label = el("label", "ac-check");
+          const box_ = el("input");
+          box_.type = "checkbox";
+          box_.value = option[field(option)];
+          label.append(box_, el("span", "", (option.label || option.name) + (option.fee !== undefined ? " · " + (Number(option.fee) ? T.fee + " " + option.fee : T.free) : "")));
+          form.append(label);
+        }
+        const submit = el("button", "ac-primary", T.confirm_choice);
+        submit.type = "submit";
+        form.append(submit);
+        form.onsubmit = (event) => {
+          event.preventDefault();
+          const codes = [...form.querySelectorAll("input:checked")].map((input) => input.value);
+          disableAll(div);
+          uiEvent(action.event, step, { codes });
+        };
+        div.append(form);
+        return div;
+      }
+      const row = el("div", "ac-row");
+      for (const option of action.options || []) {
+        const key = field(option);
+        const button = el("button", "ac-option", option.label || option.name || option[key]);
+        button.type = "button";
+        button.onclick = () => { disableAll(div); uiEvent(action.event, step, { [key]: option[key] }); };
+        row.append(button);
+      }
+      div.append(row);
+      return div;
+    },
+    // The app service's module list: a tap chooses one.
+    options(action, step) {
+      const div = box("options", T.choose_one);
+      const row = el("div", "ac-row");
+      for (const option of action.options || []) {
+        const button = el("button", "ac-option", option.title || option.label || option.key);
+        button.type = "button";
+        button.onclick = () => { disableAll(div); uiEvent("choose", step, { key: option.key }); };
+        row.append(button);
+      }
+      div.append(row);
+      return div;
+    },
+    confirm(action, step) {
+      const resolved = action.question === "resolved";
+      const div = box("confirm", resolved ? T.is_resolved : (action.title || T.is_this_it));
+      const row = el("div", "ac-row");
+      for (const [name, label] of resolved ? [["resolved", T.resolved], ["unresolved", T.unresolved]] : [["confirm", T.yes], ["reject", T.no]]) {
+        const button = el("button", name === "confirm" || name === "resolved" ? "ac-primary" : "ac-secondary", label);
+        button.type = "button";
+        button.dataset.event = name;
+        button.onclick = () => { disableAll(div); uiEvent(name, step, {}); };
+        row.append(button);
+      }
+      div.append(row);
+      return div;
+    },
+    rating(action, step) {
+      const [low, high] = action.scale || [1, 5];
+      const div = box("rating", T.rate);
+      const row = el("div", "ac-stars");
+      row.setAttribute("role", "group");
+      row.setAttribute("aria-label", T.rate);
+      for (let score = low; score <= high; score += 1) {
+        const star = el("button", "ac-star", "★");
+        star.type = "button";
+        star.dataset.score = score;
+        star.setAttribute("aria-label", T.stars.replace("%(n)s", score).replace("%(max)s", high));
+        star.onclick = () => {
+          for (const other of row.children) other.classList.toggle("on", Number(other.dataset.score) <= score);
+          disableAll(div);
+          uiEvent("rate", step, { score });
+        };
+        row.append(star);
+      }
+      const skip = el("button", "ac-link", T.skip);
+      skip.type = "button";
+      skip.onclick = () => { disableAll(div); uiEvent("skip_rating", step, {}); };
+      div.append(row, skip);
+      return div;
+    },
+    deep_link(action) {
+      const div = box("deep-link", T.open_in_app + (action.of ? " · " + T.step + " " + action.step + " / " + action.of : ""));
+      const url = safeUrl(action.url) || String(action.url || "");
+      const link = el("a", "ac-primary ac-button-link", action.label || url);
+      // App routes (bank://…) open the app's module; on the web they are shown, not followed.
+      link.href = /^[a-z][a-z0-9+.-]*:/i.test(url) && !/^(javascript|data|vbscript):/i.test(url) ? url : safeUrl(url) || "#";
+      link.dataset.url = url;
+      div.append(link);
+      return div;
+    },
+    show_requirements(action) {
+      const div = box("requirements", T.requirements);
+      const dl = el("dl", "ac-kv");
+      for (const [key, value] of [["materials", action.materials], ["steps", action.steps], ["channels", action.channels]]) {
+        if (!(value || []).length) continue;
+        const dd = el("dd");
+        dd.append(key === "steps" ? orderedOf(value.map((item) => item.title || item)) : listOf(value.map((item) => item.title || item.name || item)));
+        dl.append(el("dt", "", T[key] || key), dd);
+      }
+      if (action.timeline) dl.append(el("dt", "", T.timeline), el("dd", "", action.timeline));
+      div.append(dl);
+      if (action.deep_link) div.append(RENDERERS.deep_link({ url: action.deep_link, label: T.open_in_app }));
+      return div;
+    },
+    // A card application's documents: one upload per kind, with progress and the pre-check.
+    request_documents(action, step) {
+      const div = box("upload", T.upload_title);
+      const list = el("ul", "ac-docs");
+      const precheckBox = el("div", "ac-precheck");
+      precheckBox.setAttribute("aria-live", "polite");
+      for (const doc of action.documents || []) {
+        const item = el("li", "ac-doc");
+        item.dataset.kind = doc.kind;
+        item.dataset.state = doc.state || "";
+        const name = el("span", "ac-doc-name", doc.name + (doc.required ? "" : " (" + T.optional + ")"));
+        const status = el("span", "ac-doc-state", T["doc_" + doc.state] || doc.state || "");
+        const file = el("input");
+        file.type = "file";
+        file.accept = (action.accepted || []).join(",");
+        file.setAttribute("aria-label", T.choose_file + " · " + doc.name);
+        let until = null;
+        if (doc.needs_valid_until) {
+          until = el("input");
+          until.type = "date";
+          until.className = "ac-valid-until";
+          until.setAttribute("aria-label", T.valid_until + " · " + doc.name);
+        }
+        const progress = el("progress");
+        progress.max = 100; progress.value = 0; progress.hidden = true;
+        const send_ = el("button", "ac-secondary", T.upload);
+        send_.type = "button";
+        send_.onclick = () => uploadDocument(action, doc, file, until, progress, status, precheckBox, item, step);
+        item.append(name, status, file);
+        if (until) { const label = el("label", "ac-muted", T.valid_until); label.append(until); item.append(label); }
+        item.append(send_, progress);
+        list.append(item);
+      }
+      div.append(el("p", "ac-muted", T.accepted + " " + (action.accepted || []).join(", ") + " · ≤ " + Math.round((action.max_bytes || 0) / 1048576) + " MB"), list, precheckBox);
+      if (action.precheck) showPrecheck(precheckBox, action.precheck);
+      return div;
+    },
+    show_disclosure(action, step) {
+      const div = box("disclosure", T.disclosure_title);
+      const text = el("ol", "ac-disclosure-text");
+      text.tabIndex = 0;
+      for (const item of action.items || []) text.append(el("li", "", item));
+      div.append(text, el("p", "ac-muted", T.version + " " + (action.version || "")));
+      const label = el("label", "ac-check");
+      const agree = el("input");
+      agree.type = "checkbox";
+      agree.id = "ac-ack-" + (action.version || "x");
+      label.append(agree, el("span", "", T.acknowledge_label));
+      const button = el("button", "ac-primary", T.acknowledge);
+      button.type = "button";
+      button.disabled = !!action.require_acknowledgement;
+      agree.onchange = () => { button.disabled = action.require_acknowledgement && !agree.checked; };
+      button.onclick = () => { disableAll(div); uiEvent(action.event || "acknowledge_disclosure", step, { version: action.version }); };
+      div.append(label, button);
+      return div;
+    },
+    confirm_application(action, step) {
+      const div = box("confirm-application", T.confirm_application);
+      const dl = el("dl", "ac-kv");
+      dl.append(el("dt", "", T.card), el("dd", "", action.card));
+      const docs = el("dd"); docs.append(listOf((action.documents || []).map((doc) => doc.name || doc.kind || doc)));
+      dl.append(el("dt", "", T.documents), docs);
+      dl.append(el("dt", "", T.services), el("dd", "", (action.value_added_services || []).join(", ") || T.none));
+      const button = el("button", "ac-primary", T.submit_application);
+      button.type = "button";
+      button.onclick = () => { disableAll(div); uiEvent(action.event || "submit_application", step, {}); };
+      div.append(dl, button);
+      return div;
+    },
+    show_application(action) {
+      const div = box("application", T.application + " " + (action.reference || ""));
+      div.append(el("p", "ac-status-line", T.status + ": " + (T["status_" + action.status] || action.status)));
+      const table = el("table", "ac-table");
+      for (const milestone of action.timeline || []) {
+        const row = el("tr");
+        row.classList.toggle("done", !!milestone.done || !!milestone.completed_at);
+        row.append(el("td", "", (milestone.done || milestone.completed_at) ? "✓" : "○"), el("td", "", milestone.name || milestone.milestone || milestone.code), el("td", "", milestone.expected_on || milestone.expected || ""));
+        table.append(row);
+      }
+      div.append(table);
+      return div;
+    },
+    // Spending by category as horizontal bars (SVG drawn here: no chart library, no CDN).
+    show_chart(action) {
+      const div = box("chart", T.spending + (action.period ? " · " + action.period : ""));
+      const rows = action.data || [];
+      const max = Math.max(1, ...rows.map((row) => Number(row.amount) || 0));
+      const ns = "http://www.w3.org/2000/svg";
+      const svg = document.createElementNS(ns, "svg");
+      const height = 30 * rows.length + 10;
+      svg.setAttribute("viewBox", "0 0 400 " + height);
+      svg.setAttribute("role", "img");
+      svg.setAttribute("aria-label", rows.map((row) => (row.name || row.category) + " " + row.amount).join(", "));
+      rows.forEach((row, index) => {
+        const y = 5 + index * 30;
+        const label = document.createElementNS(ns, "text");
+        label.setAttribute("x", "0"); label.setAttribute("y", String(y + 17)); label.setAttribute("font-size", "12");
+        label.textContent = row.name || row.category;
+        const bar = document.createElementNS(ns, "rect");
+        bar.setAttribute("x", "110"); bar.setAttribute("y", String(y + 4));
+        bar.setAttribute("height", "18"); bar.setAttribute("rx", "3");
+        bar.setAttribute("width", String(Math.max(2, 200 * (Number(row.amount) || 0) / max).toFixed(1)));
+        bar.setAttribute("class", "ac-bar");
+        bar.dataset.category = row.category;
+        const value = document.createElementNS(ns, "text");
+        value.setAttribute("x", "315"); value.setAttribute("y", String(y + 17)); value.setAttribute("font-size", "12");
+        value.textContent = row.amount + (row.share !== undefined ? " (" + Math.round(Number(row.share) * (Number(row.share) <= 1 ? 100 : 1)) + "%)" : "");
+        svg.append(label, bar, value);
+      });
+      div.append(svg, el("p", "ac-total", T.total + " " + (action.total || "")));
+      return div;
+    },
+    show_benefits(action) {
+      const div = box("benefits", T.benefits);
+      div.append(listOf((action.benefits || []).map((benefit) => benefit.title || benefit)));
+      if ((action.campaigns || []).length) {
+        div.append(el("h3", "", T.campaigns));
+        const list = el("ul");
+        for (const campaign of action.campaigns) {
+          const item = el("li");
+          const url = safeUrl(campaign.url);
+          const link = el(url ? "a" : "span", "", campaign.title);
+          if (url) { link.href = url; link.target = "_blank"; link.rel = "noopener"; }
+          item.append(link); list.append(item);
+        }
+        div.append(list);
+      }
+      return div;
+    },
+    // What can be split and over how many months; a tap asks for the exact quote.
+    show_instalment_options(action) {
+      const div = box("instalments", T.instalments);
+      for (const option of action.options || []) {
+        const row = el("div", "ac-instalment-option");
+        row.append(el("span", "", (T["kind_" + option.kind] || option.kind) + " · " + option.amount));
+        for (const periods of action.periods || []) {
+          const button = el("button", "ac-option", T.periods.replace("%(n)s", periods));
+          button.type = "button";
+          button.dataset.periods = periods;
+          button.onclick = () => say((option.kind === "statement" ? T.ask_statement_instalment : T.ask_purchase_instalment).replace("%(amount)s", option.amount).replace("%(n)s", periods));
+          row.append(button);
+        }
+        div.append(row);
+      }
+      return div;
+    },
+    show_instalment_quote(action) {
+      const div = box("instalment-quote", T.quote);
+      const dl = el("dl", "ac-kv");
+      for (const [key, value] of [["principal", action.principal], ["periods", action.periods], ["monthly_fee_rate", action.monthly_fee_rate], ["total_fee", action.total_fee], ["annualised_rate", action.annualised_rate]]) {
+        const dd = el("dd", "ac-" + key.replace(/_/g, "-"), value);
+        dl.append(el("dt", "", T["q_" + key] || key), dd);
+      }
+      const table = el("table", "ac-table");
+      const head = el("tr");
+      for (const key of ["n", "principal", "fee", "payment"]) head.append(el("th", "", T["s_" + key] || key));
+      table.append(head);
+      for (const row of action.schedule || []) {
+        const tr = el("tr");
+        for (const key of ["n", "principal", "fee", "payment"]) tr.append(el("td", "", row[key]));
+        table.append(tr);
+      }
+      div.append(dl, table);
+      return div;
+    },
+    show_repayment_plans(action) {
+      const div = box("repayment", T.repayment);
+      const table = el("table", "ac-table");
+      const head = el("tr");
+      for (const key of ["code", "pay_by_due_date", "interest", "fees", "unpaid_after"]) head.append(el("th", "", T["r_" + key] || key));
+      table.append(head);
+      for (const plan of action.plans || []) {
+        const tr = el("tr");
+        tr.dataset.plan = plan.code;
+        tr.append(el("td", "", T["plan_" + plan.code] || plan.code));
+        for (const key of ["pay_by_due_date", "interest", "fees", "unpaid_after"]) tr.append(el("td", "", plan[key]));
+        table.append(tr);
+      }
+      div.append(table);
+      return div;
+    },
+    reminder_scheduled(action) {
+      const div = box("reminder", T.reminder);
+      const when = new Date(action.remind_at);
+      div.append(el("p", "", (isNaN(when) ? action.remind_at : when.toLocaleString(config.language === "en" ? "en-GB" : "zh-CN")) + " · " + (T["channel_" + action.channel] || action.channel)));
+      return div;
+    },
+    // A cue for the avatar alone (the step's emotion and gesture): nothing in the transcript.
+    avatar(action) { avatar.mood(action); return null; },
   };
+
+  function disableAll(node) { for (const control of node.querySelectorAll("button, input, select")) control.disabled = true; }
+
+  function orderedOf(items) {
+    const ol = el("ol");
+    for (const item of items || []) ol.append(el("li", "", item));
+    return ol;
+  }
+
+  function showPrecheck(box_, precheck) {
+    box_.innerHTML = "";
+    box_.dataset.complete = precheck.complete ? "1" : "0";
+    box_.append(el("p", precheck.complete ? "ac-ok" : "ac-warn", precheck.complete ? "✓ " + T.precheck_ok : T.precheck_not_yet));
+    for (const key of ["missing", "expired", "undated"]) {
+      const items = precheck[key] || [];
+      if (!items.length) continue;
+      box_.append(el("p", "ac-precheck-" + key, T["pre_" + key] + ": " + items.map((item) => item.name + (item.valid_until ? " (" + item.valid_until + ")" : "")).join(", ")));
+    }
+  }
+
+  // Multipart POST to the session's upload URL; XHR (not fetch) for upload progress. The page
+  // authenticates like its socket: the staff session (with the CSRF token) or the device token.
+  function uploadDocument(action, doc, file, until, progress, status, precheckBox, item, step) {
+    const chosen = file.files && file.files[0];
+    if (!chosen) { status.textContent = T.choose_file; return; }
+    if (action.max_bytes && chosen.size > action.max_bytes) { status.textContent = T.too_large; return; }
+    if (doc.needs_valid_until && until && !until.value) { status.textContent = T.need_valid_until; until.focus(); return; }
+    const body = new FormData();
+    body.append("kind", doc.kind);
+    body.append("file", chosen);
+    if (until && until.value) body.append("valid_until", until.value);
+    // The socket moves the conversation on (sequenced, replayable), not the upload.
+    body.append("advance", "false");
+    const xhr = new XMLHttpRequest();
+    xhr.open("POST", safeUrl(action.upload_url) || config.api + "sessions/" + state.sessionId + "/documents/");
+    if (config.pair) xhr.setRequestHeader("X-CSRFToken", config.csrf);
+    else { const token = new URLSearchParams(location.hash.slice(1)).get("token"); if (token) xhr.setRequestHeader("Authorization", "Device " + token); }
+    progress.hidden = false; progress.value = 0;
+    status.textContent = T.uploading;
+    xhr.upload.onprogress = (event) => { if (event.lengthComputable) progress.value = Math.round(100 * event.loaded / event.total); };
+    xhr.onload = () => {
+      let reply = {};
+      try { reply = JSON.parse(xhr.responseText); } catch (_error) { /* not JSON */ }
+      if (xhr.status !== 201) { status.textContent = T.upload_failed + ": " + (reply.detail || xhr.status); item.dataset.state = "failed"; return; }
+      progress.value = 100;
+      const expired = (reply.precheck.expired || []).some((entry) => entry.kind === doc.kind);
+      item.dataset.state = expired ? "expired" : "received";
+      status.textContent = expired ? T.doc_expired : T.doc_received;
+      showPrecheck(precheckBox, reply.precheck);
+      if (reply.precheck.complete) uiEvent("documents_uploaded", step, {});
+    };
+    xhr.onerror = () => { status.textContent = T.upload_failed; item.dataset.state = "failed"; };
+    xhr.send(body);
+  }
 
   function renderActions(li, actions, step) {
     for (const action of actions) {
       const render = RENDERERS[action && action.type];
       if (!render) continue; // unknown actions are ignored (forward compatible)
-      const node = render(action, step || action.step);
+      const node = render(action, step || state.step);
       if (node) li.append(node);
     }
   }
@@ -511,21 +1040,76 @@
 
   // ------------------------------------------------------------------ the avatar
 
+  // Mouth shapes (visemes): how far the jaw opens and how wide the lips spread.
+  const VISEMES = {
+    rest: { open: 0, wide: 0.5 }, closed: { open: 0.02, wide: 0.45 },  // m b p, pauses
+    open: { open: 1, wide: 0.6 },          // a
+    mid: { open: 0.7, wide: 0.75 },        // e
+    spread: { open: 0.4, wide: 1 },        // i, y
+    round: { open: 0.65, wide: 0.15 },     // o
+    narrow: { open: 0.35, wide: 0.1 },     // u, w
+    teeth: { open: 0.25, wide: 0.8 },      // f v s z th
+    cjk: { open: 0.75, wide: 0.55 },       // a CJK syllable (its vowel is not in the text)
+  };
+  // The shape a word (a speech boundary's text) starts with: its first vowel decides, lips
+  // closed for m/b/p, teeth for fricatives, digits and CJK syllables an average open mouth.
+  function visemeFor(word) {
+    const text = String(word || "").trim().toLowerCase();
+    if (!text) return "rest";
+    if (/[\u3400-\u9fff]/.test(text[0])) return "cjk";
+    if (/^[mbp]/.test(text) && !/[aeiou]/.test(text[1] || "")) return "closed";
+    const vowel = (text.match(/[aeiouy]/) || [""])[0];
+    if (/^[fvsz]|^th/.test(text) && !vowel) return "teeth";
+    return { a: "open", e: "mid", i: "spread", y: "spread", o: "round", u: "narrow" }[vowel] || (/\d/.test(text) ? "mid" : "teeth");
+  }
+
   const avatar = (() => {
     const queue = [];
     let speaking = false;
     let level = 0;
     let until = 0;
+    // The current viseme target and when it was set; it relaxes towards the amplitude fallback.
+    let shape = null;
+    let shapeAt = 0;
+    let timed = [];
     const synth = "speechSynthesis" in window ? window.speechSynthesis : null;
 
+    function setShape(name, time) {
+      shape = VISEMES[name] || VISEMES.rest;
+      shapeAt = time || performance.now();
+      els.mouth.dataset.viseme = name;
+    }
+
     function frame(time) {
+      // Timed visemes from the server's speech timings (cue.visemes / cue.words).
+      while (timed.length && timed[0].at <= time) { const mark = timed.shift(); setShape(mark.viseme, time); }
       let open = 0;
-      if (speaking) open = level * (0.55 + 0.45 * Math.abs(Math.sin(time / 55)));
+      let wide = 0.5;
+      if (speaking) {
+        const age = time - shapeAt;
+        if (shape && age < 260) {
+          // A word just started: its shape, closing a little as the syllable ends.
+          const fade = 1 - age / 520;
+          open = level * shape.open * fade + 0.05;
+          wide = shape.wide;
+        } else {
+          open = level * (0.55 + 0.45 * Math.abs(Math.sin(time / 55)));  // amplitude fallback
+        }
+      }
       els.mouth.setAttribute("ry", (2 + 13 * open).toFixed(1));
-      els.mouth.setAttribute("rx", (14 - 3 * open).toFixed(1));
+      els.mouth.setAttribute("rx", (9 + 8 * wide - 3 * open).toFixed(1));
       requestAnimationFrame(frame);
     }
     requestAnimationFrame(frame);
+
+    // Idle behaviour: between answers the teller glances around and, on a public screen,
+    // invites passers-by with a wave now and then.
+    setInterval(() => {
+      if (speaking) return;
+      const looks = ["left", "right", "none", "none"];
+      els.avatar.dataset.look = looks[Math.floor(Math.random() * looks.length)];
+      if (config.idle_seconds && !els.menu.hidden && Math.random() < 0.25) mood({ gesture: "wave" });
+    }, 5000);
 
     function mood(cue) {
       if (!cue) return;
@@ -537,9 +1121,22 @@
       }
     }
 
+    // Speech timings sent with a cue (server TTS): [{ms, viseme}] or words [{ms, text}].
+    function schedule(cue, start) {
+      const marks = (cue.visemes || []).map((mark) => ({ at: start + Number(mark.ms || 0), viseme: mark.viseme }))
+        .concat((cue.words || []).map((mark) => ({ at: start + Number(mark.ms || 0), viseme: visemeFor(mark.text) })));
+      timed = marks.filter((mark) => VISEMES[mark.viseme]).sort((a, b) => a.at - b.at);
+      return timed.length > 0;
+    }
+
+    function boundary(text, charIndex, charLength) {
+      const word = charLength ? text.substr(charIndex, charLength) : text.slice(charIndex).split(/[\s,.;:!?，。；：！？]/)[0] || text[charIndex];
+      setShape(visemeFor(word));
+    }
+
     function next() {
       const item = queue.shift();
-      if (!item) { speaking = false; els.avatar.dataset.state = "idle"; return; }
+      if (!item) { speaking = false; timed = []; els.avatar.dataset.state = "idle"; return; }
       speaking = true;
       level = Math.max(0.15, item.cue.mouth || 0.5);
       els.avatar.dataset.state = "speaking";
@@ -547,13 +1144,22 @@
       els.caption.textContent = item.caption;
       const text = item.cue.speak || item.caption;
       const fallback = item.cue.speak_ms || Math.max(600, text.length * 180);
-      if (synth && text) {
+      const hasTimings = schedule(item.cue, performance.now());
+      // Extension point for server speech (TTS audio per sentence): a player registered on
+      // window.bankAvatar.speechOutput({text, cue, language}) returns a Promise that resolves
+      // when the audio ends; it is used instead of the browser's voice.
+      const player = window.bankAvatar && window.bankAvatar.speechOutput;
+      if (player) {
+        Promise.resolve(player({ text, cue: item.cue, language: config.language })).catch(() => {}).then(next);
+      } else if (synth && text && !hasTimings) {
         const utterance = new SpeechSynthesisUtterance(text);
         utterance.lang = speechLang;
         let done = false;
         const finish = () => { if (!done) { done = true; next(); } };
         utterance.onend = finish;
         utterance.onerror = finish;
+        // Word boundaries give the timing of each word: the mouth takes that word's shape.
+        utterance.onboundary = (event) => { if (event.name === "word" || event.name === undefined) boundary(text, event.charIndex, event.charLength); };
         // Some browsers (headless ones) never start speaking: do not wait forever.
         setTimeout(finish, fallback + 4000);
         synth.speak(utterance);
@@ -569,8 +1175,8 @@
       if (!speaking) next();
     }
 
-    function hush() { queue.length = 0; if (synth) synth.cancel(); }
-    return { say, mood, hush, get until() { return until; } };
+    function hush() { queue.length = 0; timed = []; if (synth) synth.cancel(); }
+    return { say, mood, hush, boundary, schedule, get busy() { return speaking; }, get until() { return until; } };
   })();
 
   // ------------------------------------------------------------------ input
@@ -581,12 +1187,7 @@
     els.text.value = "";
   });
 
-  els.newSession.addEventListener("click", () => {
-    avatar.hush();
-    state.sessionId = null; state.lastSeq = 0; save();
-    els.suggestions.innerHTML = "";
-    startSession();
-  });
+  els.newSession.addEventListener("click", () => resetToMenu());
 
   const Recognition = window.SpeechRecognition || window.webkitSpeechRecognition;
   if (Recognition) {
@@ -606,7 +1207,13 @@
     });
   }
 
-  window.bankAvatar = { state, say, uiEvent };
+  // Extension points for other features (e.g. server speech: a mic button that streams audio
+  // over the socket can call bankAvatar.say(text, "asr") or send its own frames with send()).
+  window.bankAvatar = Object.assign(window.bankAvatar || {}, {
+    state, config, say, uiEvent, send, avatar, visemeFor, resetToMenu,
+    renderers: Object.keys(RENDERERS),
+  });
   load();
+  buildMenu();
   connect();
 })();
