@@ -11,7 +11,9 @@ import pytest
 
 
 @contextmanager
-def chromium(width: int = 1280, height: int = 900, language: str = "zh-CN") -> Iterator[object]:
+def chromium(
+    width: int = 1280, height: int = 900, language: str = "zh-CN", flags: tuple[str, ...] = ()
+) -> Iterator[object]:
     binary = shutil.which("chromium")
     driver_path = shutil.which("chromedriver")
     if not binary or not driver_path:
@@ -37,6 +39,7 @@ def chromium(width: int = 1280, height: int = 900, language: str = "zh-CN") -> I
         "--disable-dev-shm-usage",
         f"--window-size={width},{height}",
         "--lang=zh-CN",
+        *flags,
     ):
         options.add_argument(flag)
     with tempfile.TemporaryDirectory(prefix="chromium-") as profile:

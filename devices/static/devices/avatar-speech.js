@@ -21,7 +21,8 @@
   };
   const MAX_CHUNK_BYTES = 12000; // raw bytes per binary frame: under the 16 KiB frame limit
   const MAX_RECORD_MS = 15000;
-  const speech = { ws: null, server: false, language: "zh-hans", queue: [], playing: null };
+  // `clips` and `heard` count what arrived (for tests and diagnostics).
+  const speech = { ws: null, server: false, language: "zh-hans", queue: [], playing: null, clips: 0, heard: [] };
   window.bankAvatarSpeech = speech;
 
   function hasVoiceFor(language) {
@@ -88,6 +89,7 @@
   }
 
   function enqueue(frame) {
+    speech.clips += 1;
     speech.queue.push(frame);
     speech.queue.sort((a, b) => (a.seq - b.seq) || (a.index - b.index));
     if (!speech.playing) playNext();
@@ -216,7 +218,7 @@
       }
     },
 
-    heard(frame) { this.say(frame.text); },
+    heard(frame) { speech.heard.push(frame.text); this.say(frame.text); },
     failed(frame) { this.say(frame.message); },
     say(text) {
       const caption = document.getElementById("ac-caption");
