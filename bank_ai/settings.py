@@ -361,6 +361,21 @@ DIALOGUE_TURN_LOCK_SECONDS = env.float("DIALOGUE_TURN_LOCK_SECONDS", default=60.
 # Sessions of one device (or identified customer, or signed-in person) that may wait for an
 # agent at once; a device's capabilities may set its own ("max_waiting_takeovers").
 TAKEOVER_MAX_WAITING_PER_DEVICE = env.int("TAKEOVER_MAX_WAITING_PER_DEVICE", default=3)
+# --- Contact centre (scenarios.agentrouting, scenarios.outbound, devices.omni) ------------------
+# Customer segments routed with VIP priority (besides the top income band).
+ROUTING_VIP_SEGMENTS = env.str("ROUTING_VIP_SEGMENTS", default="vip,private_banking")
+# Outbound contact-frequency cap: at most N delivered contacts per customer in D days.
+OUTBOUND_MAX_CONTACTS = env.int("OUTBOUND_MAX_CONTACTS", default=2)
+OUTBOUND_CAP_DAYS = env.int("OUTBOUND_CAP_DAYS", default=7)
+# A channel conversation idle this long starts a new session on the next message.
+OMNI_SESSION_IDLE_MINUTES = env.int("OMNI_SESSION_IDLE_MINUTES", default=30)
+# WeChat callbacks older than this are refused (replays).
+WECHAT_MAX_SKEW_SECONDS = env.int("WECHAT_MAX_SKEW_SECONDS", default=300)
+# The outbound voice gateway (unset: the "voice" delivery channel refuses to dial).
+OMNI_VOICE_API_URL = env.str("OMNI_VOICE_API_URL", default="")
+OMNI_VOICE_API_KEY = _secret("OMNI_VOICE_API_KEY", default="") or ""
+OMNI_VOICE_CALLBACK_URL = env.str("OMNI_VOICE_CALLBACK_URL", default="")
+OMNI_VOICE_CALLBACK_SECRET = _secret("OMNI_VOICE_CALLBACK_SECRET", default="") or ""
 # --- Speech and video rendering (docs/speech-choice.md) -----------------------------------------
 # A dotted class path for every language, or "lang=path,lang=path" for one per language.
 _speech = env.str(

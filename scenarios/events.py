@@ -73,8 +73,13 @@ class CustomerNotified:
     body: str
 
 
-Event = HandoffStarted | AgentSaid | HandoffEnded | TurnRecorded | LiveSessionChanged | (
-    CustomerNotified
+Event = (
+    HandoffStarted
+    | AgentSaid
+    | HandoffEnded
+    | TurnRecorded
+    | LiveSessionChanged
+    | (CustomerNotified)
 )
 E = TypeVar("E")
 Handler = Callable[[Any], None]
