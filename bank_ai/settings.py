@@ -384,6 +384,21 @@ DEMO_TRAFFIC_DAYS = env.int("DEMO_TRAFFIC_DAYS", default=0 if DJANGO_ENV == "tes
 DEMO_TRAFFIC_PER_DAY = env.int("DEMO_TRAFFIC_PER_DAY", default=12)
 # The dashboards' default N of "within N turns" KPIs (each page's filter can change it).
 ANALYTICS_WITHIN_TURNS = env.int("ANALYTICS_WITHIN_TURNS", default=5)
+# --- Contact centre (scenarios.agentrouting, scenarios.outbound, devices.omni) ------------------
+# Customer segments routed with VIP priority (besides the top income band).
+ROUTING_VIP_SEGMENTS = env.str("ROUTING_VIP_SEGMENTS", default="vip,private_banking")
+# Outbound contact-frequency cap: at most N delivered contacts per customer in D days.
+OUTBOUND_MAX_CONTACTS = env.int("OUTBOUND_MAX_CONTACTS", default=2)
+OUTBOUND_CAP_DAYS = env.int("OUTBOUND_CAP_DAYS", default=7)
+# A channel conversation idle this long starts a new session on the next message.
+OMNI_SESSION_IDLE_MINUTES = env.int("OMNI_SESSION_IDLE_MINUTES", default=30)
+# WeChat callbacks older than this are refused (replays).
+WECHAT_MAX_SKEW_SECONDS = env.int("WECHAT_MAX_SKEW_SECONDS", default=300)
+# The outbound voice gateway (unset: the "voice" delivery channel refuses to dial).
+OMNI_VOICE_API_URL = env.str("OMNI_VOICE_API_URL", default="")
+OMNI_VOICE_API_KEY = _secret("OMNI_VOICE_API_KEY", default="") or ""
+OMNI_VOICE_CALLBACK_URL = env.str("OMNI_VOICE_CALLBACK_URL", default="")
+OMNI_VOICE_CALLBACK_SECRET = _secret("OMNI_VOICE_CALLBACK_SECRET", default="") or ""
 # --- Speech and video rendering (docs/speech-choice.md) -----------------------------------------
 # A dotted class path for every language, or "lang=path,lang=path" for one per language.
 _speech = env.str(

@@ -74,6 +74,13 @@ def _visible(user: Any, session_id: str) -> bool:
 
 
 @database_sync_to_async
+def _inbox_overlay(user: Any, session_id: str) -> dict[str, Any] | None:
+    from scenarios.agentrouting.selectors import inbox_overlay
+
+    return inbox_overlay(user, session_id)
+
+
+@database_sync_to_async
 def _inbox_row(user: Any, session_id: str) -> dict[str, Any] | None:
     from scenarios.agentrouting.selectors import inbox_row
 
@@ -270,11 +277,11 @@ class AgentConsumer(AsyncWebsocketConsumer):
         if frame.get("type") == "session.updated" and isinstance(frame.get("session"), dict):
             # The row is the same for every console; who may see it is not.
             session_id = str(frame["session"].get("id"))
-            row = await _inbox_row(self.scope["user"], session_id)
-            if row is None:
+            overlay = await _inbox_overlay(self.scope["user"], session_id)
+            if overlay is None:
                 frame = {"type": "session.removed", "session_id": session_id}
             else:
-                frame = {"type": "session.updated", "session": row}
+                frame = {"type": "session.updated", "session": {**frame["session"], **overlay}}
         await self.send_frame(frame)
 
     async def send_frame(self, frame: dict[str, Any]) -> None:

@@ -16,7 +16,8 @@ from typing import Any, Protocol
 
 from django.conf import settings
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
 from devices.omni.models import ChannelIdentity
 from scenarios import dialogue
@@ -128,8 +129,7 @@ def reply_text(result: TurnResult, language: str) -> str:
     if result.reply:
         return result.reply
     for action in result.actions:
-        if action.get("type") == "handoff":
-            if language == "en":
-                return "An agent will be with you shortly."
-            return "正在为您转接人工客服，请稍候。"
+        if action.get("type") == "handoff" and action.get("state") == "waiting":
+            with translation.override(language):
+                return _("An agent will be with you shortly.")
     return ""

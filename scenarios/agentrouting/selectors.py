@@ -105,6 +105,19 @@ def inbox_row(user: Any, session_id: Any) -> dict[str, Any] | None:
     return {**row, **_entry_fields(entry, user)}
 
 
+def inbox_overlay(user: Any, session_id: Any) -> dict[str, Any] | None:
+    """The routing fields to add to a console row of the session for `user`, or None when
+    the session is not theirs to see (the row itself is computed once for every console)."""
+    if not session_visible_to(user, session_id):
+        return None
+    entry = (
+        QueueEntry.objects.filter(session_id=session_id, state__in=QueueEntry.OPEN_STATES)
+        .select_related("queue", "agent", "transfer_to")
+        .first()
+    )
+    return _entry_fields(entry, user)
+
+
 def agent_presence(user: Any) -> dict[str, Any]:
     profile = AgentProfile.objects.filter(user_id=user.pk).first()
     if profile is None:
