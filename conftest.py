@@ -54,6 +54,17 @@ def avatar_sockets_in_the_test_transaction() -> Iterator[None]:
     AvatarConsumer.runner = production_runner
 
 
+@pytest.fixture(autouse=True)
+def per_process_copies_start_fresh() -> None:
+    """Each test starts without the process's cached flows, cards and console presence: a
+    test's rolled-back transaction must not leave rows in them for the next test."""
+    from scenarios.definitions import forget_local
+    from scenarios.takeover import console_presence_forget
+
+    forget_local()
+    console_presence_forget()
+
+
 @pytest.fixture
 def demo_password() -> str:
     return settings.DEMO_PASSWORD

@@ -222,9 +222,17 @@ else:
     }
 
 # --- Background work --------------------------------------------------------------------------
+# The task broker: Redis when REDIS_URL is set, so workers on several machines take tasks from
+# one list; else the database. Tests keep the database broker (queued tasks roll back with the
+# test) unless Q_BROKER says otherwise.
+Q_BROKER = env.str("Q_BROKER", default="redis" if REDIS_URL and DJANGO_ENV != "test" else "orm")
+if Q_BROKER not in {"redis", "orm"}:
+    raise ImproperlyConfigured(f"Q_BROKER must be redis or orm, not {Q_BROKER!r}")
+if Q_BROKER == "redis" and not REDIS_URL:
+    raise ImproperlyConfigured("Q_BROKER=redis needs REDIS_URL")
 Q_CLUSTER = {
     "name": "bank_ai",
-    "orm": "default",
+    **({"redis": REDIS_URL} if Q_BROKER == "redis" else {"orm": "default"}),
     "workers": env.int("Q_WORKERS", default=2),
     "timeout": env.int("Q_TIMEOUT", default=600),
     "retry": env.int("Q_RETRY", default=900),
@@ -373,6 +381,11 @@ INTENT_OUT_OF_SCOPE_BELOW = env.float("INTENT_OUT_OF_SCOPE_BELOW", default=0.2)
 DIALOGUE_UNRECOGNISED_HANDOVER_AFTER = env.int("DIALOGUE_UNRECOGNISED_HANDOVER_AFTER", default=3)
 # How long a turn waits for the previous turn of the same session (another socket) to finish.
 DIALOGUE_TURN_LOCK_SECONDS = env.float("DIALOGUE_TURN_LOCK_SECONDS", default=60.0)
+# Flows, steps, handover keywords and cards are kept per process; how often a process checks
+# the shared token that says they changed (scenarios.definitions).
+DEFINITIONS_CHECK_SECONDS = env.float("DEFINITIONS_CHECK_SECONDS", default=1.0)
+# How long a process trusts its last look at whether an agent console is online.
+CONSOLE_PRESENCE_CHECK_SECONDS = env.float("CONSOLE_PRESENCE_CHECK_SECONDS", default=1.0)
 # Sessions of one device (or identified customer, or signed-in person) that may wait for an
 # agent at once; a device's capabilities may set its own ("max_waiting_takeovers").
 TAKEOVER_MAX_WAITING_PER_DEVICE = env.int("TAKEOVER_MAX_WAITING_PER_DEVICE", default=3)

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from django.core.files.uploadedfile import UploadedFile
@@ -21,7 +21,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from bank_ai.i18n import pick
-from scenarios.calendar import add_business_days
+from scenarios.calendar import MAX_SEARCH_DAYS, add_business_days, calendar_exceptions
+from scenarios.definitions import card_named
 from scenarios.dialogue.base import DialogueError
 from scenarios.dialogue.engine import record_funnel
 from scenarios.models import (
@@ -84,10 +85,12 @@ def application_for(session: DialogueSession) -> CardApplication:
     code = session.memory.get("chosen_card")
     if not code:
         raise DialogueError("choose a card before uploading documents")
-    card = CardProduct.objects.get(code=code)
+    card = card_named(code)
     application, created = CardApplication.objects.get_or_create(
-        session=session, defaults={"card": card, "customer": session.customer}
+        session=session, defaults={"card": card, "customer_id": session.customer_id}
     )
+    if application.card_id == card.pk:
+        application.card = card  # the process's copy: no query for it
     if not created and application.card_id != card.pk:
         if application.documents.exists() or application.status != Status.DRAFT:
             raise DialogueError("this session already has an application for another card")
@@ -251,7 +254,9 @@ def _actor(session: DialogueSession) -> str:
 
 @transaction.atomic
 def card_application_submit(*, session: DialogueSession) -> CardApplication:
-    application = CardApplication.objects.select_for_update().get(pk=_draft(session).pk)
+    draft = _draft(session)
+    application = CardApplication.objects.select_for_update().get(pk=draft.pk)
+    application.card = draft.card  # the process's copy of the card: no query for it
     precheck = application_precheck(application, session.language)
     if not precheck["complete"]:
         raise DialogueError("the documents have not passed the pre-check")
@@ -272,19 +277,26 @@ def card_application_submit(*, session: DialogueSession) -> CardApplication:
         changed_at=now,
     )
     today = timezone.localdate(now)
-    for position, milestone in enumerate(
-        (application.card.timeline or {}).get("milestones", []), start=1
-    ):
-        ApplicationMilestone.objects.create(
-            application=application,
-            code=milestone["code"],
-            position=position,
-            label_zh=milestone.get("zh-hans", milestone["code"]),
-            label_en=milestone.get("en", milestone["code"]),
-            expected_on=add_business_days(today, int(milestone["business_days"])),
-            # The pre-check has just passed: that milestone is met on submission.
-            completed_at=now if milestone["code"] == MILESTONE_DONE[Status.SUBMITTED] else None,
-        )
+    exceptions = calendar_exceptions(today, today + timedelta(days=MAX_SEARCH_DAYS))
+    ApplicationMilestone.objects.bulk_create(
+        [
+            ApplicationMilestone(
+                application=application,
+                code=milestone["code"],
+                position=position,
+                label_zh=milestone.get("zh-hans", milestone["code"]),
+                label_en=milestone.get("en", milestone["code"]),
+                expected_on=add_business_days(today, int(milestone["business_days"]), exceptions),
+                # The pre-check has just passed: that milestone is met on submission.
+                completed_at=(
+                    now if milestone["code"] == MILESTONE_DONE[Status.SUBMITTED] else None
+                ),
+            )
+            for position, milestone in enumerate(
+                (application.card.timeline or {}).get("milestones", []), start=1
+            )
+        ]
+    )
     return application
 
 

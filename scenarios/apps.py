@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_delete, post_save
 from django.utils.translation import gettext_lazy as _
 
 
@@ -11,3 +12,11 @@ class ScenariosConfig(AppConfig):
         # Registers every scenario package (behaviours and the scenario registry that
         # `Flow.scenario` is validated against).
         import scenarios.dialogue  # noqa: F401
+        from scenarios.definitions import definitions_changed, watched_models
+        from scenarios.models.watched import bulk_changed
+
+        # Any change to a row the turns keep per process makes every process reload it.
+        for model in watched_models():
+            post_save.connect(definitions_changed, sender=model, dispatch_uid=f"defs-{model}")
+            post_delete.connect(definitions_changed, sender=model, dispatch_uid=f"defs-{model}-d")
+            bulk_changed.connect(definitions_changed, sender=model, dispatch_uid=f"defs-{model}-b")

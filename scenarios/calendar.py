@@ -12,7 +12,8 @@ from scenarios.models import BusinessCalendarDay
 MAX_SEARCH_DAYS = 400
 
 
-def _exceptions(start: date, end: date) -> dict[date, bool]:
+def calendar_exceptions(start: date, end: date) -> dict[date, bool]:
+    """The calendar's exceptions between `start` and `end`: date -> is a working day."""
     return dict(
         BusinessCalendarDay.objects.filter(date__range=(start, end)).values_list(
             "date", "is_working"
@@ -22,18 +23,22 @@ def _exceptions(start: date, end: date) -> dict[date, bool]:
 
 def is_business_day(day: date, exceptions: dict[date, bool] | None = None) -> bool:
     if exceptions is None:
-        exceptions = _exceptions(day, day)
+        exceptions = calendar_exceptions(day, day)
     if day in exceptions:
         return exceptions[day]
     return day.weekday() < 5
 
 
-def add_business_days(start: date, days: int) -> date:
+def add_business_days(start: date, days: int, exceptions: dict[date, bool] | None = None) -> date:
     """The date `days` working days after `start`; 0 means `start` itself if it is a working
-    day, else the next working day (an application filed on a Sunday is looked at on Monday)."""
+    day, else the next working day (an application filed on a Sunday is looked at on Monday).
+
+    `exceptions`: `calendar_exceptions(start, start + MAX_SEARCH_DAYS)`, when the caller adds
+    several spans to one start (read once instead of once per span)."""
     if days < 0:
         raise ValueError("days must not be negative")
-    exceptions = _exceptions(start, start + timedelta(days=MAX_SEARCH_DAYS))
+    if exceptions is None:
+        exceptions = calendar_exceptions(start, start + timedelta(days=MAX_SEARCH_DAYS))
     day = start
     while not is_business_day(day, exceptions):
         day += timedelta(days=1)

@@ -17,6 +17,7 @@ channel-layer groups named here (`CONSOLE_GROUP` gets a row per session whenever
 from __future__ import annotations
 
 import re
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -28,6 +29,7 @@ from django.utils import timezone
 from bank_ai.ai.masking import mask_pii
 from scenarios import events
 from scenarios.agentrouting import services as routing
+from scenarios.definitions import cached, flow_definition
 from scenarios.models import (
     DialogueSession,
     FlowStep,
@@ -53,12 +55,29 @@ def console_session_group(session_id: Any) -> str:
     return f"agent-session-{session_id}"
 
 
+# A turn asks whether a console is online twice (its two turns); the answer is kept by the
+# process for `CONSOLE_PRESENCE_CHECK_SECONDS` (1 s) so a turn costs no cache read for it.
+_presence_seen: dict[str, float | bool] = {}
+
+
 def console_presence_mark() -> None:
     cache.set(CONSOLE_PRESENCE_KEY, True, CONSOLE_PRESENCE_SECONDS)
+    _presence_seen.update(online=True, at=time.monotonic())
+
+
+def console_presence_forget() -> None:
+    """Drop the process's remembered answer (the next `console_online` asks the cache)."""
+    _presence_seen.clear()
 
 
 def console_online() -> bool:
-    return bool(cache.get(CONSOLE_PRESENCE_KEY))
+    now = time.monotonic()
+    ttl = float(getattr(settings, "CONSOLE_PRESENCE_CHECK_SECONDS", 1.0))
+    if _presence_seen and now - float(_presence_seen["at"]) < ttl:
+        return bool(_presence_seen["online"])
+    online = bool(cache.get(CONSOLE_PRESENCE_KEY))
+    _presence_seen.update(online=online, at=now)
+    return online
 
 
 class TakeoverError(Exception):
@@ -92,9 +111,18 @@ class TurnAssessment:
     detail: dict[str, Any] = field(default_factory=dict)
 
 
+def _handoff_phrases() -> list[str]:
+    return cached(
+        "handoff_keywords",
+        lambda: list(
+            HandoffKeyword.objects.filter(is_active=True).values_list("phrase", flat=True)
+        ),
+    )
+
+
 def _keyword_in(text: str) -> str | None:
     lowered = text.lower()
-    for phrase in HandoffKeyword.objects.filter(is_active=True).values_list("phrase", flat=True):
+    for phrase in _handoff_phrases():
         needle = phrase.strip().lower()
         if not needle:
             continue
@@ -344,7 +372,7 @@ def takeover_end(*, session_id: Any, agent: Any, note: str = "") -> Turn:
     session.status = DialogueSession.Status.ACTIVE
     for key in ("negative_streak", "guide_failures", UNRECOGNISED):
         session.memory.pop(key, None)
-    step = session.flow.steps.get(code=session.current_step)
+    step = flow_definition(session.flow_id).step(session.current_step)
     ctx = StepContext(session=session, step=step)
     if step.kind == FlowStep.Kind.HANDOFF:
         # The flow asked for a person here; after the person the flow goes on.

@@ -22,6 +22,7 @@ import importlib
 import importlib.util
 import os
 import threading
+from collections import OrderedDict
 from collections.abc import Sequence
 from importlib import metadata
 from pathlib import Path
@@ -234,6 +235,55 @@ def _import_by_path(dotted_path: str) -> Any:
         return getattr(module, attr)
     except AttributeError as exc:
         raise ImportError(f"{module_path!r} has no attribute {attr!r}") from exc
+
+
+class RecentQueries:
+    """An embedder that keeps the vectors of the last `size` query texts it embedded.
+
+    One customer turn embeds the same words several times (the intent, the curated match, the
+    matcher's pairs); the first call computes the vector and the others reuse it. Passages are
+    never kept (indexing embeds each once).
+    """
+
+    def __init__(self, inner: Embedder, size: int = 512) -> None:
+        self.inner = inner
+        self.size = size
+        self._vectors: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def __getattr__(self, name: str) -> Any:  # name, dim, batch_size... of the wrapped model
+        if name == "inner":  # not set yet (copy, unpickling): no recursion
+            raise AttributeError(name)
+        return getattr(self.inner, name)
+
+    def forget(self) -> None:
+        with self._lock:
+            self._vectors.clear()
+
+    def embed_queries(self, texts: Sequence[str]) -> np.ndarray:
+        items = _as_list(texts)
+        if not items:
+            return self.inner.embed_queries([])
+        found: dict[str, np.ndarray] = {}
+        with self._lock:
+            for text in dict.fromkeys(items):
+                vector = self._vectors.get(text)
+                if vector is not None:
+                    self._vectors.move_to_end(text)
+                    found[text] = vector
+        missing = [text for text in dict.fromkeys(items) if text not in found]
+        if missing:
+            computed = self.inner.embed_queries(missing)
+            with self._lock:
+                for text, vector in zip(missing, computed, strict=True):
+                    vector.setflags(write=False)
+                    found[text] = self._vectors[text] = vector
+                while len(self._vectors) > self.size:
+                    self._vectors.popitem(last=False)
+        return np.stack([found[text] for text in items])
+
+    def embed_passages(self, texts: Sequence[str]) -> np.ndarray:
+        return self.inner.embed_passages(texts)
 
 
 def get_embedder(dotted_path: str = DEFAULT_EMBEDDER) -> Embedder:

@@ -19,9 +19,12 @@ if TYPE_CHECKING:
 
 @lru_cache(maxsize=1)
 def get_embedder():  # noqa: ANN201 - returns the configured Embedder implementation
+    from bank_ai.ai.embeddings import RecentQueries
     from bank_ai.ai.embeddings import get_embedder as load
 
-    return load(settings.AI_EMBEDDER)
+    # A turn embeds the customer's words for the intent, the curated match and the matcher:
+    # computed once, reused by the others.
+    return RecentQueries(load(settings.AI_EMBEDDER))
 
 
 @lru_cache(maxsize=1)

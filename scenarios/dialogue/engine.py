@@ -10,19 +10,23 @@ from __future__ import annotations
 
 import logging
 import re
-from contextlib import AbstractContextManager
+from collections.abc import Iterator
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
 from django.db import DatabaseError, OperationalError, connection, transaction
-from django.db.models import F
+from django.db.models import F, Subquery
+from django.db.models.expressions import RawSQL
+from django.db.models.functions import Coalesce
 from django.utils import translation
 from django.utils.translation import gettext
 
 from bank_ai.ai.masking import mask_pii
 from bank_ai.i18n import normalise_language
 from scenarios import events, takeover
+from scenarios.definitions import attach_flow, flow_definition, flow_named
 from scenarios.dialogue import phrasing, topics
 from scenarios.dialogue.base import (
     DeltaSink,
@@ -107,24 +111,20 @@ class StepContext:
         record_funnel(self.session, step or self.step.code, outcome, detail)
 
     def step_named(self, code: str) -> FlowStep:
-        return self.flow.steps.get(code=code)
+        return flow_definition(self.session.flow_id).step(code)
 
     def step_with(self, *, kind: str = "", behaviour: str = "") -> FlowStep:
-        steps = self.flow.steps.all()
-        if kind:
-            steps = steps.filter(kind=kind)
-        if behaviour:
-            steps = steps.filter(behaviour=behaviour)
-        return steps.order_by("position").first()
+        return flow_definition(self.session.flow_id).first_with(kind=kind, behaviour=behaviour)
 
     def first_step(self) -> FlowStep:
-        return self.flow.steps.order_by("position").first()
+        return flow_definition(self.session.flow_id).first()
 
     def next_step(self, step: FlowStep | None = None) -> FlowStep | None:
         step = step or self.step
+        definition = flow_definition(self.session.flow_id)
         if step.next_step:
-            return self.flow.steps.get(code=step.next_step)
-        return self.flow.steps.filter(position__gt=step.position).order_by("position").first()
+            return definition.step(step.next_step)
+        return definition.after(step)
 
     def enter(self, step: FlowStep | None, lead: str = "") -> TurnResult:
         """Move to `step` (None: the flow is complete) and produce what it says on arrival."""
@@ -162,10 +162,10 @@ def session_start(
     customer: Any = None,
     slots: dict[str, Any] | None = None,
 ) -> tuple[DialogueSession, TurnResult]:
-    flow = Flow.objects.filter(code=scenario, is_active=True).first()
+    flow = flow_named(scenario, active=True)
     if flow is None:
         raise DialogueError(f"unknown scenario {scenario!r}")
-    first = flow.steps.order_by("position").first()
+    first = flow_definition(flow).first()
     if first is None:
         raise DialogueError(f"scenario {scenario!r} has no steps")
     if flow.requires_customer and customer is None:
@@ -180,8 +180,9 @@ def session_start(
         current_step=first.code,
         slots=dict(slots or {}),
     )
-    result = phrasing.polish(enter_step(session, first), session.language)
-    _record_turn(session, Turn.Role.ASSISTANT, result)
+    with _gathered_writes(session) as turns:
+        result = phrasing.polish(enter_step(session, first), session.language)
+        turns.append(_assistant_turn(session, result))
     return session, result
 
 
@@ -205,27 +206,38 @@ def session_turn(
     if len(text) > MAX_TURN_CHARS:
         raise DialogueError(f"a turn is limited to {MAX_TURN_CHARS} characters")
     masked = mask_pii(text).text
-    with session_turn_lock(session_id):
-        with transaction.atomic():
-            session = _active_session(session_id, held_ok=True)
-            _refuse_stale(session, step, kind="text", detail={"text": masked})
+    failure: Exception | None = None
+    # One transaction, one commit: the customer's turn, the reply's work and the reply are stored
+    # together before anything is acknowledged. The session is locked (advisory lock, then row)
+    # by the statement that reads it, until the commit.
+    with transaction.atomic():
+        session = _active_session(session_id, held_ok=True, lock_turn=True)
+        typed_at = session.current_step
+        _refuse_stale(session, step, kind="text", detail={"text": masked})
+        if session.status == DialogueSession.Status.HANDED_OVER:
+            # A person has (or is about to have) the session: stored and shown, no AI reply.
             customer_turn = _record_customer(session, masked)
-            if session.status == DialogueSession.Status.HANDED_OVER:
-                # A person has (or is about to have) the session: stored and shown, no AI reply.
-                held = takeover.customer_turn_held(session=session, turn=customer_turn)
-                return TurnResult(**held)
-        with transaction.atomic():
-            session = (
-                DialogueSession.objects.select_for_update()
-                .select_related("flow")
-                .get(pk=session_id)
-            )
-            result = phrasing.polish(_advance(session, masked, on_delta), session.language)
-            Turn.objects.filter(pk=customer_turn.pk).update(
-                intent=result.intent or "", sentiment=result.sentiment
-            )
-            _record_turn(session, Turn.Role.ASSISTANT, result)
+            return TurnResult(**takeover.customer_turn_held(session=session, turn=customer_turn))
+        try:
+            with _gathered_writes(session) as turns:
+                customer_turn = _record_customer(session, masked, gathered=True)
+                turns.append(customer_turn)
+                result = phrasing.polish(_advance(session, masked, on_delta), session.language)
+                customer_turn.intent = result.intent or ""
+                customer_turn.sentiment = result.sentiment or ""
+                turns.append(_assistant_turn(session, result))
+        except Exception as exc:  # noqa: BLE001 - re-raised once the customer's turn is stored
+            failure = exc
+            transaction.set_rollback(True)
+        else:
             return result
+    # Working out the reply failed (or `on_delta` stopped it): all of its work is rolled back,
+    # and the customer's turn is stored on its own, at the step it was typed at.
+    with transaction.atomic():
+        session = _active_session(session_id, held_ok=True, lock_turn=True)
+        session.current_step = typed_at
+        _record_customer(session, masked)
+    raise failure
 
 
 class _Refused(Exception):  # noqa: N818 - a signal that unwinds the event's savepoint
@@ -264,7 +276,7 @@ def session_event(
             if session.status == DialogueSession.Status.HANDED_OVER:
                 event_turn = _record_customer(session, f"[{name}]", payload=payload)
                 return TurnResult(**takeover.customer_turn_held(session=session, turn=event_turn))
-            current = session.flow.steps.get(code=session.current_step)
+            current = flow_definition(session.flow_id).step(session.current_step)
             try:
                 with transaction.atomic():  # the event and everything it causes, or nothing
                     event_turn = _record_customer(session, f"[{name}]", payload=payload)
@@ -297,36 +309,49 @@ def session_turn_lock(session_id: Any) -> AbstractContextManager[None]:
 
 
 class _SessionLock(AbstractContextManager[None]):
-    # A session-level advisory lock: the turn's two transactions (store, then reply) must not
-    # interleave with another socket's turn, and a row lock ends with the first transaction.
-    NAMESPACE = 0x5E55  # classid of the (classid, objid) advisory lock pair for dialogue turns
-
     def __init__(self, key: str) -> None:
         self.key = key
 
     def __enter__(self) -> None:
-        wait_ms = int(float(getattr(settings, "DIALOGUE_TURN_LOCK_SECONDS", 60)) * 1000)
-        try:
-            with transaction.atomic(), connection.cursor() as cursor:
-                cursor.execute("SELECT set_config('lock_timeout', %s, true)", [f"{wait_ms}ms"])
-                cursor.execute(
-                    "SELECT pg_advisory_lock(%s, hashtext(%s))", [self.NAMESPACE, self.key]
-                )
-        except OperationalError as exc:
-            raise DialogueError(
-                "another turn of this session is still being answered; send this one again"
-            ) from exc
+        with transaction.atomic():
+            _take_turn_lock(self.key)
 
     def __exit__(self, *exc_info: object) -> None:
-        try:
-            with connection.cursor() as cursor:
-                cursor.execute(
-                    "SELECT pg_advisory_unlock(%s, hashtext(%s))", [self.NAMESPACE, self.key]
-                )
-        except DatabaseError:
-            logger.exception("could not release the turn lock of session %s", self.key)
-            if not connection.in_atomic_block:
-                connection.close()  # ending the database session releases its locks
+        _release_turn_lock(self.key)
+
+
+# Turns and events of one session are serialised by an advisory lock on the session id: a
+# session-level one around an event's transactions (session_turn_lock), a transaction-level one
+# taken with the session row by a text turn (its one transaction).
+TURN_LOCK_NAMESPACE = 0x5E55  # classid of the (classid, objid) advisory lock pair for turns
+
+
+def _take_turn_lock(key: str) -> None:
+    """Wait (at most DIALOGUE_TURN_LOCK_SECONDS) for the session; inside a transaction."""
+    wait_ms = int(float(getattr(settings, "DIALOGUE_TURN_LOCK_SECONDS", 60)) * 1000)
+    try:
+        with transaction.atomic(savepoint=False), connection.cursor() as cursor:
+            # One statement: lock_timeout (local to the transaction) is set before the wait.
+            cursor.execute(
+                "SELECT set_config('lock_timeout', %s, true), pg_advisory_lock(%s, hashtext(%s))",
+                [f"{wait_ms}ms", TURN_LOCK_NAMESPACE, key],
+            )
+    except OperationalError as exc:
+        raise DialogueError(
+            "another turn of this session is still being answered; send this one again"
+        ) from exc
+
+
+def _release_turn_lock(key: str) -> None:
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT pg_advisory_unlock(%s, hashtext(%s))", [TURN_LOCK_NAMESPACE, key]
+            )
+    except DatabaseError:
+        logger.exception("could not release the turn lock of session %s", key)
+        if not connection.in_atomic_block:
+            connection.close()  # ending the database session releases its locks
 
 
 def _refuse_stale(
@@ -357,7 +382,7 @@ def _log_refusal(session: DialogueSession, kind: str, reason: str, detail: dict[
 
 
 def _advance(session: DialogueSession, text: str, on_delta: DeltaSink | None) -> TurnResult:
-    step = session.flow.steps.get(code=session.current_step)
+    step = flow_definition(session.flow_id).step(session.current_step)
     ctx = StepContext(session=session, step=step, on_delta=on_delta)
     scenario = scenario_for(session.flow.scenario)
     intent = _intent(text)
@@ -656,8 +681,29 @@ class EndBehaviour(StepBehaviour):
 # ----------------------------------------------------------------------------- records
 
 
-def _active_session(session_id: Any, held_ok: bool = False) -> DialogueSession:
-    session = DialogueSession.objects.select_for_update().get(pk=session_id)
+def _active_session(
+    session_id: Any, held_ok: bool = False, lock_turn: bool = False
+) -> DialogueSession:
+    sessions = DialogueSession.objects.select_for_update()
+    if lock_turn:
+        # The turn lock (transaction-level advisory lock, then the row lock) in the statement
+        # that reads the session: lock_timeout, set first, bounds the wait for both.
+        wait_ms = int(float(getattr(settings, "DIALOGUE_TURN_LOCK_SECONDS", 60)) * 1000)
+        sessions = sessions.annotate(
+            _lock_timeout=RawSQL("set_config('lock_timeout', %s, true)", [f"{wait_ms}ms"]),
+            _turn_lock=RawSQL(
+                "pg_advisory_xact_lock(%s, hashtext(%s::text))",
+                [TURN_LOCK_NAMESPACE, str(session_id)],
+            ),
+        )
+    try:
+        session = attach_flow(sessions.get(pk=session_id))
+    except OperationalError as exc:
+        if not lock_turn:
+            raise
+        raise DialogueError(
+            "another turn of this session is still being answered; send this one again"
+        ) from exc
     allowed = {DialogueSession.Status.ACTIVE}
     if held_ok:
         allowed.add(DialogueSession.Status.HANDED_OVER)
@@ -680,8 +726,22 @@ def _masked_data(data: dict[str, Any]) -> dict[str, Any]:
 
 
 def _record_customer(
-    session: DialogueSession, masked: str, payload: dict[str, Any] | None = None
+    session: DialogueSession,
+    masked: str,
+    payload: dict[str, Any] | None = None,
+    *,
+    gathered: bool = False,
 ) -> Turn:
+    """Count and store the customer's turn (`gathered`: written with the turn's other rows)."""
+    if gathered:
+        session.turn_count += 1  # the session row is locked; saved with the turn's writes
+        return Turn(
+            session=session,
+            role=Turn.Role.CUSTOMER,
+            text=masked,
+            step=session.current_step,
+            payload=payload or {},
+        )
     DialogueSession.objects.filter(pk=session.pk).update(turn_count=F("turn_count") + 1)
     session.refresh_from_db(fields=["turn_count"])
     turn = Turn.objects.create(
@@ -694,6 +754,16 @@ def _record_customer(
     )
     takeover.turn_recorded(turn)
     return turn
+
+
+def _assistant_turn(session: DialogueSession, result: TurnResult) -> Turn:
+    return Turn(
+        session=session,
+        role=Turn.Role.ASSISTANT,
+        text=result.reply,
+        step=result.step,
+        payload={"actions": result.actions, "sources": result.sources},
+    )
 
 
 def _record_turn(session: DialogueSession, role: str, result: TurnResult) -> Turn:
@@ -717,16 +787,54 @@ def _next_seq(session: DialogueSession) -> int:
     return (last.first() or 0) + 1
 
 
+@contextmanager
+def _gathered_writes(session: DialogueSession) -> Iterator[list[Turn]]:
+    """Gather what a turn writes and write it at the end, one statement per table.
+
+    Inside, `session.save()` and `record_funnel` only note the change; the turns appended to
+    the yielded list get the next sequence numbers in one INSERT (the session is locked, and
+    every writer of turns locks it). On an exception nothing gathered is written.
+    """
+    pending: list[FunnelEvent] = []
+    turns: list[Turn] = []
+    session._gathered_funnel = pending  # type: ignore[attr-defined]
+    session.defer_saves()
+    try:
+        yield turns
+    finally:
+        del session._gathered_funnel  # type: ignore[attr-defined]
+        dirty = session.stop_deferring_saves()
+    if dirty:
+        session.save()
+    if turns:
+        last = Coalesce(
+            Subquery(Turn.objects.filter(session_id=session.pk).order_by("-seq").values("seq")[:1]),
+            0,
+        )
+        for number, turn in enumerate(turns, start=1):
+            turn.seq = last + number
+        Turn.objects.bulk_create(turns)
+    if pending:
+        FunnelEvent.objects.bulk_create(pending)
+    for turn in turns:
+        takeover.turn_recorded(turn)
+
+
 def record_funnel(
     session: DialogueSession, step: str, outcome: str, detail: dict[str, Any] | None = None
 ) -> None:
-    FunnelEvent.objects.create(
+    event = FunnelEvent(
         session=session,
         scenario=session.flow.scenario,
         step=step,
         outcome=outcome,
         turn_number=session.turn_count,
         channel=session.channel,
-        device=session.device,
+        device_id=session.device_id,
         detail=detail or {},
     )
+    gathered = getattr(session, "_gathered_funnel", None)
+    if gathered is not None:
+        gathered.append(event)
+    else:
+        event.save()

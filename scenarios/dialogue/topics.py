@@ -14,6 +14,7 @@ import re
 from typing import TYPE_CHECKING, Any
 
 from bank_ai.i18n import localised
+from scenarios.definitions import active_flows, flow_definition, flow_named
 from scenarios.dialogue.base import DeltaSink, TurnResult, behaviour_for
 from scenarios.models import DialogueSession, Flow, Turn
 
@@ -52,7 +53,9 @@ def _trigger_length(flow: Flow, text: str) -> int:
 
 def triggered_flow(session: DialogueSession, text: str) -> Flow | None:
     best: tuple[int, str, Flow] | None = None
-    for flow in Flow.objects.filter(is_active=True).exclude(pk=session.flow_id):
+    for flow in active_flows():
+        if flow.pk == session.flow_id:
+            continue
         if flow.requires_customer and session.customer_id is None:
             continue
         length = _trigger_length(flow, text)
@@ -70,7 +73,7 @@ def route(ctx: StepContext, text: str) -> TurnResult | None:
     session = ctx.session
     stack: list[dict[str, Any]] = session.memory.get(STACK, [])
     if stack and RESUME.search(text):
-        paused = Flow.objects.filter(code=stack[-1]["flow"]).first()
+        paused = flow_named(stack[-1]["flow"])
         if RESUME_TARGET.search(text) or (paused and _trigger_length(paused, text)):
             ctx.funnel("left", {"back_to": stack[-1]["flow"]})
             return _resume(session, on_delta=ctx.on_delta)
@@ -85,7 +88,7 @@ def route(ctx: StepContext, text: str) -> TurnResult | None:
         return _resume(session, on_delta=ctx.on_delta)
     if len(stack) >= MAX_DEPTH:
         return None
-    first = target.steps.order_by("position").first()
+    first = flow_definition(target).first()
     if first is None:
         return None
     ctx.funnel("paused", {"for": target.code})
@@ -100,7 +103,7 @@ def route(ctx: StepContext, text: str) -> TurnResult | None:
     # flow's step answers it if it can, else its greeting stands.
     if session.status != DialogueSession.Status.ACTIVE or session.flow_id != target.pk:
         return arrived
-    step = target.steps.get(code=session.current_step)
+    step = flow_definition(target).step(session.current_step)
     answer = behaviour_for(step).respond(
         StepContext(session=session, step=step, on_delta=ctx.on_delta), text, {}
     )
@@ -123,10 +126,13 @@ def _resume(session: DialogueSession, *, lead: str = "", on_delta: DeltaSink | N
     from scenarios.dialogue.engine import StepContext, record_funnel
 
     entry = session.memory[STACK].pop()
-    session.flow = Flow.objects.get(code=entry["flow"])
+    paused = flow_named(entry["flow"])
+    if paused is None:
+        raise Flow.DoesNotExist(f"no flow {entry['flow']!r}")
+    session.flow = paused
     session.current_step = entry["step"]
     session.slots = entry["slots"]
-    step = session.flow.steps.get(code=entry["step"])
+    step = flow_definition(paused).step(entry["step"])
     ctx = StepContext(session=session, step=step, on_delta=on_delta)
     record_funnel(session, step.code, "resumed")
     template = RESUME_LEAD.get(session.language, RESUME_LEAD["en"])
@@ -147,9 +153,11 @@ def continue_in_flow(ctx: StepContext, code: str, lead: str = "") -> TurnResult:
     """Go on in another flow for good (the journey's next chapter), not as a detour."""
     from scenarios.dialogue.engine import enter_step
 
-    target = Flow.objects.get(code=code, is_active=True)
+    target = flow_named(code, active=True)
+    if target is None:
+        raise Flow.DoesNotExist(f"no active flow {code!r}")
     ctx.session.flow = target
     ctx.session.slots = {}
     return enter_step(
-        ctx.session, target.steps.order_by("position").first(), lead=lead, on_delta=ctx.on_delta
+        ctx.session, flow_definition(target).first(), lead=lead, on_delta=ctx.on_delta
     )

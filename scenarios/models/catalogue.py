@@ -7,6 +7,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from bank_ai.i18n import localised
+from scenarios.models.watched import WatchedManager
 
 BENEFIT_CATEGORIES = [
     ("travel", _("Travel")),
@@ -29,6 +30,8 @@ BENEFIT_CATEGORIES = [
 
 
 class CardProduct(models.Model):
+    objects = WatchedManager()  # bulk writes tell the per-process copies
+
     class WaiverKind(models.TextChoices):
         SWIPE_COUNT = "swipe_count", _("Waived after N purchases a year")
         SPEND_AMOUNT = "spend_amount", _("Waived above an annual spend")
@@ -111,6 +114,8 @@ class CardProduct(models.Model):
 
 
 class CardBenefit(models.Model):
+    objects = WatchedManager()  # bulk writes tell the per-process copies
+
     card = models.ForeignKey(CardProduct, on_delete=models.CASCADE, related_name="benefits")
     category = models.CharField(_("category"), max_length=30, choices=BENEFIT_CATEGORIES)
     value = models.DecimalField(_("value"), max_digits=10, decimal_places=2)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -12,11 +13,14 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from bank_ai.i18n import localised
+from scenarios.models.watched import WatchedManager
 from scenarios.registry import validate_scenario
 
 
 class Flow(models.Model):
     """A scenario's conversation as an ordered list of typed steps."""
+
+    objects = WatchedManager()  # bulk writes tell the per-process copies
 
     code = models.SlugField(_("code"), max_length=40, unique=True)
     # One of the registered scenario packages (scenarios.registry); checked by clean(), the
@@ -52,6 +56,8 @@ class Flow(models.Model):
 
 
 class FlowStep(models.Model):
+    objects = WatchedManager()  # bulk writes tell the per-process copies
+
     class Kind(models.TextChoices):
         ASK = "ask", _("Ask for a slot")
         CONFIRM = "confirm", _("Confirm")
@@ -148,6 +154,21 @@ class DialogueSession(models.Model):
 
     def __str__(self) -> str:
         return f"{self.flow.code} {self.id}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        # While a turn gathers its writes, a plain save() only notes that the row changed: the
+        # turn saves the session once, with its other rows (scenarios.dialogue.engine).
+        if not args and not kwargs and self.__dict__.get("_saves_deferred") is not None:
+            self.__dict__["_saves_deferred"] = True
+            return
+        super().save(*args, **kwargs)
+
+    def defer_saves(self) -> None:
+        self.__dict__["_saves_deferred"] = False
+
+    def stop_deferring_saves(self) -> bool:
+        """Save normally again; whether a save was deferred since `defer_saves`."""
+        return bool(self.__dict__.pop("_saves_deferred", False))
 
 
 class Turn(models.Model):

@@ -8,6 +8,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from scenarios.models.watched import WatchedManager
+
 
 class Takeover(models.Model):
     """One episode of a human handling a session: requested, taken by an agent, handed back.
@@ -99,6 +101,8 @@ class TakeoverAudit(models.Model):
 
 class HandoffKeyword(models.Model):
     """A word or phrase that hands a session to a human as soon as a customer says it."""
+
+    objects = WatchedManager()  # bulk writes tell the per-process copies
 
     phrase = models.CharField(_("phrase"), max_length=60, unique=True)
     is_active = models.BooleanField(_("active"), default=True)

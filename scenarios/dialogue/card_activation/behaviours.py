@@ -12,6 +12,7 @@ import re
 from typing import Any
 
 from bank_ai.i18n import pick
+from scenarios.definitions import flow_definition
 from scenarios.dialogue.base import StepBehaviour, TurnResult, register_behaviour
 from scenarios.dialogue.engine import QUESTION, StepContext
 from scenarios.models import FlowStep
@@ -51,8 +52,8 @@ def _t(key: str, language: str) -> str:
 def guide_steps(ctx: StepContext, guide: str) -> list[FlowStep]:
     return [
         step
-        for step in ctx.flow.steps.filter(behaviour=ActivationStep.name).order_by("position")
-        if step.config.get("guide") == guide
+        for step in flow_definition(ctx.session.flow_id).steps
+        if step.behaviour == ActivationStep.name and step.config.get("guide") == guide
     ]
 
 

@@ -12,6 +12,7 @@ from typing import Any
 
 from bank_ai.ai.text import ordinal
 from bank_ai.i18n import localised, pick
+from scenarios.definitions import card_catalogue, card_named
 from scenarios.dialogue.base import (
     Scenario,
     StepBehaviour,
@@ -20,7 +21,6 @@ from scenarios.dialogue.base import (
 )
 from scenarios.dialogue.engine import NO, QUESTION, YES, ConfirmBehaviour, StepContext
 from scenarios.matching import CustomerNeeds, comparison, match_cards
-from scenarios.models import CardProduct
 from scenarios.slots import extract_slots
 
 MORE = re.compile(
@@ -130,9 +130,7 @@ class CardRecommendation(StepBehaviour):
         session, language = ctx.session, ctx.language
         excluded = set(session.memory.get("excluded", []))
         catalogue = [
-            card
-            for card in CardProduct.objects.filter(is_active=True).prefetch_related("benefits")
-            if card.code not in excluded
+            card for card in card_catalogue() if card.is_active and card.code not in excluded
         ]
         matches = match_cards(needs_from_slots(session.slots), limit=3, cards=catalogue)
         lead = ""
@@ -140,9 +138,7 @@ class CardRecommendation(StepBehaviour):
             # Every other fitting card was shown already: show the best ones again.
             ctx.funnel("no_more_cards")
             session.memory["excluded"] = []
-            catalogue = list(
-                CardProduct.objects.filter(is_active=True).prefetch_related("benefits")
-            )
+            catalogue = [card for card in card_catalogue() if card.is_active]
             matches = match_cards(needs_from_slots(session.slots), limit=3, cards=catalogue)
             lead = (
                 "没有更多符合您条件的卡片了，这几张仍是最适合您的："
@@ -220,9 +216,7 @@ class CardDetails(StepBehaviour):
 
     def arrive(self, ctx: StepContext) -> TurnResult:
         language = ctx.language
-        card = CardProduct.objects.prefetch_related("benefits").get(
-            code=ctx.session.memory["chosen_card"]
-        )
+        card = card_named(ctx.session.memory["chosen_card"])
         benefits = [localised(b, "title", language) for b in card.benefits.all()[:4]]
         documents = [pick(doc, language) for doc in card.required_documents]
         if language == "zh-hans":
@@ -279,7 +273,7 @@ class CardDetails(StepBehaviour):
 
 def chosen_card(text: str, shown: list[str]) -> str | None:
     lowered = text.lower()
-    for card in CardProduct.objects.filter(code__in=shown):
+    for card in (card for card in card_catalogue() if card.code in shown):
         if card.code in lowered or card.name_zh in text or card.name_en.lower() in lowered:
             return card.code
     position = ordinal(text, len(shown))

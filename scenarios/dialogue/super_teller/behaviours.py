@@ -15,6 +15,7 @@ import re
 from typing import Any
 
 from bank_ai.i18n import localised, pick
+from scenarios.definitions import flow_definition, flow_named
 from scenarios.dialogue.base import StepBehaviour, TurnResult, register_behaviour
 from scenarios.dialogue.engine import NO, QUESTION, YES, ConfirmBehaviour, StepContext
 from scenarios.dialogue.locating import PROCESS_QUESTION, LocateStep, Option, step_text
@@ -45,7 +46,8 @@ def _guides(ctx: StepContext) -> list[dict[str, Any]]:
 
 def _guide_flows(ctx: StepContext) -> dict[str, Flow]:
     codes = [guide["flow"] for guide in _guides(ctx)]
-    return {flow.code: flow for flow in Flow.objects.filter(code__in=codes, is_active=True)}
+    flows = (flow_named(code, active=True) for code in codes)
+    return {flow.code: flow for flow in flows if flow is not None}
 
 
 def _guide_options(ctx: StepContext) -> list[Option]:
@@ -93,7 +95,7 @@ class TellerLocate(LocateStep):
 
 
 def guide_steps(flow: Flow) -> list[FlowStep]:
-    return list(flow.steps.filter(behaviour=GuideStep.name).order_by("position"))
+    return [step for step in flow_definition(flow).steps if step.behaviour == GuideStep.name]
 
 
 @register_behaviour
@@ -104,7 +106,7 @@ class TellerConfirm(ConfirmBehaviour):
 
     def _guide(self, ctx: StepContext) -> Flow | None:
         code = ctx.session.memory.get("guide")
-        return Flow.objects.filter(code=code, is_active=True).first() if code else None
+        return flow_named(code, active=True) if code else None
 
     def arrive(self, ctx: StepContext) -> TurnResult:
         guide = self._guide(ctx)
@@ -123,7 +125,7 @@ class TellerConfirm(ConfirmBehaviour):
     def respond(self, ctx: StepContext, text: str, found: dict[str, Any]) -> TurnResult | None:
         if YES.search(text) and not NO.search(text):
             guide = self._guide(ctx)
-            first = guide.steps.order_by("position").first() if guide else None
+            first = flow_definition(guide).first() if guide else None
             if first is None:
                 return ctx.enter(ctx.first_step())
             ctx.funnel("guide_started", {"guide": guide.code})

@@ -11,7 +11,8 @@ import time
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management.base import BaseCommand, CommandError, CommandParser
-from django.db import transaction
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
 
 from bank_ai.ai.evaluation import percentile
 from scenarios.applications import application_document_upload, application_for
@@ -23,6 +24,7 @@ from scenarios.models import (
     DisclosureAcknowledgement,
 )
 
+TRANSACTION_BOUNDS = {"BEGIN", "COMMIT"}
 UPLOAD = object()  # marker: upload every document the chosen card needs
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 2048
 SCRIPTS = {
@@ -107,6 +109,8 @@ class Command(BaseCommand):
         if conversations < 1:
             raise CommandError("--conversations must be at least 1")
         latencies: list[float] = []
+        queries: list[int] = []
+        commits: list[int] = []
         completed = 0
         started_all = time.perf_counter()
         created: list[object] = []
@@ -119,9 +123,13 @@ class Command(BaseCommand):
                     if item is UPLOAD:
                         _upload_all(session.pk)
                         continue
-                    started = time.perf_counter()
-                    result = session_turn(session_id=session.pk, text=str(item))
-                    latencies.append(1000 * (time.perf_counter() - started))
+                    with CaptureQueriesContext(connection) as captured:
+                        started = time.perf_counter()
+                        result = session_turn(session_id=session.pk, text=str(item))
+                        latencies.append(1000 * (time.perf_counter() - started))
+                    statements = [q["sql"] for q in captured.captured_queries]
+                    commits.append(sum(sql == "COMMIT" for sql in statements))
+                    queries.append(sum(sql not in TRANSACTION_BOUNDS for sql in statements))
                 completed += result.status == DialogueSession.Status.COMPLETED
             elapsed = time.perf_counter() - started_all
         finally:
@@ -136,7 +144,17 @@ class Command(BaseCommand):
                 f"{percentile(latencies, 50):.0f} / {percentile(latencies, 95):.0f} ms",
                 "store, slots, intent, knowledge, reply",
             ),
+            (
+                "SQL queries per turn",
+                f"{sum(queries) / len(queries):.1f} (max {max(queries)})",
+                "mean over turns; every statement but BEGIN/COMMIT",
+            ),
+            (
+                "commits per turn",
+                f"{sum(commits) / len(commits):.1f} (max {max(commits)})",
+                "COMMITs while a turn runs",
+            ),
         ]
-        self.stdout.write(f"{'measure':<24}  {'value':>14}  notes")
+        self.stdout.write(f"{'measure':<24}  {'value':>16}  notes")
         for name, value, note in rows:
-            self.stdout.write(f"{name:<24}  {value:>14}  {note}")
+            self.stdout.write(f"{name:<24}  {value:>16}  {note}")
