@@ -56,6 +56,7 @@ from devices.services import (
 )
 from devices.socket_sequencer import PushAction, SocketSequencer
 from scenarios.dialogue import MAX_TURN_CHARS
+from scenarios.services import session_presence
 
 logger = logging.getLogger(__name__)
 
@@ -362,6 +363,17 @@ class AvatarConsumer(AsyncWebsocketConsumer):
             ack_extra={"event": frame["name"]},
         )
 
+    async def on_presence(self, frame: dict[str, Any]) -> None:
+        session = self.sequencer.require_session()
+        await self._run_sync(session_presence)(
+            session_id=session.id,
+            recognised=frame["recognised"],
+            confidence=frame.get("confidence"),
+        )
+        await self.send_frame(
+            {"type": "presence.ack", "id": frame.get("id"), "session_id": str(session.id)}
+        )
+
     HANDLERS = {
         "ping": on_ping,
         "echo": on_echo,
@@ -369,6 +381,7 @@ class AvatarConsumer(AsyncWebsocketConsumer):
         "session.resume": on_session_resume,
         "user.text": on_user_text,
         "ui.event": on_ui_event,
+        "presence": on_presence,
     }
 
     # ------------------------------------------------------------------ turns
