@@ -5,17 +5,23 @@ from __future__ import annotations
 
 import pytest
 from asgiref.sync import async_to_sync
+from django.utils import timezone
 
 from scenarios.analytics.selectors import Filters, page_report
 from scenarios.models import FunnelEvent
-from tests.avatar.conftest import Client, kiosk_token  # noqa: F401 - the fixture
+from tests.avatar.conftest import Client, token_for
 
 pytestmark = pytest.mark.django_db
 
 
-def test_a_presence_report_is_stored_and_counted(kiosk_token: str) -> None:
+@pytest.fixture
+def kiosk() -> str:
+    return token_for("demo-kiosk")
+
+
+def test_a_presence_report_is_stored_and_counted(kiosk: str) -> None:
     async def scenario() -> tuple[dict, dict]:
-        client = Client(f"/ws/avatar/?token={kiosk_token}")
+        client = Client(f"/ws/avatar/?token={kiosk}")
         await client.connect()
         await client.start("branch_hall")
         await client.send({"type": "presence", "recognised": True, "confidence": 0.91, "id": "p"})
@@ -32,17 +38,15 @@ def test_a_presence_report_is_stored_and_counted(kiosk_token: str) -> None:
     assert event.detail == {"recognised": True, "confidence": 0.91}
     assert (refused["type"], refused["code"]) == ("error", "invalid")
     assert FunnelEvent.objects.filter(outcome="presence").count() == 1
-    from django.utils import timezone
-
     today = timezone.localdate()
     report = page_report("branch_hall", Filters(since=today, until=today))
     kpi = next(k for k in report["kpis"] if k["code"] == "branch_hall.person_recognised")
     assert (kpi["numerator"], kpi["denominator"]) == (1, 1)
 
 
-def test_presence_before_a_session_is_refused(kiosk_token: str) -> None:
+def test_presence_before_a_session_is_refused(kiosk: str) -> None:
     async def scenario() -> dict:
-        client = Client(f"/ws/avatar/?token={kiosk_token}")
+        client = Client(f"/ws/avatar/?token={kiosk}")
         await client.connect()
         await client.send({"type": "presence", "recognised": False})
         refused = await client.recv()
