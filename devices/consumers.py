@@ -66,6 +66,7 @@ from devices.socket_sequencer import PushAction, SocketSequencer
 from devices.speech_input import Utterance, max_utterance_bytes, transcribe_utterance
 from devices.speech_output import SentenceBuffer, SpeechError, sentences_of, speech_frame
 from scenarios.dialogue import MAX_TURN_CHARS
+from scenarios.services import session_presence
 
 logger = logging.getLogger(__name__)
 
@@ -494,6 +495,17 @@ class AvatarConsumer(AsyncWebsocketConsumer):
             ack_extra={"source": "asr"},
         )
 
+    async def on_presence(self, frame: dict[str, Any]) -> None:
+        session = self.sequencer.require_session()
+        await self._run_sync(session_presence)(
+            session_id=session.id,
+            recognised=frame["recognised"],
+            confidence=frame.get("confidence"),
+        )
+        await self.send_frame(
+            {"type": "presence.ack", "id": frame.get("id"), "session_id": str(session.id)}
+        )
+
     HANDLERS = {
         "ping": on_ping,
         "echo": on_echo,
@@ -505,6 +517,7 @@ class AvatarConsumer(AsyncWebsocketConsumer):
         "audio.chunk": on_audio_chunk,
         "audio.end": on_audio_end,
         "audio.cancel": on_audio_cancel,
+        "presence": on_presence,
     }
 
     # ------------------------------------------------------------------ turns

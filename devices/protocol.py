@@ -65,6 +65,16 @@ class PingFrame(_Frame):
         return value
 
 
+class PresenceFrame(_Frame):
+    """A device's camera saw someone in front of it: whether it recognised the person (a known
+    customer, by the device's own face matching). No image and no identity leave the device."""
+
+    recognised = serializers.BooleanField()
+    confidence = serializers.FloatField(
+        required=False, allow_null=True, min_value=0.0, max_value=1.0
+    )
+
+
 class EchoFrame(_Frame):
     text = StrictCharField(max_length=MAX_TURN_CHARS, trim_whitespace=False)
 
@@ -148,6 +158,7 @@ CLIENT_FRAMES: dict[str, type[serializers.Serializer]] = {
     "audio.chunk": AudioChunkFrame,
     "audio.end": AudioEndFrame,
     "audio.cancel": AudioCancelFrame,
+    "presence": PresenceFrame,
 }
 
 

@@ -34,3 +34,17 @@ def session_rate(*, session: DialogueSession, score: int, comment: str = "") -> 
         "rated",
         {"score": score, "comment": mask_pii(comment[:MAX_COMMENT_CHARS]).text},
     )
+
+
+@transaction.atomic
+def session_presence(
+    *, session_id: object, recognised: bool, confidence: float | None = None
+) -> None:
+    """A device reported the person in front of it (the avatar protocol's `presence` frame):
+    stored as a `presence` funnel event of the session, for the person-recognition KPI. Only
+    whether the device recognised the person is kept, never who."""
+    session = DialogueSession.objects.select_related("flow").get(pk=session_id)
+    detail: dict[str, object] = {"recognised": bool(recognised)}
+    if confidence is not None:
+        detail["confidence"] = round(float(confidence), 3)
+    record_funnel(session, session.current_step, "presence", detail)

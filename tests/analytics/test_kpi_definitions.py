@@ -147,11 +147,14 @@ def test_overall_completion_is_submitted_over_every_session_of_the_scenario() ->
 
 
 def test_satisfaction_is_the_mean_rating() -> None:
-    assert figure(
-        "credit_card.satisfaction",
-        session(event("rated", score=5)),
-        session(event("rated", score=2)),
-    ) == 3.5
+    assert (
+        figure(
+            "credit_card.satisfaction",
+            session(event("rated", score=5)),
+            session(event("rated", score=2)),
+        )
+        == 3.5
+    )
 
 
 def test_the_hall_card_quiz_does_not_dilute_the_card_funnel() -> None:

@@ -69,6 +69,9 @@ def service_options(ctx: StepContext) -> list[Option]:
     ]
 
 
+RATING_ACTION = {"type": "rating", "scale": [1, 5], "about": "service_explanation"}
+
+
 @register_behaviour
 class HallService(LocateStep):
     """Work out which service the customer came for; unsure means offering the top options."""
@@ -231,7 +234,11 @@ class HallTicket(StepBehaviour):
     def respond(self, ctx: StepContext, text: str, found: dict[str, Any]) -> TurnResult | None:
         if DONE.search(text.strip()) and not PROCESS_QUESTION.search(text):
             ctx.funnel("completed")
-            return ctx.enter(ctx.next_step())
+            result = ctx.enter(ctx.next_step())
+            # The rating step of the service explanation: the client asks for a score and posts
+            # it to the session's rating (the hall's explanation-satisfaction KPI).
+            result.actions.append(dict(RATING_ACTION))
+            return result
         service = _service(ctx)
         if service is None:
             return None
