@@ -58,8 +58,9 @@ def needs_rebuild(*, now: Any = None) -> MiningResult:
         NeedQuestion.objects.filter(cluster__in=kept_clusters).values_list("audit_id", flat=True)
     )
     NeedCluster.objects.filter(status=NeedCluster.Status.OPEN).delete()
-    audits = list(
-        AnswerAudit.objects.filter(
+    audits: list[dict[str, Any]] = [
+        dict(row)
+        for row in AnswerAudit.objects.filter(
             created_at__gte=since,
             created_at__lte=now,
             answer_kind__in=settings.NEEDS_ANSWER_KINDS,
@@ -68,7 +69,7 @@ def needs_rebuild(*, now: Any = None) -> MiningResult:
         .exclude(pk__in=taken)
         .exclude(masked_question="")
         .values("pk", "masked_question", "language", "answer_kind", "created_at")
-    )
+    ]
     clusters = 0
     for language in sorted({a["language"] for a in audits}):
         clusters += _cluster_language([a for a in audits if a["language"] == language], language)
@@ -90,7 +91,7 @@ def _cluster_language(audits: list[dict[str, Any]], language: str) -> int:
         members = [a for index in group for a in by_key[keys[index]]]
         if len(members) < settings.NEEDS_MIN_CLUSTER_SIZE:
             continue
-        wordings = Counter()
+        wordings: Counter[str] = Counter()
         for index in group:
             wordings[by_key[keys[index]][0]["masked_question"][:300]] += len(by_key[keys[index]])
         examples = [text for text, _count in wordings.most_common(MAX_EXAMPLES)]
