@@ -6,7 +6,9 @@ A client opens an utterance with `audio.start`, sends its audio as `audio.chunk`
 `ASR_MAX_UTTERANCE_BYTES`; `audio.end` hands them to the AI core's recognizer, bounded to
 `ASR_MAX_CONCURRENT` at once per process, and the transcript becomes a `user.text` turn with
 `source: asr`. The vocabulary that steers the recognizer is what the screen offers: the labels
-of the options, cards, buttons and suggestions in the session's latest answer.
+of the options, cards, buttons and suggestions in the session's latest answer, and that
+answer's own text (the question the customer is answering: Whisper's prompt is meant to be
+the preceding text, and the answer to a question reuses its words).
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from devices.protocol import ProtocolError
 # Keys of UI actions whose string values are things a customer may say back.
 _SAYABLE_KEYS = ("label", "name", "title", "confirm_label", "service", "questions", "question")
 MAX_VOCABULARY = 40
+MAX_PROMPT_TEXT = 120
 
 
 def max_utterance_bytes() -> int:
@@ -90,8 +93,9 @@ def step_vocabulary(session_id: Any) -> list[str]:
     )
     if not payload:
         return []
-    words = list(dict.fromkeys(_sayable(payload.get("actions") or [])))
-    return words[:MAX_VOCABULARY]
+    words = list(dict.fromkeys(_sayable(payload.get("actions") or [])))[:MAX_VOCABULARY]
+    question = " ".join(str(payload.get("text") or "").split())[:MAX_PROMPT_TEXT]
+    return [*words, question] if question else words
 
 
 def transcribe_utterance(*, utterance: Utterance, session_id: Any) -> Transcript:

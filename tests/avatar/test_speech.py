@@ -104,8 +104,10 @@ def test_a_spoken_chinese_question_sent_as_binary_pcm_is_transcribed_and_answere
     heard = frames[0]
     assert heard["type"] == "asr.result", heard
     assert heard["language"] == "zh-hans"
-    # eSpeak NG's Mandarin is robotic; the bench (manage.py bench_asr) reports the real figure.
-    assert error_rate(question, heard["text"], language="zh-hans") <= 0.4, heard["text"]
+    # eSpeak NG's Mandarin is robotic (Whisper mishears about a quarter of its syllables; the
+    # bench, manage.py bench_asr, reports the figures): the words that matter must be there.
+    assert "信用卡" in heard["text"]
+    assert error_rate(question, heard["text"], language="zh-hans") <= 0.5, heard["text"]
     assert frames[1]["type"] == "turn.ack"
     assert frames[1]["source"] == "asr"
     assert frames[-1]["type"] == "answer.done"
@@ -307,6 +309,8 @@ def test_the_cloud_recognizer_answers_a_spoken_question_over_the_socket(
     (request,) = server.requests
     assert request.body["language"] == "en"
     assert request.body["sample_rate"] == 16000
+    # The recognizer is steered by what the screen shows: the greeting's question.
+    assert any("credit card" in word for word in request.body["vocabulary"])
 
 
 # ------------------------------------------------------------------ server speech
