@@ -263,11 +263,8 @@ def _answer_question(
                 True,
             )
             return
-    passages = get_retriever().search(
-        _retrieval_query(masked_question, intent, language),
-        filters=_filters(context, language),
-        k=4,
-    )
+    query = retrieval_query(masked_question, intent, language)
+    passages = get_retriever().search(query, filters=_filters(context, language), k=4)
     # Embedded once here for both the curated match and the related questions.
     question_vector = get_embedder().embed_queries([masked_question])[0]
     curated = match_curated(masked_question, question_vector, context, language)
@@ -292,10 +289,13 @@ def _answer_question(
             answer.kind, answer.text = "not_found", _message("not_found", language)
             answer.escalate = True
         return
-    yield from _generate(masked_question, question_vector, context, language, passages, answer)
+    focus = query[len(masked_question) :].strip()
+    yield from _generate(
+        masked_question, question_vector, context, language, passages, answer, focus=focus
+    )
 
 
-def _retrieval_query(question: str, intent: Any, language: str) -> str:
+def retrieval_query(question: str, intent: Any, language: str) -> str:
     """The question, plus the recognised intent's name when the classifier is confident.
 
     Colloquial turns ("我的卡丢了咋办") share few words and little embedding with the
@@ -340,6 +340,8 @@ def _generate(
     language: str,
     passages: list[RetrievedPassage],
     answer: Answer,
+    *,
+    focus: str = "",
 ) -> Iterator[AnswerDelta]:
     # Passages were cleaned of planted instructions when indexed (see indexing.index_page).
     # One citation per page: its retrieved chunks are joined in page order.
@@ -350,6 +352,7 @@ def _generate(
         language=language,
         question=masked_question,
         passages=tuple(cleaned),
+        focus=focus,
         history=tuple((role, mask_pii(text).text) for role, text in context.history[-6:]),
         system=SYSTEM_PROMPT.format(canary=CANARY),
     )

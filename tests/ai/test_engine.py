@@ -198,3 +198,17 @@ def test_a_promise_of_returns_from_the_model_is_blocked(anthropic_provider) -> N
     answer = ask("出国前银行卡要做什么准备？", _zh())
     assert answer.kind == "refused"
     assert "稳赚" not in answer.text
+
+
+def test_an_english_question_on_a_chinese_screen_is_answered_in_english() -> None:
+    answer = ask("My card was stolen and someone used it, what should I do?", _zh())
+    assert answer.language == "en"
+    assert answer.kind in {"generated", "curated"}
+    assert not any("\u4e00" <= ch <= "\u9fff" for ch in answer.text)
+
+
+def test_a_generated_answer_lists_each_page_once() -> None:
+    answer = ask("My card was stolen and someone used it, what should I do?", _en())
+    pages = [source["page_id"] for source in answer.sources]
+    assert pages
+    assert len(pages) == len(set(pages))

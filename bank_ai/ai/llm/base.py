@@ -50,6 +50,9 @@ class GenerationRequest:
     question: str = ""
     passages: tuple[Passage, ...] = ()
     draft: str = ""  # grounded text to rephrase
+    # What the question is about in the bank's words (the recognised intent's name): an
+    # extractive provider scores sentences with it too ("卡被偷了" shares no word with "被盗").
+    focus: str = ""
     history: tuple[tuple[str, str], ...] = ()  # (role, text)
     system: str = ""
     max_tokens: int = 600

@@ -251,10 +251,20 @@ def _is_question(sentence: str) -> bool:
     return sentence.rstrip("”’」』）) ").endswith(("？", "?"))
 
 
+def _is_heading(sentence: str, title: str) -> bool:
+    """A title line: the passage's own title, or a line with no closing punctuation that
+    opens the passage (guides start with their title on its own line)."""
+    text = sentence.strip()
+    return text == title.strip() or not re.search(r"[。！？；.!?;:：”’」』）)]$", text)
+
+
 def _candidates(passages: Iterable[Passage]) -> list[_Candidate]:
     found: list[_Candidate] = []
     for number, passage in enumerate(passages, start=1):
         for index, sentence in enumerate(split_sentences(passage.text)):
+            if index == 0 and _is_heading(sentence, passage.title):
+                # Headings name the topic (the title already scores the passage below).
+                continue
             found.append(_Candidate(number, index, sentence, frozenset(terms(sentence))))
     return found
 
@@ -323,6 +333,7 @@ NEAR_DUPLICATE_OVERLAP = 0.75
 # passage's best sentence; the passage's opening statement always does (it is the summary,
 # and in procedures the first thing to do).
 RELEVANT_SHARE = 0.35
+RANK_SHARE = 0.6
 
 
 def select_sentences(
@@ -346,9 +357,24 @@ def select_sentences(
         top = sorted((scores[i] for i in by_passage[number]), reverse=True)
         return top[0] + 0.5 * (top[1] if len(top) > 1 else 0.0)
 
-    ranked_passages = sorted(
-        (n for n in by_passage if max(scores[i] for i in by_passage[n]) > 0),
-        key=lambda n: (-passage_score(n), n),
+    useful = [n for n in sorted(by_passage) if max(scores[i] for i in by_passage[n]) > 0]
+    if not useful:
+        return []
+    # Retrieval ranked the passages with embeddings as well as words, which sees paraphrases
+    # and the article's topic where sentence overlap sees one shared word ("银行卡" in an
+    # anti-fraud tip): its order stands unless a later passage's sentences fit far better.
+    best_score = max(passage_score(n) for n in useful)
+    leader = next(n for n in useful if passage_score(n) >= RANK_SHARE * best_score)
+    # A figure the customer named ("within 2 days") is the one thing retrieval blurs.
+    asked = {t for t in terms(question) if t.startswith("#")}
+
+    def names_figures(number: int) -> bool:
+        return any(asked & candidates[i].terms for i in by_passage[number])
+
+    if asked and not names_figures(leader):
+        leader = next((n for n in useful if names_figures(n)), leader)
+    ranked_passages = [leader] + sorted(
+        (n for n in useful if n != leader), key=lambda n: (-passage_score(n), n)
     )
     chosen: list[_Candidate] = []
     for number in ranked_passages:
@@ -421,7 +447,7 @@ class LocalProvider(LLMProvider):
             return self._summarise(request, lang)
         if request.task == "chat" and not request.passages:
             return _t("chat", lang)
-        return self._answer(request.question, request.passages, lang)
+        return self._answer(f"{request.question} {request.focus}".strip(), request.passages, lang)
 
     def _answer(self, question: str, passages: tuple[Passage, ...], lang: Language) -> str:
         if not passages:
