@@ -138,18 +138,33 @@ def _curated_questions(context: AskContext, language: str):  # noqa: ANN202 - a 
     )
 
 
-def match_curated(
-    question: str, vector: Any, context: AskContext, language: str
-) -> tuple[Any, float] | None:
-    """The best curated FAQ question for this customer, with its matcher score."""
+def nearest_curated(vector: Any, context: AskContext, language: str, limit: int = 20) -> list[Any]:
+    """The curated questions this caller may see, nearest to `vector` first."""
     if not context.allows_faq:
-        return None
-
-    candidates = list(
+        return []
+    return list(
         _curated_questions(context, language)
         .annotate(distance=CosineDistance("embedding", vector))
-        .order_by("distance")[:5]
+        .order_by("distance")[:limit]
     )
+
+
+def match_curated(
+    question: str,
+    vector: Any,
+    context: AskContext,
+    language: str,
+    nearest: list[Any] | None = None,
+) -> tuple[Any, float] | None:
+    """The best curated FAQ question for this customer, with its matcher score.
+
+    `nearest`: `nearest_curated(vector, ...)` when the caller has it already (one query for
+    the match and the related questions)."""
+    if not context.allows_faq:
+        return None
+    if nearest is None:
+        nearest = nearest_curated(vector, context, language, limit=5)
+    candidates = nearest[:5]
     if not candidates:
         return None
     matcher = QuestionMatcher(get_embedder())
@@ -159,18 +174,19 @@ def match_curated(
 
 
 def related_questions(
-    vector: Any, language: str, exclude_pages: set[int], context: AskContext, limit: int = 3
+    vector: Any,
+    language: str,
+    exclude_pages: set[int],
+    context: AskContext,
+    limit: int = 3,
+    nearest: list[Any] | None = None,
 ) -> list[str]:
     """Titles of other FAQs close to the question (one per page), for "related questions"."""
     if not context.allows_faq:
         return []
     seen: set[int] = set(exclude_pages)
     related: list[str] = []
-    rows = (
-        _curated_questions(context, language)
-        .annotate(distance=CosineDistance("embedding", vector))
-        .order_by("distance")[:20]
-    )
+    rows = nearest if nearest is not None else nearest_curated(vector, context, language)
     for row in rows:
         if row.page_id not in seen:
             seen.add(row.page_id)
@@ -250,7 +266,8 @@ def _answer_question(
     )
     # Embedded once here for both the curated match and the related questions.
     question_vector = get_embedder().embed_queries([masked_question])[0]
-    curated = match_curated(masked_question, question_vector, context, language)
+    nearest = nearest_curated(question_vector, context, language)
+    curated = match_curated(masked_question, question_vector, context, language, nearest)
     if curated is not None and _curated_is_trustworthy(curated, passages):
         faq, _score = curated
         guarded = check_output(faq.answer, language=language, canaries=(CANARY,))
@@ -258,7 +275,7 @@ def _answer_question(
         answer.guard_decisions.extend(guarded.codes)
         answer.sources = [_source(1, faq.title, faq.url, faq.answer, faq.page_id, faq.revision_id)]
         answer.related_questions = related_questions(
-            question_vector, language, {faq.page_id}, context
+            question_vector, language, {faq.page_id}, context, nearest=nearest
         )
         answer.provider = "curated"
         yield AnswerDelta(answer.text)
@@ -272,7 +289,9 @@ def _answer_question(
             answer.kind, answer.text = "not_found", _message("not_found", language)
             answer.escalate = True
         return
-    yield from _generate(masked_question, question_vector, context, language, passages, answer)
+    yield from _generate(
+        masked_question, question_vector, context, language, passages, answer, nearest
+    )
 
 
 def _retrieval_query(question: str, intent: Any, language: str) -> str:
@@ -320,6 +339,7 @@ def _generate(
     language: str,
     passages: list[RetrievedPassage],
     answer: Answer,
+    nearest: list[Any] | None = None,
 ) -> Iterator[AnswerDelta]:
     # Passages were cleaned of planted instructions when indexed (see indexing.index_page).
     cleaned = [
@@ -372,7 +392,11 @@ def _generate(
         for p in cited
     ]
     answer.related_questions = related_questions(
-        question_vector, language, {p.page_id for p in passages if p.page_id}, context
+        question_vector,
+        language,
+        {p.page_id for p in passages if p.page_id},
+        context,
+        nearest=nearest,
     )
 
 
