@@ -158,18 +158,33 @@ def _curated_questions(context: AskContext, language: str):  # noqa: ANN202 - a 
     )
 
 
-def match_curated(
-    question: str, vector: Any, context: AskContext, language: str
-) -> tuple[Any, float] | None:
-    """The best curated FAQ question for this customer, with its matcher score."""
+def nearest_curated(vector: Any, context: AskContext, language: str, limit: int = 20) -> list[Any]:
+    """The curated questions this caller may see, nearest to `vector` first."""
     if not context.allows_faq:
-        return None
-
-    candidates = list(
+        return []
+    return list(
         _curated_questions(context, language)
         .annotate(distance=CosineDistance("embedding", vector))
-        .order_by("distance")[:5]
+        .order_by("distance")[:limit]
     )
+
+
+def match_curated(
+    question: str,
+    vector: Any,
+    context: AskContext,
+    language: str,
+    nearest: list[Any] | None = None,
+) -> tuple[Any, float] | None:
+    """The best curated FAQ question for this customer, with its matcher score.
+
+    `nearest`: `nearest_curated(vector, ...)` when the caller has it already (one query for
+    the match and the related questions)."""
+    if not context.allows_faq:
+        return None
+    if nearest is None:
+        nearest = nearest_curated(vector, context, language, limit=5)
+    candidates = nearest[:5]
     if not candidates:
         return None
     matcher = QuestionMatcher(get_embedder())
@@ -179,18 +194,19 @@ def match_curated(
 
 
 def related_questions(
-    vector: Any, language: str, exclude_pages: set[int], context: AskContext, limit: int = 3
+    vector: Any,
+    language: str,
+    exclude_pages: set[int],
+    context: AskContext,
+    limit: int = 3,
+    nearest: list[Any] | None = None,
 ) -> list[str]:
     """Titles of other FAQs close to the question (one per page), for "related questions"."""
     if not context.allows_faq:
         return []
     seen: set[int] = set(exclude_pages)
     related: list[str] = []
-    rows = (
-        _curated_questions(context, language)
-        .annotate(distance=CosineDistance("embedding", vector))
-        .order_by("distance")[:20]
-    )
+    rows = nearest if nearest is not None else nearest_curated(vector, context, language)
     for row in rows:
         if row.page_id not in seen:
             seen.add(row.page_id)
@@ -267,7 +283,8 @@ def _answer_question(
     passages = get_retriever().search(query, filters=_filters(context, language), k=4)
     # Embedded once here for both the curated match and the related questions.
     question_vector = get_embedder().embed_queries([masked_question])[0]
-    curated = match_curated(masked_question, question_vector, context, language)
+    nearest = nearest_curated(question_vector, context, language)
+    curated = match_curated(masked_question, question_vector, context, language, nearest)
     if curated is not None and _curated_is_trustworthy(curated, passages):
         faq, _score = curated
         guarded = check_output(faq.answer, language=language, canaries=(CANARY,))
@@ -275,7 +292,7 @@ def _answer_question(
         answer.guard_decisions.extend(guarded.codes)
         answer.sources = [_source(1, faq.title, faq.url, faq.answer, faq.page_id, faq.revision_id)]
         answer.related_questions = related_questions(
-            question_vector, language, {faq.page_id}, context
+            question_vector, language, {faq.page_id}, context, nearest=nearest
         )
         answer.provider = "curated"
         yield AnswerDelta(answer.text)
@@ -291,7 +308,14 @@ def _answer_question(
         return
     focus = query[len(masked_question) :].strip()
     yield from _generate(
-        masked_question, question_vector, context, language, passages, answer, focus=focus
+        masked_question,
+        question_vector,
+        context,
+        language,
+        passages,
+        answer,
+        nearest,
+        focus=focus,
     )
 
 
@@ -340,6 +364,7 @@ def _generate(
     language: str,
     passages: list[RetrievedPassage],
     answer: Answer,
+    nearest: list[Any] | None = None,
     *,
     focus: str = "",
 ) -> Iterator[AnswerDelta]:
@@ -397,7 +422,11 @@ def _generate(
         _source(n, p.title, p.url, p.text, r.page_id, r.revision_id) for n, p, r in cited
     ]
     answer.related_questions = related_questions(
-        question_vector, language, {p.page_id for p in passages if p.page_id}, context
+        question_vector,
+        language,
+        {p.page_id for p in passages if p.page_id},
+        context,
+        nearest=nearest,
     )
 
 

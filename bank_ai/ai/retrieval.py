@@ -233,6 +233,9 @@ class HybridRetriever:
         # With filters, a plain HNSW scan can return fewer rows than asked; pgvector 0.8's
         # iterative scan keeps walking the graph until the filtered LIMIT is met.
         with connection.cursor() as cursor:
-            # SET takes no bind parameters; the value is an int from settings.
-            cursor.execute(f"SET LOCAL hnsw.ef_search = {int(self.ef_search)}")
-            cursor.execute("SET LOCAL hnsw.iterative_scan = relaxed_order")
+            # Both settings in one round trip, local to the transaction like SET LOCAL.
+            cursor.execute(
+                "SELECT set_config('hnsw.ef_search', %s, true), "
+                "set_config('hnsw.iterative_scan', 'relaxed_order', true)",
+                [str(int(self.ef_search))],
+            )

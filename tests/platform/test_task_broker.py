@@ -7,19 +7,34 @@ import os
 import subprocess
 import sys
 import uuid
+from collections.abc import Iterator
 from multiprocessing import Event, Value
+from typing import Any
 
 import pytest
 from django.conf import settings
+from django.db import connection
 from django_q.brokers.redis_broker import Redis
 from django_q.conf import Conf
+from django_q.models import Task
 from django_q.monitor import monitor
 from django_q.pusher import pusher
 from django_q.queues import Queue
 from django_q.tasks import async_task, result
 from django_q.worker import worker
 
-pytestmark = pytest.mark.django_db
+
+@pytest.fixture
+def real_commits(django_db_setup: None, django_db_blocker: Any) -> Iterator[list[str]]:
+    """No test transaction: a worker closes connections that are not in autocommit mode, as
+    the cluster does between tasks. The task rows listed are deleted after."""
+    task_ids: list[str] = []
+    with django_db_blocker.unblock():
+        try:
+            yield task_ids
+        finally:
+            Task.objects.filter(id__in=task_ids).delete()
+            connection.close()
 
 
 def _cluster_settings(**env: str) -> str:
@@ -67,12 +82,13 @@ def test_a_redis_broker_without_redis_url_is_refused() -> None:
 
 @pytest.mark.redis
 def test_a_task_queued_on_redis_is_taken_and_run_by_a_worker(
-    redis_url: str, monkeypatch: pytest.MonkeyPatch
+    redis_url: str, monkeypatch: pytest.MonkeyPatch, real_commits: list[str]
 ) -> None:
     monkeypatch.setattr(Conf, "REDIS", redis_url)
     broker = Redis(list_key=f"perf-test-{uuid.uuid4().hex[:8]}")
     try:
         task_id = async_task("math.factorial", 10, broker=broker)
+        real_commits.append(task_id)
         assert broker.queue_size() == 1  # on the Redis list, not in the database
         tasks, results = Queue(), Queue()
         stop = Event()
