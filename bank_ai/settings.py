@@ -183,22 +183,47 @@ if DATABASES["default"]["ENGINE"] not in {
     "bank_ai.embedded_backend",
 }:
     raise ImproperlyConfigured("DATABASE_URL must point at PostgreSQL (postgres://...)")
-DATABASES["default"]["CONN_MAX_AGE"] = env.int("DB_CONN_MAX_AGE", default=0)
+# Persistent connections: daphne runs database work on a pool of worker threads, and with a new
+# PostgreSQL connection for every call (age 0) opening connections was most of the cost of a
+# websocket handshake and of each turn (a server process forked per call). Each worker thread
+# keeps its connection; a broken one is noticed before use and replaced. The test suite keeps 0
+# so no connection outlives a test.
+DATABASES["default"]["CONN_MAX_AGE"] = env.int(
+    "DB_CONN_MAX_AGE", default=0 if DJANGO_ENV == "test" else 300
+)
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DATABASES["default"]["TEST"] = {"NAME": env.str("TEST_DATABASE_NAME", default="test_bank_ai")}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- Websocket serving (daphne, started by `manage.py serve`) -------------------------------
+# The listen backlog and handshake time a burst of reconnecting devices needs, and the worker
+# threads per process that run the sockets' database and engine work (each keeps one database
+# connection, see CONN_MAX_AGE above).
+WS_LISTEN_BACKLOG = env.int("WS_LISTEN_BACKLOG", default=2048)
+WS_CONNECT_TIMEOUT = env.int("WS_CONNECT_TIMEOUT", default=30)
+ASGI_THREADS = env.int("ASGI_THREADS", default=8)
 
 # --- Redis: shared channel layer and cache when set -----------------------------------------
 REDIS_URL = env.str("REDIS_URL", default="")
 if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "BACKEND": "bank_ai.channel_layer.BlockingPoolRedisChannelLayer",
             "CONFIG": {
                 # channels_redis waits for messages with a 5 s blocking pop, and redis-py 8
                 # times reads out after 5 s by default: an idle socket's receive then failed
                 # ("Timeout reading from ..."), crashing its consumer (close 1011). Reads get
                 # a deadline well past the pop instead.
-                "hosts": [{"address": REDIS_URL, "socket_timeout": 30}],
+                # A bounded pool that waits up to `timeout` s for a free connection (see
+                # bank_ai/channel_layer.py): a burst of handshakes queues instead of failing.
+                "hosts": [
+                    {
+                        "address": REDIS_URL,
+                        "socket_timeout": 30,
+                        "max_connections": env.int("CHANNEL_LAYER_MAX_CONNECTIONS", default=64),
+                        "timeout": 20,
+                    }
+                ],
                 "prefix": env.str("CHANNEL_PREFIX", default="bank_ai"),
             },
         }

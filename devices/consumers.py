@@ -24,7 +24,7 @@ from typing import Any, Protocol
 
 from asgiref.sync import sync_to_async
 from channels.consumer import get_handler_name
-from channels.db import aclose_old_connections, database_sync_to_async
+from channels.db import database_sync_to_async
 from channels.exceptions import StopConsumer
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
@@ -72,7 +72,9 @@ logger = logging.getLogger(__name__)
 
 # Kept for callers of the 0.1 consumer; the limits now live in devices.conf.
 MAX_FRAME_BYTES = conf.max_frame_bytes()
-HEARTBEAT_WRITE_SECONDS = 10
+# How often a socket writes that it is alive. Online means a heartbeat within
+# DEVICE_ONLINE_WINDOW_SECONDS (90) or an open connection seen within the stale window (600).
+HEARTBEAT_WRITE_SECONDS = 30
 
 
 class SyncRunner(Protocol):
@@ -88,17 +90,24 @@ class SyncRunner(Protocol):
 
 
 class WorkerThreads:
-    """Engine work in the thread pool, so one process answers several sessions at once, with
-    channels' usual closing of stale database connections around each call and message."""
+    """Engine work in the thread pool, so one process answers several sessions at once.
+
+    Each call closes stale database connections of its worker thread before and after it runs
+    (channels' `database_sync_to_async`), which is the only place this consumer touches the
+    database. Nothing is done between messages: channels' default there is a hop to the
+    process's single sync thread for every frame and push of every socket, which at a few
+    thousand sockets became a queue of its own in front of every turn.
+    """
 
     def wrap(self, function: Callable[..., Any]) -> Callable[..., Any]:
         return database_sync_to_async(function, thread_sensitive=False)
 
     async def between_messages(self) -> None:
-        await aclose_old_connections()
+        return None
 
 
 def _device_groups(device: Any, token_id: int | None) -> list[str]:
+    """The channel groups a device's socket joins (pushes to the device, token, groups, branch)."""
     groups = [device_group(device.pk)]
     if token_id is not None:
         groups.append(token_group(token_id))
@@ -106,6 +115,22 @@ def _device_groups(device: Any, token_id: int | None) -> list[str]:
     if device.branch_id:
         groups.append(branch_group(device.branch_id))
     return groups
+
+
+def _bind_and_read_backlog(
+    *, channel_name: str | None, session_id: Any, after_seq: int, language: str
+) -> list[dict[str, Any]]:
+    """One worker call when a session is bound: note it on the connection row (device
+    sockets), then read the stored frames the client has not seen."""
+    if channel_name is not None:
+        device_connection_bind(channel_name=channel_name, session_id=session_id)
+    return session_frames_after(session_id=session_id, after_seq=after_seq, language=language)
+
+
+def _register_socket(device: Any, channel_name: str, token_id: int | None) -> list[str]:
+    """One worker call at connect: the connection row and the groups to join."""
+    device_connection_open(device=device, channel_name=channel_name)
+    return _device_groups(device, token_id)
 
 
 class AvatarConsumer(AsyncWebsocketConsumer):
@@ -175,13 +200,16 @@ class AvatarConsumer(AsyncWebsocketConsumer):
         await self.accept(subprotocol=SUBPROTOCOL if offered else None)
         if self.device is not None:
             try:
-                await self._run_sync(device_connection_open)(
-                    device=self.device, channel_name=self.channel_name
+                token_id = self.scope.get("device_token_id")
+                groups = await self._run_sync(_register_socket)(
+                    self.device, self.channel_name, token_id
                 )
                 self.last_heartbeat = time.monotonic()
-                token_id = self.scope.get("device_token_id")
-                for group in await self._run_sync(_device_groups)(self.device, token_id):
-                    await self._join(group)
+                # Concurrently: each join is a round trip to Redis.
+                self.groups_joined.extend(groups)
+                await asyncio.gather(
+                    *(self.channel_layer.group_add(group, self.channel_name) for group in groups)
+                )
                 # A revocation committed after the handshake checked the credential but before
                 # the socket joined its groups sent its close event to nobody.
                 still_valid = await self._run_sync(device_credential_valid)(
@@ -237,9 +265,10 @@ class AvatarConsumer(AsyncWebsocketConsumer):
             self.speech_task.cancel()
         self.utterance = None
         try:
-            for group in list(self.groups_joined):
-                await self.channel_layer.group_discard(group, self.channel_name)
-            self.groups_joined.clear()
+            groups, self.groups_joined = list(self.groups_joined), []
+            await asyncio.gather(
+                *(self.channel_layer.group_discard(group, self.channel_name) for group in groups)
+            )
             if self.device is not None:
                 await self._run_sync(device_connection_close)(channel_name=self.channel_name)
         except Exception:
@@ -324,14 +353,32 @@ class AvatarConsumer(AsyncWebsocketConsumer):
         if self.sequencer.catch_up_due():
             await self._deliver(await self._backlog())
 
-    async def _heartbeat(self) -> None:
+    def _heartbeat_due(self) -> bool:
         if self.device is None:
-            return
+            return False
         now = time.monotonic()
         if now - self.last_heartbeat < HEARTBEAT_WRITE_SECONDS:
-            return  # a socket that pings often still writes at most every few seconds
+            return False  # a socket that pings often still writes at most every few seconds
         self.last_heartbeat = now
-        await self._run_sync(device_heartbeat)(device=self.device, channel_name=self.channel_name)
+        return True
+
+    async def _heartbeat(self) -> None:
+        if self._heartbeat_due():
+            await self._run_sync(device_heartbeat)(
+                device=self.device, channel_name=self.channel_name
+            )
+
+    def _with_heartbeat(self, work: Callable[..., Any]) -> Callable[..., Any]:
+        """`work`, preceded by the heartbeat write when one is due: one worker call, not two."""
+        if not self._heartbeat_due():
+            return work
+        device, channel_name = self.device, self.channel_name
+
+        def beat_then_work(**kwargs: Any) -> Any:
+            device_heartbeat(device=device, channel_name=channel_name)
+            return work(**kwargs)
+
+        return beat_then_work
 
     async def on_echo(self, frame: dict[str, Any]) -> None:
         await self.send_frame({"type": "echo", "text": frame["text"]})
@@ -374,11 +421,12 @@ class AvatarConsumer(AsyncWebsocketConsumer):
         left = self.sequencer.bind(info, last_seq=last_seq)
         if left is not None:
             await self._leave(session_group(left))
-        if self.device is not None:
-            await self._run_sync(device_connection_bind)(
-                channel_name=self.channel_name, session_id=info.id
-            )
-        backlog = await self._backlog()
+        backlog = await self._run_sync(_bind_and_read_backlog)(
+            channel_name=self.channel_name if self.device is not None else None,
+            session_id=info.id,
+            after_seq=self.sequencer.backlog_after() or 0,
+            language=info.language,
+        )
         await self.send_frame(info.ready_frame(resumed=resumed, replaying=len(backlog)))
         # A resumed session's backlog was heard before (or is stale): only new answers speak.
         await self._deliver(backlog, speak=not resumed)
@@ -386,9 +434,8 @@ class AvatarConsumer(AsyncWebsocketConsumer):
     async def on_user_text(self, frame: dict[str, Any]) -> None:
         session = self.sequencer.require_session()
         self.sequencer.refuse_while_busy()
-        await self._heartbeat()
         self._start_turn(
-            avatar.avatar_turn,
+            self._with_heartbeat(avatar.avatar_turn),
             {
                 "session_id": session.id,
                 "text": frame["text"],

@@ -6,10 +6,11 @@ from typing import Any
 from urllib.parse import parse_qs, urlparse
 
 from channels.auth import AuthMiddlewareStack
-from channels.db import database_sync_to_async
 from django.conf import settings
+from django.contrib.auth.models import AnonymousUser
 from django.http.request import split_domain_port, validate_host
 
+from devices.consumers import AvatarConsumer
 from devices.models import Device
 from devices.services import (
     DeviceTokenError,
@@ -78,7 +79,6 @@ def presented_pairing(scope: Scope) -> str | None:
     return query["pair"][0] if query.get("pair") else None
 
 
-@database_sync_to_async
 def _device_for(token: str | None, ticket: str | None) -> tuple[Device | None, int | None]:
     """The device a credential stands for and, for a token, which token (to close on revoke)."""
     try:
@@ -104,7 +104,13 @@ class DeviceTokenMiddleware:
         token = presented_token(scope)
         ticket = None if token else presented_pairing(scope)
         presented = bool(token or ticket)
-        device, token_id = await _device_for(token, ticket) if presented else (None, None)
+        device, token_id = (
+            # Through the avatar socket's runner: on the worker threads like the consumer's own
+            # calls, not queued on the process's one sync thread behind every other handshake.
+            await AvatarConsumer.runner.wrap(_device_for)(token, ticket)
+            if presented
+            else (None, None)
+        )
         scope = dict(
             scope,
             device=device,
@@ -114,6 +120,20 @@ class DeviceTokenMiddleware:
         return await self.inner(scope, receive, send)
 
 
-def WebsocketAuthMiddleware(inner: Any) -> Any:  # noqa: N802 - reads like the other stacks
-    """Session user (staff consoles, demo pages) and device token (kiosks, VTMs)."""
-    return AuthMiddlewareStack(DeviceTokenMiddleware(inner))
+class WebsocketAuthMiddleware:
+    """Session user (staff consoles, demo pages) and device token (kiosks, VTMs).
+
+    A socket that presents a device token or pairing ticket speaks as that device whatever
+    cookies it carries, so its session user is not looked up (a database call per handshake
+    that a fleet of devices reconnecting at once paid for nothing); it gets the anonymous user.
+    """
+
+    def __init__(self, inner: Any) -> None:
+        self.device_only = DeviceTokenMiddleware(inner)
+        self.with_user = AuthMiddlewareStack(DeviceTokenMiddleware(inner))
+
+    async def __call__(self, scope: Scope, receive: Any, send: Any) -> Any:
+        if presented_token(scope) or presented_pairing(scope):
+            scope = dict(scope, user=AnonymousUser())
+            return await self.device_only(scope, receive, send)
+        return await self.with_user(scope, receive, send)

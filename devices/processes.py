@@ -107,12 +107,14 @@ def dead_processes() -> list[ServerProcess]:
 
 def _beat_forever(interval: float) -> None:
     from devices.outbox import session_frames_recover
+    from devices.services import device_connections_reap
 
     stop = threading.Event()
     while not stop.wait(interval):
         try:
             server_process_beat()
             session_frames_recover()
+            device_connections_reap()
         except Exception:
             logger.warning("server process heartbeat failed", exc_info=True)
         finally:

@@ -10,7 +10,7 @@ from datetime import timedelta
 from typing import Any
 
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from devices.conf import connection_stale_seconds
@@ -75,11 +75,11 @@ def device_disable(*, device: Device) -> Device:
 
 def device_credential_valid(*, device: Device, token_id: int | None) -> bool:
     """Whether a socket's credential still holds (its token unrevoked, its device active)."""
-    if not Device.objects.filter(pk=device.pk, is_active=True).exists():
-        return False
     if token_id is None:
-        return True
-    return DeviceToken.objects.filter(pk=token_id, revoked_at__isnull=True).exists()
+        return Device.objects.filter(pk=device.pk, is_active=True).exists()
+    return DeviceToken.objects.filter(
+        pk=token_id, device_id=device.pk, revoked_at__isnull=True, device__is_active=True
+    ).exists()
 
 
 def device_authenticate(*, token: str) -> Device:
@@ -109,14 +109,29 @@ def device_token_authenticate(*, token: str) -> DeviceToken:
     if record.last_used_at is None or (now - record.last_used_at).total_seconds() > 60:
         DeviceToken.objects.filter(pk=record.pk).update(last_used_at=now)
         Device.objects.filter(pk=record.device_id).update(last_seen_at=now)
+        record.device.last_seen_at = now
     return record
+
+
+DEVICE_SEEN_RESOLUTION_SECONDS = 30
 
 
 def device_heartbeat(*, device: Device, channel_name: str | None = None) -> None:
     """Record that the device is alive (and, given its socket, that the socket is)."""
     now = timezone.now()
-    Device.objects.filter(pk=device.pk).update(last_seen_at=now)
-    device.last_seen_at = now
+    seen = device.last_seen_at
+    if channel_name is None:
+        Device.objects.filter(pk=device.pk).update(last_seen_at=now)
+        device.last_seen_at = now
+    elif seen is None or (now - seen).total_seconds() > DEVICE_SEEN_RESOLUTION_SECONDS:
+        # A socket's own row says it is alive; the device row, shared by all its sockets, is
+        # written when it is older than the resolution (checked in the UPDATE, so sockets of
+        # one device do not queue on its row lock). DEVICE_ONLINE_WINDOW_SECONDS is 90.
+        Device.objects.filter(pk=device.pk).filter(
+            Q(last_seen_at__isnull=True)
+            | Q(last_seen_at__lt=now - timedelta(seconds=DEVICE_SEEN_RESOLUTION_SECONDS))
+        ).update(last_seen_at=now)
+        device.last_seen_at = now
     if channel_name:
         DeviceConnection.objects.filter(channel_name=channel_name).update(last_seen_at=now)
 
@@ -126,26 +141,48 @@ def server_name() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
 
 
-@transaction.atomic
+# How old a device's `last_seen_at` may be before a new socket writes it again. Many sockets of
+# one device (a web channel, the load test) connecting at once all updated the same row, each
+# waiting for the previous one's lock; the open connection row says the device is online anyway.
+LAST_SEEN_RESOLUTION_SECONDS = 60
+
+
 def device_connection_open(*, device: Device, channel_name: str) -> DeviceConnection:
+    """Register an open socket: one upsert (the channel name is new, or reused after a crash)."""
     now = timezone.now()
-    # Rows a dead process left behind stop counting after the stale window; drop them here so
-    # the table stays as small as the fleet.
-    DeviceConnection.objects.filter(
-        last_seen_at__lt=now - timedelta(seconds=connection_stale_seconds())
-    ).delete()
-    Device.objects.filter(pk=device.pk).update(last_seen_at=now)
-    device.last_seen_at = now
-    connection, _ = DeviceConnection.objects.update_or_create(
-        channel_name=channel_name,
-        defaults={
-            "device": device,
-            "server": server_name(),
-            "connected_at": now,
-            "last_seen_at": now,
-        },
+    seen = device.last_seen_at
+    if seen is None or (now - seen).total_seconds() > LAST_SEEN_RESOLUTION_SECONDS:
+        Device.objects.filter(pk=device.pk).filter(
+            Q(last_seen_at__isnull=True)
+            | Q(last_seen_at__lt=now - timedelta(seconds=LAST_SEEN_RESOLUTION_SECONDS))
+        ).update(last_seen_at=now)
+        device.last_seen_at = now
+    [connection] = DeviceConnection.objects.bulk_create(
+        [
+            DeviceConnection(
+                device=device,
+                channel_name=channel_name,
+                server=server_name(),
+                connected_at=now,
+                last_seen_at=now,
+            )
+        ],
+        update_conflicts=True,
+        unique_fields=["channel_name"],
+        update_fields=["device", "server", "connected_at", "last_seen_at"],
     )
     return connection
+
+
+def device_connections_reap() -> int:
+    """Drop connection rows older than the stale window (a dead process's); how many went.
+
+    They stopped counting as online when they went stale; this keeps the table as small as the
+    fleet. Run by each server process's beat (devices.processes), not on every connect.
+    """
+    stale_before = timezone.now() - timedelta(seconds=connection_stale_seconds())
+    deleted, _ = DeviceConnection.objects.filter(last_seen_at__lt=stale_before).delete()
+    return deleted
 
 
 def device_connection_bind(*, channel_name: str, session_id: Any) -> None:

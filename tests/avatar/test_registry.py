@@ -11,7 +11,12 @@ from django.utils import timezone
 
 from devices.models import Device, DeviceConnection
 from devices.selectors import devices_online
-from devices.services import device_connection_close, device_connection_open
+from devices.services import (
+    device_connection_close,
+    device_connection_open,
+    device_connections_reap,
+    device_heartbeat,
+)
 from tests.avatar.conftest import Client
 
 pytestmark = pytest.mark.django_db
@@ -104,3 +109,40 @@ def test_a_server_error_on_a_push_closes_with_4011_and_removes_the_connection(
     closed, rows = async_to_sync(scenario)()
     assert closed == {"type": "websocket.close", "code": 4011}
     assert rows == 0
+
+
+def test_reaping_drops_only_connection_rows_past_the_stale_window(settings) -> None:
+    settings.DEVICE_CONNECTION_STALE_SECONDS = 60
+    device = Device.objects.get(name="demo-hall-screen")
+    device_connection_open(device=device, channel_name="test.channel!live")
+    device_connection_open(device=device, channel_name="test.channel!dead")
+    DeviceConnection.objects.filter(channel_name="test.channel!dead").update(
+        last_seen_at=timezone.now() - timedelta(seconds=61)
+    )
+    assert device_connections_reap() == 1
+    assert set(DeviceConnection.objects.values_list("channel_name", flat=True)) == {
+        "test.channel!live"
+    }
+
+
+def test_reopening_a_channel_name_updates_its_row_instead_of_failing() -> None:
+    kiosk = Device.objects.get(name="demo-kiosk")
+    screen = Device.objects.get(name="demo-hall-screen")
+    device_connection_open(device=kiosk, channel_name="test.channel!1")
+    device_connection_open(device=screen, channel_name="test.channel!1")
+    [row] = DeviceConnection.objects.filter(channel_name="test.channel!1")
+    assert row.device_id == screen.pk
+
+
+def test_a_socket_heartbeat_leaves_a_freshly_seen_device_row_alone() -> None:
+    device = Device.objects.get(name="demo-hall-screen")
+    device_connection_open(device=device, channel_name="test.channel!1")
+    _age(device, 5)
+    stored = Device.objects.get(pk=device.pk).last_seen_at
+    device.last_seen_at = None  # another socket's copy that has not written yet
+    device_heartbeat(device=device, channel_name="test.channel!1")
+    assert Device.objects.get(pk=device.pk).last_seen_at == stored  # 5 s old: not rewritten
+    _age(device, 45)
+    device.last_seen_at = None
+    device_heartbeat(device=device, channel_name="test.channel!1")
+    assert (timezone.now() - Device.objects.get(pk=device.pk).last_seen_at).total_seconds() < 5

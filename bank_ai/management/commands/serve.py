@@ -24,6 +24,26 @@ from bank_ai.embedded_db import stop
 CHILD_STOP_SECONDS = 15
 
 
+def daphne_arguments(host: str, port: int) -> list[str]:
+    """How daphne listens: a deep accept queue and time for a handshake under load.
+
+    Daphne's defaults (the kernel's listen backlog of 50, five seconds from TCP accept to the
+    application accepting the socket) refused a fleet reconnecting at once: with 2,000 sockets
+    opening in under a minute the queue overflowed and slow handshakes were cut, which the
+    clients saw as failed handshakes (`WS_LISTEN_BACKLOG`, `WS_CONNECT_TIMEOUT`).
+    """
+    from daphne.endpoints import build_endpoint_description_strings
+
+    [endpoint] = build_endpoint_description_strings(host=host, port=port)
+    return [
+        "-e",
+        f"{endpoint}:backlog={settings.WS_LISTEN_BACKLOG}",
+        "--websocket_connect_timeout",
+        str(settings.WS_CONNECT_TIMEOUT),
+        "--proxy-headers",
+    ]
+
+
 class Command(BaseCommand):
     help = "Serve the product (daphne + django-q2 cluster); --setup migrates and seeds first."
 
@@ -79,13 +99,10 @@ class Command(BaseCommand):
         bin_dir = Path(sys.executable).parent
         daphne = [
             str(bin_dir / "daphne"),
-            "-b",
-            host,
-            "-p",
-            str(port),
-            "--proxy-headers",
+            *daphne_arguments(host, port),
             "bank_ai.asgi:application",
         ]
+        env.setdefault("ASGI_THREADS", str(settings.ASGI_THREADS))
         # Both argv lists are built here from sys.executable and validated options only.
         children = {"daphne": subprocess.Popen(daphne, cwd=base_dir, env=env)}  # noqa: S603
         if not no_cluster:
