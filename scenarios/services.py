@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db import transaction
 
 from scenarios.dialogue import record_funnel
@@ -38,7 +40,7 @@ def session_rate(*, session: DialogueSession, score: int, comment: str = "") -> 
 
 @transaction.atomic
 def session_presence(
-    *, session_id: object, recognised: bool, confidence: float | None = None
+    *, session_id: Any, recognised: bool, confidence: float | None = None
 ) -> None:
     """A device reported the person in front of it (the avatar protocol's `presence` frame):
     stored as a `presence` funnel event of the session, for the person-recognition KPI. Only

@@ -451,7 +451,7 @@ def simulate_traffic(
             continue
         # One generator per day: a day's traffic does not depend on which other days ran.
         rng = random.Random(f"{seed}-{day.isoformat()}")
-        count = max(1, round(per_day * rng.uniform(0.67, 1.33)))
+        count = max(1, round(per_day * rng.uniform(0.67, 1.33)), min(per_day, len(plans)))
         starts = sorted(rng.uniform(8.5, 20.5) for _ in range(count))
         # Every scenario once a day when the day has room for it, the rest by weight.
         chosen = rng.sample(plans, k=min(count, len(plans)))

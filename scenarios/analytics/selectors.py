@@ -8,6 +8,7 @@ events. Filters (channel, branch, device, language) are dimensions of both.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -227,7 +228,8 @@ def kpi_figures(definitions: list[KpiDef], filters: Filters) -> dict[str, dict[s
     result: dict[str, dict[str, Figure]] = {d.code: defaultdict(Figure) for d in definitions}
     codes = [d.code for d in definitions]
     rows = _rollups(filters, codes)
-    for row in rows.values("kpi", "key").annotate(**SUMS):
+    summed: Iterable[Any] = rows.values("kpi", "key").annotate(**SUMS)
+    for row in summed:
         result[row["kpi"]][row["key"]].add(row["n"], row["d"], row["e"], row["vs"], row["vc"], {})
     histogram_codes = [d.code for d in definitions if _needs_histogram(d)]
     if histogram_codes:
@@ -255,12 +257,12 @@ def page_report(page_code: str, filters: Filters) -> dict[str, Any]:
     """A page's KPIs: each one's name, definition, measure, value and basis (and breakdown)."""
     page = kpi_defs.page(page_code)
     figures = kpi_figures(list(page.kpis), filters)
-    report = []
+    report: list[dict[str, Any]] = []
     for definition in page.kpis:
         by_key = figures.get(definition.code, {})
         if definition.measure == kpi_defs.BREAKDOWN:
             sessions = by_key.get("", Figure()).denominator
-            rows = []
+            rows: list[dict[str, Any]] = []
             for key, figure in by_key.items():
                 if not key:
                     continue
@@ -324,7 +326,8 @@ def page_series(page_code: str, kpi_code: str, filters: Filters) -> dict[str, An
         raise KeyError(kpi_code)
     per_day: dict[date, Figure] = defaultdict(Figure)
     rows = _rollups(filters, [kpi_code]).filter(key="")
-    for row in rows.values("day").annotate(**SUMS):
+    per_day_sums: Iterable[Any] = rows.values("day").annotate(**SUMS)
+    for row in per_day_sums:
         per_day[row["day"]].add(row["n"], row["d"], row["e"], row["vs"], row["vc"], {})
     if _needs_histogram(definition):
         for day, histogram in rows.values_list("day", "histogram"):
@@ -473,14 +476,12 @@ def studio_report(filters: Filters) -> dict[str, Any]:
     start, _end = day_bounds(filters.since)
     _start, end = day_bounds(filters.until)
     figures = studio_kpis(since=start, until=end)
-    rows = []
+    rows: list[dict[str, Any]] = []
     for code, name, definition, part, whole in (
         (
             "video_studio.script_adoption",
             _("Script adoption rate"),
-            _(
-                "Approved scripts / scripts generated from a topic or template (in the range)."
-            ),
+            _("Approved scripts / scripts generated from a topic or template (in the range)."),
             ("script_adoption_rate", "approved"),
             ("script_adoption_rate", "generated"),
         ),

@@ -4,13 +4,15 @@ sees data for every scenario, a filter changes the chart, and the export downloa
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.avatar.live import Live, live_servers
+from tests.avatar.live import BASE_DIR, Live, live_servers
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.django_db]
 
@@ -21,8 +23,16 @@ SCENARIO_PAGES = ("credit_card", "branch_hall", "super_teller", "app_service")
 def server(django_db_setup, django_db_blocker) -> Iterator[Live]:  # noqa: ANN001
     with live_servers(django_db_blocker, count=1, name="analytics") as live:
         live.manage("createcachetable")
-        # A few days of conversations through the engine (each scenario at least once a day).
-        live.manage("simulate_traffic", "--days", "3", "--per-day", "6")
+        # A few days of conversations through the engine (each scenario at least once a day);
+        # longer than `Live.manage` waits: every conversation runs the real engine.
+        subprocess.run(
+            [sys.executable, "manage.py", "simulate_traffic", "--days", "2", "--per-day", "6"],
+            cwd=BASE_DIR,
+            env=live.env,
+            capture_output=True,
+            check=True,
+            timeout=900,
+        )
         yield live
 
 

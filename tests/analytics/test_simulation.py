@@ -1,0 +1,65 @@
+"""simulate_traffic: every scenario through the real engine, dated back, once per day."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from django.utils import timezone
+
+from bank_ai.demo.traffic import MARK, simulate_traffic
+from devices.hall_models import TicketSequence
+from scenarios.analytics.models import RollupDay
+from scenarios.models import DialogueSession, FunnelEvent, Turn
+
+pytestmark = pytest.mark.django_db
+
+END = date(2026, 10, 20)  # simulates 2026-10-19
+
+
+def test_a_day_of_traffic_runs_every_scenario_through_the_engine_once() -> None:
+    today_sequences = list(
+        TicketSequence.objects.filter(day=timezone.localdate()).values_list("pk", "last_number")
+    )
+    report = simulate_traffic(days=1, per_day=6, end=END, log=lambda line: None)
+    assert report.days == [date(2026, 10, 19)]
+    sessions = DialogueSession.objects.filter(**{f"memory__{MARK}": True})
+    assert report.sessions == sessions.count() >= 6
+    flows = set(sessions.values_list("flow__code", flat=True))
+    assert flows == {
+        "credit_card",
+        "card_quiz",
+        "branch_hall",
+        "super_teller",
+        "pre_sales",
+        "after_sales",
+    }
+    # Dated back: the sessions, their turns and their funnel events are on the simulated day.
+    days = {timezone.localtime(t).date() for t in sessions.values_list("created_at", flat=True)}
+    assert days == {date(2026, 10, 19)}
+    event_days = {
+        timezone.localtime(t).date()
+        for t in FunnelEvent.objects.filter(session__in=sessions).values_list(
+            "created_at", flat=True
+        )
+    }
+    assert event_days <= {date(2026, 10, 19), date(2026, 10, 20)}
+    assert Turn.objects.filter(session__in=sessions, role="customer").exists()
+    # The engine's own records: a hall session recognised a service, a card session recommended.
+    outcomes = set(
+        FunnelEvent.objects.filter(session__in=sessions).values_list("outcome", flat=True)
+    )
+    assert {"entered", "service_matched"} <= outcomes
+    assert RollupDay.objects.filter(day=date(2026, 10, 19)).exists()
+    # Today's queue numbers are as they were: simulated tickets moved to their own day.
+    assert (
+        list(
+            TicketSequence.objects.filter(day=timezone.localdate()).values_list("pk", "last_number")
+        )
+        == today_sequences
+    )
+
+    again = simulate_traffic(days=1, per_day=6, end=END, log=lambda line: None)
+    assert again.sessions == 0
+    assert again.skipped == [date(2026, 10, 19)]
+    assert sessions.count() == report.sessions
