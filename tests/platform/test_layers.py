@@ -10,7 +10,15 @@ from __future__ import annotations
 from django.apps import apps
 
 # Higher numbers are higher layers; content sits below the scenarios that answer from it.
-LAYER = {"devices": 3, "staff_assistant": 3, "scenarios": 2, "content": 1, "ai": 0}
+LAYER = {
+    "devices": 3,
+    "staff_assistant": 3,
+    "scenarios": 2,
+    "quality": 2,  # scenarios.quality
+    "content": 1,
+    "needs": 1,  # content.needs
+    "ai": 0,
+}
 
 KNOWN_UPWARD_RELATIONS = {
     # Removed when customers, sessions and the audit keep a touchpoint reference of the domain
