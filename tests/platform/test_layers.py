@@ -16,6 +16,8 @@ LAYER = {
     "scenarios": 2,
     "branches": 2,
     "content": 1,
+    "quality": 2,  # scenarios.quality
+    "needs": 1,  # content.needs
     "ai": 0,
 }
 

@@ -51,6 +51,7 @@ class InspectionListView(generics.ListAPIView):
 
     serializer_class = InspectionSerializer
     permission_classes = [permissions.IsAuthenticated, MayViewInspections]
+    error_statuses = (400,)  # a bad agent id or date
 
     @extend_schema(
         parameters=[
@@ -113,6 +114,7 @@ class InspectionReviewView(APIView):
 
 class ScorecardListView(APIView):
     permission_classes = [permissions.IsAuthenticated, MayViewInspections]
+    error_statuses = (400,)  # a bad date
 
     @extend_schema(
         parameters=[OpenApiParameter("since", str, description="YYYY-MM-DD")],
