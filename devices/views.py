@@ -185,6 +185,24 @@ CLIENT_STRINGS = {
     "reminder": _("Repayment reminder set"),
     "channel_app": _("in the app"),
     "channel_sms": _("by text message"),
+    # What a tap (a ui.event) is shown as in the transcript.
+    "event_confirm": _("Yes"),
+    "event_reject": _("No"),
+    "event_submit": _("Sent the form"),
+    "event_choose_card": _("Chose a card"),
+    "event_documents_uploaded": _("Uploaded the documents"),
+    "event_choose_services": _("Chose the services"),
+    "event_acknowledge_disclosure": _("Acknowledged the disclosure"),
+    "event_submit_application": _("Submitted the application"),
+    "event_guide_step_done": _("Done"),
+    "event_fail": _("It did not work"),
+    "event_choose": _("Chose an option"),
+    "event_choose_service": _("Chose a service"),
+    "event_choose_guide": _("Chose a guide"),
+    "event_resolved": _("Yes, solved"),
+    "event_unresolved": _("No, still not working"),
+    "event_rate": _("Rated the service"),
+    "event_skip_rating": _("Skip"),
 }
 
 

@@ -104,6 +104,9 @@ class Screen:
 
         self.browser = browser
         self.language = language
+        # Polls below count elements that are often absent: an implicit wait would make each
+        # such count take its full 10 s.
+        browser.implicitly_wait(0)
         # The first turns load the embedding and intent models in the server: give it time.
         self.wait = WebDriverWait(browser, 180)
 

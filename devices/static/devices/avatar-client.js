@@ -322,7 +322,8 @@
   }
 
   function addCustomer(inReplyTo, seq) {
-    const text = inReplyTo.kind === "event" ? "· " + inReplyTo.name + (inReplyTo.step ? " (" + inReplyTo.step + ")" : "") : inReplyTo.text;
+    // A tap is shown as what the customer did, not as the event's code name.
+    const text = inReplyTo.kind === "event" ? "· " + (T["event_" + inReplyTo.name] || inReplyTo.name) : inReplyTo.text;
     const li = message("customer", T.you);
     li.querySelector(".ac-bubble").textContent = text;
     li.dataset.stored = "1";
@@ -868,7 +869,8 @@
       const div = box("instalment-quote", T.quote);
       const dl = el("dl", "ac-kv");
       for (const [key, value] of [["principal", action.principal], ["periods", action.periods], ["monthly_fee_rate", action.monthly_fee_rate], ["total_fee", action.total_fee], ["annualised_rate", action.annualised_rate]]) {
-        const dd = el("dd", "ac-" + key.replace(/_/g, "-"), value);
+        const dd = el("dd", "ac-" + key.replace(/_/g, "-"), key.endsWith("_rate") ? percent(value) : value);
+        dd.dataset.value = value;
         dl.append(el("dt", "", T["q_" + key] || key), dd);
       }
       const table = el("table", "ac-table");
@@ -908,6 +910,12 @@
     // A cue for the avatar alone (the step's emotion and gesture): nothing in the transcript.
     avatar(action) { avatar.mood(action); return null; },
   };
+
+  // A rate as a decimal string ("0.0060") shown as a percentage ("0.60%") without float noise.
+  function percent(value) {
+    const number = Number(value);
+    return isNaN(number) ? String(value) : (Math.round(number * 1000000) / 10000).toFixed(2) + "%";
+  }
 
   function disableAll(node) { for (const control of node.querySelectorAll("button, input, select")) control.disabled = true; }
 
@@ -957,7 +965,12 @@
       item.dataset.state = expired ? "expired" : "received";
       status.textContent = expired ? T.doc_expired : T.doc_received;
       showPrecheck(precheckBox, reply.precheck);
-      if (reply.precheck.complete) uiEvent("documents_uploaded", step, {});
+      // Once per request, and only while the session still waits on this step (an optional
+      // document uploaded after the pre-check passed must not answer the next question).
+      if (reply.precheck.complete && !action.advanced && state.step === step) {
+        action.advanced = true;
+        uiEvent("documents_uploaded", step, {});
+      }
     };
     xhr.onerror = () => { status.textContent = T.upload_failed; item.dataset.state = "failed"; };
     xhr.send(body);
