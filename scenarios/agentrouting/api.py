@@ -46,6 +46,8 @@ PERIOD = [
 
 
 class QueueFiguresView(APIView):
+    error_statuses = (400,)
+
     @extend_schema(
         parameters=[*PERIOD, OpenApiParameter("queue", str, description="one queue's code")],
         responses=inline_serializer(
@@ -87,6 +89,8 @@ class PresenceView(APIView):
     def post(self, request: Request) -> Response:
         if is_touchpoint(request.user) or not can_take_over(request.user):
             return Response({"detail": "remote agents only"}, status=status.HTTP_403_FORBIDDEN)
+        if not isinstance(request.data, dict):
+            return Response({"detail": "send a JSON object"}, status=400)
         capacity = request.data.get("capacity")
         if capacity is not None and (isinstance(capacity, bool) or not isinstance(capacity, int)):
             return Response({"detail": "'capacity' is a whole number"}, status=400)

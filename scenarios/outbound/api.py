@@ -25,6 +25,8 @@ FORBIDDEN = {"detail": "not allowed"}
 
 
 class CampaignFiguresView(APIView):
+    error_statuses = (400,)
+
     @extend_schema(
         parameters=[*PERIOD, OpenApiParameter("campaign", str, description="one campaign's code")],
         responses=inline_serializer(
@@ -43,6 +45,8 @@ class CampaignFiguresView(APIView):
 
 
 class CampaignRunView(APIView):
+    error_statuses = (409,)
+
     @extend_schema(
         request=None,
         responses=inline_serializer(
@@ -97,6 +101,8 @@ class OutcomeView(APIView):
         if not _allowed(request, "outbound.change_contactattempt"):
             return Response(FORBIDDEN, status=status.HTTP_403_FORBIDDEN)
         get_object_or_404(ContactAttempt, pk=attempt_id)
+        if not isinstance(request.data, dict):
+            return Response({"detail": "send a JSON object"}, status=status.HTTP_400_BAD_REQUEST)
         try:
             attempt = attempt_outcome_record(
                 attempt_id=attempt_id,

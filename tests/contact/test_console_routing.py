@@ -54,8 +54,10 @@ def _waiting() -> DialogueSession:
 
 
 def _talk(username: str, frames: list[dict]) -> list[dict]:
+    headers = _headers(username)
+
     async def run() -> list[dict]:
-        socket = WebsocketCommunicator(application, "/ws/agent/", headers=_headers(username))
+        socket = WebsocketCommunicator(application, "/ws/agent/", headers=headers)
         connected, _ = await socket.connect()
         assert connected
         received = [await socket.receive_json_from(timeout=5)]
