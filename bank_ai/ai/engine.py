@@ -188,7 +188,11 @@ def match_curated(
     if not candidates:
         return None
     matcher = QuestionMatcher(get_embedder())
-    scores = matcher.score_many([(question, c.question) for c in candidates])
+    # The stored vectors of the candidates and the question's own: only what differs
+    # between them is embedded per query.
+    known = {c.question: c.embedding for c in candidates}
+    known[question] = vector
+    scores = matcher.score_many([(question, c.question) for c in candidates], known)
     best_index = max(range(len(candidates)), key=lambda i: scores[i])
     return candidates[best_index], float(scores[best_index])
 

@@ -360,7 +360,24 @@ class QuestionMatcher:
             - self.opposite_penalty * f.opposite_action
         )
 
-    def score_many(self, pairs: Sequence[tuple[str, str]]) -> np.ndarray:
+    def score_many(
+        self,
+        pairs: Sequence[tuple[str, str]],
+        known_vectors: dict[str, np.ndarray] | None = None,
+    ) -> np.ndarray:
+        """Scores in [0, 1] from the trained model (``matcher_model``) when one for this
+        embedder is stored; otherwise the hand-set blend below. ``known_vectors`` (text ->
+        stored embedding, e.g. the curated questions' own) saves embedding them again."""
+        from bank_ai.ai.matcher_model import trained_model
+
+        model = trained_model()
+        if model is not None and model.embedder_name == getattr(self.embedder, "name", None):
+            features = model.featuriser(self.embedder).transform(list(pairs), known_vectors)
+            return model.probabilities(features)
+        return self.blend_scores(pairs)
+
+    def blend_scores(self, pairs: Sequence[tuple[str, str]]) -> np.ndarray:
+        """The hand-set blend: what serves until a model is trained (and the old baseline)."""
         return np.array([self.combine(f) for f in self.features_many(pairs)], np.float32)
 
     def score(self, q1: str, q2: str) -> float:

@@ -50,3 +50,16 @@ def page_index_enqueue(*, page_id: int, reason: str) -> str:
         task_name=f"index-page-{page_id}: {reason}"[:100],
         group="knowledge",
     )
+
+
+def train_matcher_task() -> dict[str, object]:
+    from bank_ai.ai.matcher_training import train_question_matcher
+
+    meta = train_question_matcher().meta
+    return {k: meta[k] for k in ("pairs", "positives", "train_auc", "origins")}
+
+
+def matcher_training_enqueue(*, reason: str) -> str:
+    return async_task(
+        train_matcher_task, task_name=f"train-matcher: {reason}"[:100], group="matcher"
+    )

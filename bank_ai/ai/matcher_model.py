@@ -1,0 +1,295 @@
+"""A question matcher learned from the pairs the bank keeps, instead of hand-set weights.
+
+Each pair of questions becomes a small feature vector - lexical overlap (plain character
+bigrams, the matcher's content units, an IDF-weighted overlap in the manner of BM25, and
+containment), the sentence-embedding cosine of the questions and of what differs between them
+(see :func:`bank_ai.ai.matching.residual`), the negation/amount/opposite-action mismatches, and
+length - and a logistic regression turns it into the probability that both ask the same thing.
+
+The labelled pairs come from :mod:`bank_ai.ai.matcher_training`. The trained model is a small
+JSON file (weights, scaler, IDF table, what it was trained on): no pickle is ever loaded.
+:func:`trained_model` reloads it when the file changes, so a retrain reaches every process.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import os
+import threading
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from django.conf import settings
+
+from bank_ai.ai.intent_model import normalise_text
+from bank_ai.ai.matching import (
+    _action_sides,
+    _opposite,
+    _same_script,
+    amounts,
+    has_negation,
+    lexical_units,
+    residual,
+)
+
+FORMAT_VERSION = 1
+FEATURES = (
+    "char_bigram_jaccard",
+    "unit_jaccard",
+    "idf_overlap",
+    "containment",
+    "cosine",
+    "residual_cosine",
+    "negation_mismatch",
+    "amount_mismatch",
+    "opposite_action",
+    "cross_script",
+    "length_gap",
+    "residual_share",
+    "rarest_shared_idf",
+    "unshared_idf_share",
+)
+
+
+def char_bigrams(text: str) -> frozenset[str]:
+    """Character bigrams of the normalised text without spaces or punctuation: the plain
+    lexical baseline the matcher must beat."""
+    chars = "".join(ch for ch in normalise_text(text) if ch.isalnum())
+    if len(chars) < 2:
+        return frozenset([chars]) if chars else frozenset()
+    return frozenset(chars[i : i + 2] for i in range(len(chars) - 1))
+
+
+def bigram_jaccard(a: str, b: str) -> float:
+    ua, ub = char_bigrams(a), char_bigrams(b)
+    return len(ua & ub) / len(ua | ub) if ua | ub else 0.0
+
+
+def text_fingerprint(text: str) -> str:
+    """Short hash of a normalised question: the model records which texts it was trained
+    on without storing the (possibly masked customer) text itself."""
+    key = "".join(ch for ch in normalise_text(text) if ch.isalnum())
+    return hashlib.sha256(key.encode()).hexdigest()[:16]
+
+
+def idf_table(questions: Iterable[str]) -> dict[str, float]:
+    docs = [lexical_units(normalise_text(q)) for q in questions]
+    df: dict[str, int] = {}
+    for units in docs:
+        for unit in units:
+            df[unit] = df.get(unit, 0) + 1
+    total = max(len(docs), 1)
+    return {unit: math.log(1 + total / (1 + n)) for unit, n in df.items()}
+
+
+class PairFeaturiser:
+    """Feature vectors for question pairs; embeddings of known texts can be passed in (the
+    curated questions' vectors are stored), so a query costs one batch of residuals."""
+
+    def __init__(self, embedder: Any, idf: dict[str, float]) -> None:
+        self.embedder = embedder
+        self.idf = idf
+        self.unknown_idf = max(idf.values(), default=1.0)
+
+    def transform(
+        self,
+        pairs: Sequence[tuple[str, str]],
+        known_vectors: dict[str, np.ndarray] | None = None,
+    ) -> np.ndarray:
+        if not pairs:
+            return np.zeros((0, len(FEATURES)), np.float32)
+        norm = {t: normalise_text(t) for pair in pairs for t in pair}
+        residuals = [(residual(norm[a], norm[b]), residual(norm[b], norm[a])) for a, b in pairs]
+        vectors: dict[str, np.ndarray] = {}
+        for text, vector in (known_vectors or {}).items():
+            if text in norm:
+                vectors[norm[text]] = np.asarray(vector, np.float32)
+        wanted = sorted(
+            ({norm[t] for pair in pairs for t in pair} | {r for rr in residuals for r in rr if r})
+            - vectors.keys()
+        )
+        if wanted:
+            embedded = self.embedder.embed_queries(wanted)
+            vectors.update(zip(wanted, np.asarray(embedded, np.float32), strict=True))
+
+        def cos(x: str, y: str) -> float:
+            return float(vectors[x] @ vectors[y])
+
+        rows = []
+        for (a, b), (ra, rb) in zip(pairs, residuals, strict=True):
+            na, nb = norm[a], norm[b]
+            ua, ub = lexical_units(na), lexical_units(nb)
+            same_script = _same_script(ua, ub)
+            shared, union = ua & ub, ua | ub
+            weight = self._weight
+            if ra and rb:
+                res = cos(ra, rb)
+            elif ra or rb:
+                res = cos(ra, nb) if ra else cos(rb, na)
+            else:
+                res = 1.0
+            am_a, am_b = amounts(na), amounts(nb)
+            rows.append(
+                [
+                    bigram_jaccard(na, nb),
+                    len(shared) / len(union) if same_script and union else 0.0,
+                    (sum(weight(u) for u in shared) / sum(weight(u) for u in union))
+                    if same_script and union
+                    else 0.0,
+                    len(shared) / min(len(ua), len(ub)) if same_script and ua and ub else 0.0,
+                    cos(na, nb),
+                    res,
+                    float(has_negation(na) != has_negation(nb)),
+                    float(bool(am_a and am_b and am_a != am_b)),
+                    float(_opposite(_action_sides(na), _action_sides(nb))),
+                    float(not same_script),
+                    abs(len(na) - len(nb)) / max(len(na), len(nb), 1),
+                    (len(ra) + len(rb)) / max(len(na) + len(nb), 1),
+                    # Sharing one rare topic word ("附属卡") says more than many common ones.
+                    max((weight(u) for u in shared), default=0.0) / self.unknown_idf,
+                    (sum(weight(u) for u in union - shared) / sum(weight(u) for u in union))
+                    if union
+                    else 0.0,
+                ]
+            )
+        return np.asarray(rows, np.float32)
+
+    def _weight(self, unit: str) -> float:
+        return self.idf.get(unit, self.unknown_idf)
+
+
+@dataclass(frozen=True)
+class TrainedMatcher:
+    """Logistic regression over standardised pair features."""
+
+    embedder_name: str
+    mean: np.ndarray
+    scale: np.ndarray
+    coef: np.ndarray
+    intercept: float
+    idf: dict[str, float]
+    threshold: float = 0.5
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    def probabilities(self, features: np.ndarray) -> np.ndarray:
+        if len(features) == 0:
+            return np.zeros(0, np.float32)
+        z = ((features - self.mean) / self.scale) @ self.coef + self.intercept
+        return (1.0 / (1.0 + np.exp(-np.clip(z, -30, 30)))).astype(np.float32)
+
+    def featuriser(self, embedder: Any) -> PairFeaturiser:
+        return PairFeaturiser(embedder, self.idf)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "format": FORMAT_VERSION,
+            "features": list(FEATURES),
+            "embedder": self.embedder_name,
+            "mean": self.mean.tolist(),
+            "scale": self.scale.tolist(),
+            "coef": self.coef.tolist(),
+            "intercept": self.intercept,
+            "threshold": self.threshold,
+            "idf": self.idf,
+            "meta": self.meta,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> TrainedMatcher:
+        if data.get("format") != FORMAT_VERSION or list(data.get("features", [])) != list(FEATURES):
+            raise ValueError("matcher model was written by another version of the features")
+        return cls(
+            embedder_name=str(data["embedder"]),
+            mean=np.asarray(data["mean"], np.float32),
+            scale=np.asarray(data["scale"], np.float32),
+            coef=np.asarray(data["coef"], np.float32),
+            intercept=float(data["intercept"]),
+            idf={str(k): float(v) for k, v in data["idf"].items()},
+            threshold=float(data.get("threshold", 0.5)),
+            meta=dict(data.get("meta", {})),
+        )
+
+
+def fit(
+    features: np.ndarray,
+    labels: np.ndarray,
+    *,
+    embedder_name: str,
+    idf: dict[str, float],
+    meta: dict[str, Any] | None = None,
+) -> TrainedMatcher:
+    """Fit the logistic regression (scikit-learn, already a dependency of the intent model)."""
+    from sklearn.linear_model import LogisticRegression
+
+    labels = np.asarray(labels).astype(int)
+    if len(set(labels.tolist())) < 2:
+        raise ValueError("training needs both matching and non-matching pairs")
+    mean = features.mean(axis=0)
+    scale = features.std(axis=0)
+    scale[scale < 1e-6] = 1.0
+    model = LogisticRegression(C=1.0, class_weight="balanced", max_iter=2000)
+    model.fit((features - mean) / scale, labels)
+    return TrainedMatcher(
+        embedder_name=embedder_name,
+        mean=mean.astype(np.float32),
+        scale=scale.astype(np.float32),
+        coef=model.coef_[0].astype(np.float32),
+        intercept=float(model.intercept_[0]),
+        idf=idf,
+        meta=dict(meta or {}),
+    )
+
+
+# ------------------------------------------------------------------ storage
+def model_path() -> Path:
+    return Path(settings.MATCHER_MODEL_PATH)
+
+
+def save(model: TrainedMatcher, path: Path | None = None) -> Path:
+    """Write atomically (temp file + rename) so a reading process never sees half a model."""
+    target = path or model_path()
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_suffix(f".{os.getpid()}.tmp")
+    tmp.write_text(json.dumps(model.to_json(), ensure_ascii=False), encoding="utf-8")
+    os.replace(tmp, target)
+    return target
+
+
+class _ModelCache:
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._key: tuple[str, int] | None = None
+        self._model: TrainedMatcher | None = None
+
+    def get(self) -> TrainedMatcher | None:
+        path = model_path()
+        try:
+            stamp = path.stat().st_mtime_ns
+        except FileNotFoundError:
+            return None
+        key = (str(path), stamp)
+        with self._lock:
+            if key == self._key:
+                return self._model
+        try:
+            model: TrainedMatcher | None = TrainedMatcher.from_json(
+                json.loads(path.read_text(encoding="utf-8"))
+            )
+        except (OSError, ValueError, KeyError, TypeError):
+            model = None  # unreadable or outdated: the hand-set blend serves until a retrain
+        with self._lock:
+            self._key, self._model = key, model
+        return model
+
+
+_cache = _ModelCache()
+
+
+def trained_model() -> TrainedMatcher | None:
+    """The stored model, re-read when its file changes (one stat per call)."""
+    return _cache.get()
