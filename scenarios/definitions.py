@@ -82,7 +82,7 @@ def cached(name: str, load: Callable[[], T]) -> T:
     if values is None:
         return load()
     try:
-        return values[name]  # type: ignore[no-any-return]
+        return values[name]
     except KeyError:
         value = load()
         values.setdefault(name, value)

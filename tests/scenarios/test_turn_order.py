@@ -1,7 +1,7 @@
 """Turns and events that must not move a session: refused events and turns raced by two sockets.
 
-The concurrency tests commit for real, on separate connections, because a turn is stored and
-answered in two transactions. They do not use `django_db(transaction=True)`: its teardown
+The concurrency tests commit for real, on separate connections, because two sockets' turns
+are two connections' transactions. They do not use `django_db(transaction=True)`: its teardown
 TRUNCATEs every table, which the append-only audit tables refuse (and it would wipe the demo
 bank the other tests share); they delete the sessions they created instead.
 """
@@ -198,8 +198,10 @@ def _race(
                 return
             time.sleep(0.02)
 
-    def recording(session: DialogueSession, masked: str, payload: Any = None) -> Turn:
-        turn = record(session, masked, payload)
+    def recording(
+        session: DialogueSession, masked: str, payload: Any = None, **options: Any
+    ) -> Turn:
+        turn = record(session, masked, payload, **options)
         if masked == first["text"]:
             from django.db import transaction
 
