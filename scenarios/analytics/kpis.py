@@ -672,10 +672,36 @@ def kpi(code: str) -> KpiDef:
     raise KeyError(code)
 
 
+_PAGE_SESSIONS: dict[str, KpiDef] = {}
+
+
+def page_sessions(page: Page) -> KpiDef:
+    """The sessions a page is about: those with an event at a step of its flows (a session
+    may end in another flow than it started in, e.g. the activation guide after applying);
+    every session on the across-scenarios page."""
+    if page.code in _PAGE_SESSIONS:
+        return _PAGE_SESSIONS[page.code]
+    flows = frozenset(page.flows)
+
+    def evaluate(facts: SessionFacts) -> list[Contribution]:
+        if flows and not any(event.flow in flows for event in facts.events):
+            return []
+        return [Contribution(numerator=1, denominator=1)]
+
+    _PAGE_SESSIONS[page.code] = KpiDef(
+        f"{page.code}.sessions",
+        _("Sessions"),
+        _("Sessions with an event at a step of the page's flows."),
+        COUNT,
+        evaluate,
+    )
+    return _PAGE_SESSIONS[page.code]
+
+
 def contributions(facts: SessionFacts) -> dict[str, list[Contribution]]:
     """Every KPI's contributions of one session (KPIs it does not count in are left out)."""
     found = {}
-    for definition in all_kpis():
+    for definition in (*all_kpis(), *(page_sessions(each) for each in pages())):
         made = definition.evaluate(facts)
         if made:
             found[definition.code] = made

@@ -3,7 +3,8 @@
 A session counts in the day it started (its cohort), with everything it did afterwards, so a
 day's rows can be summed with any other day's: no session is in two days. Each row holds one
 KPI's numerator, denominator, event count and values (sum, count and a histogram for medians
-and "within N turns") for one combination of the dashboard's filter dimensions.
+and "within N turns") for one combination of the dashboard's filter dimensions, and once more
+for all of them together.
 """
 
 from __future__ import annotations
@@ -18,7 +19,9 @@ class DailyRollup(models.Model):
     kpi = models.CharField(_("KPI"), max_length=60)
     # A KPI's breakdown (the step, module, reason, intent...); "" for a single figure.
     key = models.CharField(_("breakdown"), max_length=80, blank=True)
-    flow = models.CharField(_("flow"), max_length=40)
+    # True: the day's sum over every channel, language, device and branch (what a page without
+    # those filters reads: a handful of rows per day); False: one row per combination of them.
+    total = models.BooleanField(_("all dimensions"), default=False)
     channel = models.CharField(_("channel"), max_length=20)
     language = models.CharField(_("language"), max_length=10)
     device_id = models.BigIntegerField(_("device"), null=True, blank=True)
@@ -35,7 +38,9 @@ class DailyRollup(models.Model):
         ordering = ["day", "kpi", "key"]
         verbose_name = _("daily KPI roll-up")
         verbose_name_plural = _("daily KPI roll-ups")
-        indexes = [models.Index(fields=["kpi", "day"], name="analytics_kpi_day_idx")]
+        indexes = [
+            models.Index(fields=["total", "kpi", "day"], name="analytics_kpi_day_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.day} {self.kpi} {self.key}".strip()

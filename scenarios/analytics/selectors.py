@@ -138,37 +138,39 @@ def session_facts(sessions: QuerySet[DialogueSession]) -> list[SessionFacts]:
     return list(facts.values())
 
 
-RollupKey = tuple[str, str, str, str, str, int | None, int | None]
+RollupKey = tuple[str, str, bool, str, str, int | None, int | None]
 
 
 def rollup_figures(facts: list[SessionFacts]) -> dict[RollupKey, Figure]:
-    """Sum every session's contributions per (KPI, key, flow, channel, language, device,
-    branch): the rows of a day's roll-up."""
+    """Sum every session's contributions per (KPI, key, channel, language, device, branch),
+    and per (KPI, key) over all of them (`total`): the rows of a day's roll-up."""
     sums: dict[RollupKey, Figure] = defaultdict(Figure)
     for session in facts:
         for code, made in kpi_defs.contributions(session).items():
             for contribution in made:
-                key = (
-                    code,
-                    contribution.key,
-                    session.flow,
+                dimensions = (
                     session.channel,
                     session.language,
                     session.device_id,
                     session.branch_id,
                 )
-                sums[key].add_contribution(contribution)
+                sums[(code, contribution.key, False, *dimensions)].add_contribution(contribution)
+                sums[(code, contribution.key, True, "", "", None, None)].add_contribution(
+                    contribution
+                )
     return sums
 
 
 def _sessions(filters: Filters, days: list[date] | None = None) -> QuerySet[DialogueSession]:
     sessions = DialogueSession.objects.all()
     if days is not None:
+        # Consecutive days as one range: a year never rolled up is one condition, not 365.
         window = Q()
-        for day in days:
-            start, end = day_bounds(day)
+        for first, last in _runs(days):
+            start, _end = day_bounds(first)
+            _start, end = day_bounds(last)
             window |= Q(created_at__gte=start, created_at__lt=end)
-        sessions = sessions.filter(window)
+        sessions = sessions.filter(window) if days else sessions.none()
     else:
         start, _end = day_bounds(filters.since)
         _start, end = day_bounds(filters.until)
@@ -184,6 +186,16 @@ def _sessions(filters: Filters, days: list[date] | None = None) -> QuerySet[Dial
     return sessions
 
 
+def _runs(days: list[date]) -> list[tuple[date, date]]:
+    runs: list[tuple[date, date]] = []
+    for day in sorted(days):
+        if runs and runs[-1][1] + timedelta(days=1) == day:
+            runs[-1] = (runs[-1][0], day)
+        else:
+            runs.append((day, day))
+    return runs
+
+
 def _live_days(filters: Filters) -> list[date]:
     today = timezone.localdate()
     days = [day for day in filters.days() if day <= today]
@@ -196,7 +208,15 @@ def _live_days(filters: Filters) -> list[date]:
 
 
 def _rollups(filters: Filters, kpis: list[str]) -> QuerySet[DailyRollup]:
-    rows = DailyRollup.objects.filter(kpi__in=kpis, day__gte=filters.since, day__lte=filters.until)
+    dimensioned = bool(
+        filters.channel
+        or filters.language
+        or filters.device_id is not None
+        or filters.branch_id is not None
+    )
+    rows = DailyRollup.objects.filter(
+        total=not dimensioned, kpi__in=kpis, day__gte=filters.since, day__lte=filters.until
+    )
     # Today is always computed live (events keep arriving), even if a roll-up ran earlier.
     rows = rows.exclude(day=timezone.localdate())
     if filters.channel:
@@ -313,10 +333,9 @@ def page_report(page_code: str, filters: Filters) -> dict[str, Any]:
 
 
 def _session_count(filters: Filters, page: kpi_defs.Page) -> int:
-    sessions = _sessions(filters)
-    if page.flows:
-        sessions = sessions.filter(flow__code__in=page.flows)
-    return sessions.count()
+    """Sessions with an event at a step of the page's flows (every session: across)."""
+    sessions = kpi_defs.page_sessions(page)
+    return kpi_figures([sessions], filters)[sessions.code].get("", Figure()).denominator
 
 
 def page_series(page_code: str, kpi_code: str, filters: Filters) -> dict[str, Any]:
@@ -364,10 +383,7 @@ def sessions_behind(
     """The sessions (newest first, at most DRILL_DOWN_LIMIT) counted in a KPI's numerator (or
     denominator) over the range: what a number on the page is made of."""
     definition = kpi_defs.kpi(kpi_code)
-    page = kpi_defs.page(kpi_code.split(".", 1)[0])
     sessions = _sessions(filters)
-    if page.flows:
-        sessions = sessions.filter(flow__code__in=page.flows)
     found = []
     for session in sorted(session_facts(sessions), key=lambda s: s.created_at, reverse=True):
         for contribution in definition.evaluate(session):
@@ -382,28 +398,24 @@ def sessions_behind(
 
 
 def filter_choices() -> dict[str, list[tuple[str, str]]]:
-    """The values the dashboard's filters offer: what the sessions have."""
-    channels = sorted(
-        DialogueSession.objects.order_by().values_list("channel", flat=True).distinct()
-    )
-    languages = sorted(
-        DialogueSession.objects.order_by().values_list("language", flat=True).distinct()
-    )
-    devices = (
-        DialogueSession.objects.filter(device__isnull=False)
-        .order_by()
-        .values_list("device_id", "device__name", "device__branch_id", "device__branch__code")
-        .distinct()
-    )
+    """The values the dashboard's filters offer: the channels, languages and devices there are
+    (devices through the session's relation: the domain does not import the channel app)."""
+    from django.conf import settings
+
+    from scenarios.api.serializers import CHANNELS
+
+    device_model: Any = DialogueSession._meta.get_field("device").related_model
     branch_names: dict[int, str] = {}
     device_names: dict[int, str] = {}
-    for device_id, name, branch_id, branch_name in devices:
+    for device_id, name, branch_id, branch_code in device_model.objects.values_list(
+        "id", "name", "branch_id", "branch__code"
+    ):
         device_names[device_id] = name
         if branch_id is not None:
-            branch_names[branch_id] = branch_name
+            branch_names[branch_id] = branch_code
     return {
-        "channel": [(c, c) for c in channels],
-        "language": [(code, code) for code in languages],
+        "channel": [(c, c) for c in CHANNELS],
+        "language": [(code, str(name)) for code, name in settings.LANGUAGES],
         "branch": sorted(((str(k), v) for k, v in branch_names.items()), key=lambda x: x[1]),
         "device": sorted(((str(k), v) for k, v in device_names.items()), key=lambda x: x[1]),
     }

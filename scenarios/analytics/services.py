@@ -28,7 +28,7 @@ def rollup_day(day: date) -> int:
             day=day,
             kpi=kpi,
             key=key,
-            flow=flow,
+            total=total,
             channel=channel,
             language=language,
             device_id=device_id,
@@ -40,7 +40,7 @@ def rollup_day(day: date) -> int:
             value_count=figure.value_count,
             histogram=figure.histogram,
         )
-        for (kpi, key, flow, channel, language, device_id, branch_id), figure in rollup_figures(
+        for (kpi, key, total, channel, language, device_id, branch_id), figure in rollup_figures(
             facts
         ).items()
     ]
