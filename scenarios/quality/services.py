@@ -7,7 +7,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q, QuerySet
+from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
 from bank_ai.ai.masking import mask_pii
@@ -149,7 +149,10 @@ def sessions_to_inspect(*, idle_minutes: int | None = None, rescore: bool = Fals
     )
     sessions = DialogueSession.objects.filter(finished).filter(turns__isnull=False).distinct()
     if not rescore:
-        sessions = sessions.filter(inspection__isnull=True)
+        # Never scored, or changed since (a takeover handed back, then the customer walked away).
+        sessions = sessions.filter(
+            Q(inspection__isnull=True) | Q(inspection__scored_at__lt=F("updated_at"))
+        )
     return sessions.order_by("created_at")
 
 

@@ -7,6 +7,7 @@ import json
 import pytest
 from django.core.management import call_command
 from django.db import DatabaseError, transaction
+from django.utils import timezone
 from rest_framework.test import APIClient
 
 from bank_ai.ai import runtime
@@ -265,6 +266,12 @@ def test_the_backfill_scores_finished_and_idle_sessions_once(capsys) -> None:  #
     assert "scored" in out
     call_command("inspect_conversations", "--idle-minutes", "30")
     assert "scored                       0" in capsys.readouterr().out
+    # The idle one goes on later: it changed since it was scored, so it is scored again.
+    first = Inspection.objects.get(session=idle).scored_at
+    DialogueSession.objects.filter(pk=idle.pk).update(updated_at=timezone.now())
+    call_command("inspect_conversations", "--idle-minutes", "0")
+    assert Inspection.objects.get(session=idle).scored_at > first
+    assert Inspection.objects.get(session=done).scored_at < first
 
 
 # ----------------------------------------------------------------------------- API
@@ -288,12 +295,22 @@ def test_the_api_lists_scores_lowest_first_for_supervisors(supervisor) -> None: 
     )
 
 
-def test_the_api_refuses_people_without_the_permission() -> None:
+def test_without_the_permission_one_sees_only_ones_own_conversations(agent) -> None:  # noqa: ANN001
     from django.contrib.auth import get_user_model
 
+    mine = inspection_run(session_id=build_session(RUDE_PROMISE, agent=agent).pk)
+    other = inspection_run(session_id=build_session(GOOD).pk)
     employee = get_user_model().objects.get(username="employee")
-    assert _client(employee).get("/api/quality/inspections/").status_code == 403
+    assert _client(employee).get("/api/quality/inspections/").json() == []
     assert _client(employee).get("/api/quality/scorecards/").status_code == 403
+    assert [i["id"] for i in _client(agent).get("/api/quality/inspections/").json()] == [mine.pk]
+    assert _client(agent).get(f"/api/quality/inspections/{other.pk}/").status_code == 404
+    appeal = _client(agent).post(
+        f"/api/quality/inspections/{mine.pk}/reviews/",
+        {"action": "appeal", "reason": "the customer misheard"},
+        format="json",
+    )
+    assert appeal.status_code == 201
 
 
 def test_the_api_overrides_with_a_reason_and_rejects_bad_input(supervisor, agent) -> None:  # noqa: ANN001

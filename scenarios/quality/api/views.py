@@ -1,13 +1,15 @@
 """Quality API (/api/quality/): scores, one conversation's findings, reviews, agent scorecards.
 
-Reading needs `quality.view_inspection` (supervisors, operations, compliance); an override or
-confirmation needs `quality.review_inspection`; an agent may appeal their own score.
+Supervisors, operations and compliance (`quality.view_inspection`) read every score; anyone
+else reads only the conversations they handled as an agent, and may appeal those scores. An
+override or confirmation needs `quality.review_inspection`; scorecards need the view permission.
 """
 
 from __future__ import annotations
 
 from datetime import date, datetime, time
 
+from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -46,11 +48,17 @@ class MayViewInspections(permissions.BasePermission):
         return bool(request.user and request.user.has_perm("quality.view_inspection"))
 
 
+def _visible(request: Request, inspections: QuerySet[Inspection]) -> QuerySet[Inspection]:
+    if request.user.has_perm("quality.view_inspection"):
+        return inspections
+    return inspections.filter(agent_id=request.user.pk)
+
+
 class InspectionListView(generics.ListAPIView):
-    """The review queue, lowest scores first."""
+    """The review queue, lowest scores first (an agent sees their own conversations)."""
 
     serializer_class = InspectionSerializer
-    permission_classes = [permissions.IsAuthenticated, MayViewInspections]
+    permission_classes = [permissions.IsAuthenticated]
     error_statuses = (400,)  # a bad agent id or date
 
     @extend_schema(
@@ -70,18 +78,24 @@ class InspectionListView(generics.ListAPIView):
         if agent is not None and not agent.isdigit():
             raise ValidationError({"agent": "a user id"})
         since = _since(self.request)
-        return selectors.review_queue(
+        queue = selectors.review_queue(
             agent_id=int(agent) if agent else None,
             scenario=params.get("scenario", ""),
             since=since,
             failed_only=params.get("failed_only") in {"1", "true"},
-        )[:500]
+        )
+        return _visible(self.request, queue)[:500]
 
 
 class InspectionDetailView(generics.RetrieveAPIView):
     serializer_class = InspectionDetailSerializer
-    permission_classes = [permissions.IsAuthenticated, MayViewInspections]
-    queryset = Inspection.objects.select_related("agent").prefetch_related("findings", "reviews")
+    permission_classes = [permissions.IsAuthenticated]
+
+    def get_queryset(self):  # noqa: ANN201 - a QuerySet of Inspection
+        inspections = Inspection.objects.select_related("agent").prefetch_related(
+            "findings", "reviews"
+        )
+        return _visible(self.request, inspections)
 
 
 class InspectionReviewView(APIView):
@@ -91,7 +105,7 @@ class InspectionReviewView(APIView):
 
     @extend_schema(request=ReviewRequestSerializer, responses={201: ScoreReviewSerializer})
     def post(self, request: Request, pk: int) -> Response:
-        inspection = get_object_or_404(Inspection, pk=pk)
+        inspection = get_object_or_404(_visible(request, Inspection.objects.all()), pk=pk)
         serializer = ReviewRequestSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
