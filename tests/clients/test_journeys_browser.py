@@ -372,6 +372,16 @@ def _hall(hall: Screen, script: Script) -> None:
     hall.js("window.bankAvatar.config.idle_seconds = 2")
     hall.wait.until(lambda b: b.find_element("id", "ac-menu").is_displayed())
     assert hall.browser.find_elements("css selector", ".ac-msg") == []
+    # The mouth: each word's first vowel picks the shape; timings from the server drive it.
+    shapes = hall.js("return ['apple', 'boat', 'mm', 'film', '我'].map(bankAvatar.visemeFor)")
+    assert shapes == ["open", "round", "closed", "spread", "cjk"]
+    hall.js(
+        "bankAvatar.avatar.say({speak: 'hello world', mouth: 0.8, speak_ms: 900,"
+        " words: [{ms: 0, text: 'hello'}, {ms: 400, text: 'world'}]}, 'hello world')"
+    )
+    hall.wait.until(
+        lambda b: b.find_element("id", "ac-mouth").get_attribute("data-viseme") == "round"
+    )
 
 
 def _vtm_guide_with_takeover(vtm: Screen, script: Script, server: Live, password: str) -> None:
@@ -395,6 +405,10 @@ def _vtm_guide_with_takeover(vtm: Screen, script: Script, server: Live, password
 
     # The agent console in a second window takes over, speaks, and hands back.
     browser.switch_to.new_window("window")
+    # The browser is still signed in as operations from the app page; the VTM page runs on its
+    # device token, so the agent signs in from scratch.
+    browser.get(f"{server.http()}/staff/login/")
+    browser.delete_all_cookies()
     browser.get(f"{server.http()}/staff/login/?next=/agent/")
     browser.find_element("id", "id_username").send_keys("agent")
     browser.find_element("id", "id_password").send_keys(password)
