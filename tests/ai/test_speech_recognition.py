@@ -180,7 +180,8 @@ def test_the_model_is_joined_from_the_wheels_once(tmp_path: Path) -> None:
 
 def test_the_vocabulary_prompt_lists_the_screens_words_once_within_a_bound() -> None:
     prompt = vocabulary_prompt(["账单分期", "全额还款", "账单分期", " "], "zh-hans")
-    assert prompt == "以下是普通话的句子。账单分期，全额还款。"
+    assert prompt == "账单分期、全额还款。"
+    assert vocabulary_prompt([], "zh-hans") == "以下是普通话的句子。"
     assert vocabulary_prompt([], "en") is None
     long = vocabulary_prompt([f"option number {i}" for i in range(100)], "en")
     assert long is not None

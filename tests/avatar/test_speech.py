@@ -337,11 +337,9 @@ def test_server_speech_speaks_the_greeting_and_a_streamed_answer_sentence_by_sen
         answer = await client.recv_until("answer.done")
         # Speech follows its text; collect until the answer's sentences are all spoken.
         frames = greeting + answer
-        while True:
-            try:
-                frames.append(await client.recv(timeout=30))
-            except TimeoutError:  # a quiet socket: everything has arrived
-                break
+        # (receive_nothing waits without cancelling the consumer, unlike a receive timeout)
+        while not await client.ws.receive_nothing(timeout=30, interval=0.1):
+            frames.append(await client.recv())
         await client.close()
         return frames, answer
 

@@ -100,20 +100,25 @@ def default_model_dir() -> Path:
 
 
 def vocabulary_prompt(vocabulary: Sequence[str], language: str) -> str | None:
-    """Whisper's initial prompt: the lead-in and the words on screen, within a bounded length."""
-    lead = _PROMPT_LEAD[language]
-    separator = "，" if language == "zh-hans" else ", "
+    """Whisper's initial prompt: the words on screen, as a list within a bounded length.
+
+    Only the words: a lead-in sentence (``以下是普通话的句子。``) is echoed back as the
+    transcript of unclear audio (measured with bench_asr: Chinese CER 0.68 with the lead-in
+    before the list, 0.35 with the list alone). Without words the lead-in alone still keeps
+    Chinese output simplified and punctuated.
+    """
+    separator = "、" if language == "zh-hans" else ", "
     words: list[str] = []
-    length = len(lead)
+    length = 0
     for word in dict.fromkeys(" ".join(w.split()) for w in vocabulary if w and w.strip()):
         if length + len(word) + len(separator) > _PROMPT_MAX_CHARS:
             break
         words.append(word)
         length += len(word) + len(separator)
     if not words:
-        return lead or None
+        return _PROMPT_LEAD[language] or None
     end = "。" if language == "zh-hans" else "."
-    return lead + separator.join(words) + end
+    return separator.join(words) + end
 
 
 class WhisperRecognizer:
