@@ -53,7 +53,8 @@ def _waiting() -> DialogueSession:
     return session
 
 
-def _talk(username: str, frames: list[dict]) -> list[dict]:
+def _talk(username: str, frames: list[dict], extra: int = 0) -> list[dict]:
+    """Connect, send each frame and read one answer per frame, then `extra` more."""
     headers = _headers(username)
 
     async def run() -> list[dict]:
@@ -63,6 +64,8 @@ def _talk(username: str, frames: list[dict]) -> list[dict]:
         received = [await socket.receive_json_from(timeout=5)]
         for frame in frames:
             await socket.send_json_to(frame)
+            received.append(await socket.receive_json_from(timeout=5))
+        for _ in range(extra):
             received.append(await socket.receive_json_from(timeout=5))
         await socket.disconnect()
         return received
@@ -88,7 +91,9 @@ def test_going_online_from_the_console_brings_the_waiting_session() -> None:
     queue = RoutingQueue.objects.create(code="general", name="General")
     _agent("carol", queue, online=False)
     session = _waiting()
-    hello, presence, sessions = _talk("carol", [{"type": "presence", "presence": "online"}])
+    hello, presence, sessions = _talk(
+        "carol", [{"type": "presence", "presence": "online"}], extra=1
+    )
     assert hello["presence"]["presence"] == "offline"
     assert presence == {
         "type": "presence",
