@@ -65,3 +65,31 @@ def feedback_question(feedback: Feedback) -> Message | None:
         .order_by("-id")
         .first()
     )
+
+
+def matcher_correction_pairs() -> list[Any]:
+    """Employees' verdicts on curated answers as labelled question pairs for the AI core's
+    question matcher: a thumbs down says the question did not ask what the matched FAQ
+    answers (a negative with each of the FAQ's questions), a thumbs up that it did."""
+    from bank_ai.ai.matcher_training import LabelledPair
+    from bank_ai.ai.models import CuratedQuestion
+
+    pairs: list[Any] = []
+    verdicts = Feedback.objects.filter(message__kind="curated").select_related(
+        "message__conversation"
+    )
+    for feedback in verdicts:
+        question = feedback_question(feedback)
+        page_ids = [s.get("page_id") for s in feedback.message.sources if s.get("page_id")]
+        if question is None or not page_ids or not question.text.strip():
+            continue
+        language = feedback.message.conversation.language
+        label = 1 if feedback.rating == Feedback.Rating.UP else 0
+        faq_questions = CuratedQuestion.objects.filter(
+            page_id=page_ids[0], language=language
+        ).values_list("question", flat=True)
+        pairs.extend(
+            LabelledPair(question.text, faq, label, language, "correction", str(page_ids[0]))
+            for faq in faq_questions
+        )
+    return pairs

@@ -232,7 +232,9 @@ def fit(
     mean = features.mean(axis=0)
     scale = features.std(axis=0)
     scale[scale < 1e-6] = 1.0
-    model = LogisticRegression(C=1.0, class_weight="balanced", max_iter=2000)
+    # No class re-weighting: probabilities keep the real share of matches, so the engine's
+    # "sure" threshold means what it says (a wrong verbatim FAQ answer is the costly error).
+    model = LogisticRegression(C=1.0, max_iter=2000)
     model.fit((features - mean) / scale, labels)
     return TrainedMatcher(
         embedder_name=embedder_name,

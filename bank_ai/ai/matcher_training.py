@@ -29,7 +29,7 @@ from bank_ai.ai.evaluation import best_threshold, roc_auc
 from bank_ai.ai.matcher_model import (
     PairFeaturiser,
     TrainedMatcher,
-    bigram_jaccard,
+    char_bigrams,
     fit,
     idf_table,
     save,
@@ -122,14 +122,13 @@ def variant_pairs(
         vectors = np.stack([v.vector for v in items]) if items else np.zeros((0, 1))
         similarity = vectors @ vectors.T if len(items) else vectors
         negatives: set[tuple[int, int]] = set()
+        grams = [char_bigrams(v.question) for v in items]
         for i, a in enumerate(items):
             others = [j for j, b in enumerate(items) if b.page_id != a.page_id]
             if not others:
                 continue
             cosine_order = sorted(others, key=lambda j: -float(similarity[i, j]))
-            bigram_order = sorted(
-                others, key=lambda j: -bigram_jaccard(a.question, items[j].question)
-            )
+            bigram_order = sorted(others, key=lambda j: -_jaccard(grams[i], grams[j]))
             rng = random.Random(text_fingerprint(a.question))
             chosen = cosine_order[:by_embedding] + bigram_order[:by_bigrams]
             chosen += rng.sample(others, min(at_random, len(others)))
@@ -181,6 +180,10 @@ def edit_pairs(variants: Sequence[CuratedVariant]) -> list[LabelledPair]:
         for v in variants
         for edit in contrastive_edits(v.question)
     ]
+
+
+def _jaccard(a: frozenset[str], b: frozenset[str]) -> float:
+    return len(a & b) / len(a | b) if a | b else 0.0
 
 
 def held_out_page(page_id: int, share: float = 1 / 3) -> bool:

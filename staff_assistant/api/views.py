@@ -50,6 +50,7 @@ def _refused(error: AssistantError) -> Response:
 
 class StaffAskView(StaffAPIView):
     error_statuses = {404}  # `conversation` names one that is not the caller's
+
     @extend_schema(request=StaffAskSerializer, responses={200: StaffAnswerSerializer})
     def post(self, request: Request) -> Response:
         data = StaffAskSerializer(data=request.data)
