@@ -26,11 +26,11 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from devices.hall_models import Ticket, TicketSequence
 from devices.models import Device
 from scenarios import dialogue
 from scenarios.analytics.services import rollup_range
 from scenarios.applications import application_document_upload
+from scenarios.branches.models import Ticket, TicketSequence
 from scenarios.dialogue import DialogueError, TurnResult
 from scenarios.models import (
     CardApplication,

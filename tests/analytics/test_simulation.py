@@ -8,8 +8,8 @@ import pytest
 from django.utils import timezone
 
 from bank_ai.demo.traffic import MARK, simulate_traffic
-from devices.hall_models import TicketSequence
 from scenarios.analytics.models import RollupDay
+from scenarios.branches.models import TicketSequence
 from scenarios.models import DialogueSession, FunnelEvent, Turn
 
 pytestmark = pytest.mark.django_db
