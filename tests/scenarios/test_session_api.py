@@ -246,6 +246,8 @@ def test_bench_dialogue_prints_its_table_and_leaves_no_sessions() -> None:
     call_command("bench_dialogue", "--conversations", "2", stdout=out)
     assert "turns per second" in out.getvalue()
     assert "turn latency p50 / p95" in out.getvalue()
+    assert "SQL queries per turn" in out.getvalue()
+    assert "commits per turn" in out.getvalue()  # 1 (test_turn_cost; here: the test's savepoints)
     assert DialogueSession.objects.count() == before
 
 
