@@ -243,7 +243,16 @@ SUMS = {
 }
 
 
-def kpi_figures(definitions: list[KpiDef], filters: Filters) -> dict[str, dict[str, Figure]]:
+def _live_facts(filters: Filters) -> list[SessionFacts]:
+    """The sessions of the range's days that are not rolled up (today at least), with what
+    they recorded."""
+    live_days = _live_days(filters)
+    return session_facts(_sessions(filters, live_days)) if live_days else []
+
+
+def kpi_figures(
+    definitions: list[KpiDef], filters: Filters, live: list[SessionFacts] | None = None
+) -> dict[str, dict[str, Figure]]:
     """{kpi code: {breakdown key: Figure}} over the filters' range."""
     result: dict[str, dict[str, Figure]] = {d.code: defaultdict(Figure) for d in definitions}
     codes = [d.code for d in definitions]
@@ -257,10 +266,11 @@ def kpi_figures(definitions: list[KpiDef], filters: Filters) -> dict[str, dict[s
             "kpi", "key", "histogram"
         ):
             result[code][key].add(0, 0, 0, 0.0, 0, histogram)
-    live_days = _live_days(filters)
-    if live_days:
+    if live is None:
+        live = _live_facts(filters)
+    if live:
         wanted = set(codes)
-        for session in session_facts(_sessions(filters, live_days)):
+        for session in live:
             for definition in definitions:
                 if definition.code not in wanted:
                     continue
@@ -276,7 +286,9 @@ def _value(definition: KpiDef, figure: Figure, filters: Filters) -> float | None
 def page_report(page_code: str, filters: Filters) -> dict[str, Any]:
     """A page's KPIs: each one's name, definition, measure, value and basis (and breakdown)."""
     page = kpi_defs.page(page_code)
-    figures = kpi_figures(list(page.kpis), filters)
+    live = _live_facts(filters)  # read once for the figures, the count and the chart
+    counted = kpi_defs.page_sessions(page)
+    figures = kpi_figures([*page.kpis, counted], filters, live)
     report: list[dict[str, Any]] = []
     for definition in page.kpis:
         by_key = figures.get(definition.code, {})
@@ -326,9 +338,9 @@ def page_report(page_code: str, filters: Filters) -> dict[str, Any]:
         "page": page.code,
         "title": str(page.title),
         "filters": filters.as_query(),
-        "sessions": _session_count(filters, page),
+        "sessions": figures[counted.code].get("", Figure()).denominator,
         "kpis": report,
-        "trend": page_series(page.code, page.trend, filters) if page.trend else None,
+        "trend": page_series(page.code, page.trend, filters, live) if page.trend else None,
     }
 
 
@@ -338,7 +350,9 @@ def _session_count(filters: Filters, page: kpi_defs.Page) -> int:
     return kpi_figures([sessions], filters)[sessions.code].get("", Figure()).denominator
 
 
-def page_series(page_code: str, kpi_code: str, filters: Filters) -> dict[str, Any]:
+def page_series(
+    page_code: str, kpi_code: str, filters: Filters, live: list[SessionFacts] | None = None
+) -> dict[str, Any]:
     """One KPI day by day over the range (the page's chart)."""
     definition = kpi_defs.kpi(kpi_code)
     if not kpi_code.startswith(f"{page_code}."):
@@ -351,9 +365,10 @@ def page_series(page_code: str, kpi_code: str, filters: Filters) -> dict[str, An
     if _needs_histogram(definition):
         for day, histogram in rows.values_list("day", "histogram"):
             per_day[day].add(0, 0, 0, 0.0, 0, histogram)
-    live_days = _live_days(filters)
-    if live_days:
-        for session in session_facts(_sessions(filters, live_days)):
+    if live is None:
+        live = _live_facts(filters)
+    if live:
+        for session in live:
             day = timezone.localtime(session.created_at).date()
             for contribution in definition.evaluate(session):
                 if not contribution.key:
