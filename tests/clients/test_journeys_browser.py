@@ -363,6 +363,14 @@ def _hall(hall: Screen, script: Script) -> None:
     number = hall.last(".ac-ticket .ac-number").text
     assert number
     hall.shot("hall-ticket")
+    # "What to bring" opens the hall flow with the customer's question already asked.
+    hall.back_to_menu()
+    hall.menu("materials")
+    hall.wait.until(lambda b: hall.answers() >= 2)
+    asked = hall.browser.find_elements("css selector", ".ac-msg.customer .ac-bubble")[0].text
+    assert asked == (
+        "办业务需要带什么材料？" if script.language == "zh-hans" else "What do I need to bring?"
+    )
     # Broadcasts: what the screen has on air (or that nothing is).
     hall.back_to_menu()
     hall.browser.find_element("css selector", '[data-key="broadcasts"]').click()

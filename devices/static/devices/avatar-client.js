@@ -117,6 +117,9 @@
       state.replaying = frame.replaying || 0;
       state.step = frame.step || "";
       state.scenario = frame.scenario || "";
+      // A new session's greeting arrives as its one "replayed" frame, but it is new to the
+      // customer: it is spoken and announced like a live answer.
+      state.fresh = !frame.resumed;
       hideMenu();
       save();
     },
@@ -130,10 +133,11 @@
       answer.text.textContent = answer.streamed;
       answer.spokeLive = true;
       scroll();
-      avatar.say(frame.cue, plain(frame.text));
+      // The caption under the teller: the sentence being spoken, not just this chunk of it.
+      avatar.say(frame.cue, currentSentence(answer.streamed));
     },
     "answer.done"(frame) {
-      const live = state.replaying === 0;
+      const live = state.replaying === 0 || (state.fresh && !frame.in_reply_to);
       if (frame.in_reply_to && !customerShown(frame.seq)) addCustomer(frame.in_reply_to, frame.seq);
       const answer = answerFor(frame.seq);
       answer.li.classList.remove("streaming");
@@ -149,7 +153,8 @@
       answer.li.dataset.status = frame.status || "";
       scroll();
       // A menu entry that opens with the customer's question: ask it after the greeting.
-      if (live && state.pendingAsk && !frame.in_reply_to) { const ask = state.pendingAsk; state.pendingAsk = ""; say(ask); }
+      // (The greeting of a new session counts as replayed: session.ready announces it.)
+      if (state.pendingAsk && !frame.in_reply_to) { const ask = state.pendingAsk; state.pendingAsk = ""; say(ask); }
     },
     "ui.action"(frame) {
       const li = message("assistant", T.teller);
@@ -331,6 +336,11 @@
     // Keep the transcript in order: the question goes right before its answer.
     const answer = state.answers.get(seq);
     if (answer) els.transcript.insertBefore(li, answer.li);
+  }
+
+  function currentSentence(text) {
+    const sentences = String(text).split(/(?<=[。！？!?\n]|\. )/).map((part) => part.trim()).filter(Boolean);
+    return sentences.length ? sentences[sentences.length - 1] : "";
   }
 
   // Answers arrive as plain text and are only ever set as textContent, never parsed as markup.
