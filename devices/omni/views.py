@@ -13,7 +13,7 @@ from typing import Any
 from django.conf import settings
 from django.core import signing
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import render
 from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.clickjacking import xframe_options_exempt
@@ -40,27 +40,23 @@ CUSTOMER_TOKEN_MAX_AGE = 3600
 @csrf_exempt
 @require_http_methods(["GET", "POST"])
 def wechat_callback(request: HttpRequest, account: str) -> HttpResponse:
-    account_obj = get_object_or_404(WeChatAccount, code=account, is_active=True)
-    if not wechat.signature_valid(
-        account_obj,
-        signature=request.GET.get("signature", ""),
-        timestamp=request.GET.get("timestamp", ""),
-        nonce=request.GET.get("nonce", ""),
-    ):
-        return HttpResponse("bad signature", status=403, content_type="text/plain")
+    adapter = wechat.WeChatAdapter()
+    try:
+        account_obj = adapter.authenticate(request)
+    except wechat.WeChatError as exc:
+        return HttpResponse(str(exc), status=exc.code or 403, content_type="text/plain")
     if request.method == "GET":  # the console's URL check: echo it back
         return HttpResponse(request.GET.get("echostr", ""), content_type="text/plain")
     try:
-        message = wechat.parse_message(request.body)
+        message = adapter.message(request)
         if wechat.seen_before(account_obj, message):
             return HttpResponse("success", content_type="text/plain")
         content = _wechat_answer(account_obj, message)
     except wechat.WeChatError as exc:
         return HttpResponse(str(exc), status=400, content_type="text/plain")
-    if not content:
-        # "success" tells WeChat there is no passive reply and no retry is wanted.
-        return HttpResponse("success", content_type="text/plain")
-    return HttpResponse(wechat.text_reply(message, content), content_type="application/xml")
+    reply = adapter.outbound(message, content)
+    kind = "application/xml" if content else "text/plain"
+    return HttpResponse(reply, content_type=kind)
 
 
 def _wechat_answer(account: WeChatAccount, message: dict[str, str]) -> str:

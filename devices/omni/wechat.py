@@ -119,6 +119,37 @@ def inbound_of(account: WeChatAccount, message: dict[str, str]) -> Inbound | Non
     return Inbound(channel=CHANNEL, external_id=external_id(account, openid), text=text[:1000])
 
 
+class WeChatAdapter:
+    """`ChannelAdapter` for an Official Account's message callback."""
+
+    channel = CHANNEL
+
+    def authenticate(self, request: Any) -> WeChatAccount:
+        account = WeChatAccount.objects.filter(
+            code=request.resolver_match.kwargs.get("account"), is_active=True
+        ).first()
+        if account is None:
+            raise WeChatError("no such account", code=404)
+        if not signature_valid(
+            account,
+            signature=request.GET.get("signature", ""),
+            timestamp=request.GET.get("timestamp", ""),
+            nonce=request.GET.get("nonce", ""),
+        ):
+            raise WeChatError("bad signature", code=403)
+        return account
+
+    def message(self, request: Any) -> dict[str, str]:
+        return parse_message(request.body)
+
+    def inbound(self, request: Any, principal: WeChatAccount) -> Inbound | None:
+        return inbound_of(principal, self.message(request))
+
+    def outbound(self, message: dict[str, str], text: str) -> str:
+        """The passive XML reply, or WeChat's "success" (no reply, no retry) for no text."""
+        return text_reply(message, text) if text else "success"
+
+
 # ----------------------------------------------------------------------------- API client
 
 
