@@ -248,13 +248,16 @@ def fit(
 
 
 # ------------------------------------------------------------------ storage
-def model_path() -> Path:
-    return Path(settings.MATCHER_MODEL_PATH)
+def model_path() -> Path | None:
+    configured = str(getattr(settings, "MATCHER_MODEL_PATH", "") or "")
+    return Path(configured) if configured else None
 
 
 def save(model: TrainedMatcher, path: Path | None = None) -> Path:
     """Write atomically (temp file + rename) so a reading process never sees half a model."""
     target = path or model_path()
+    if target is None:
+        raise ValueError("MATCHER_MODEL_PATH is not set: nowhere to store the matcher")
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.with_suffix(f".{os.getpid()}.tmp")
     tmp.write_text(json.dumps(model.to_json(), ensure_ascii=False), encoding="utf-8")
@@ -270,6 +273,8 @@ class _ModelCache:
 
     def get(self) -> TrainedMatcher | None:
         path = model_path()
+        if path is None:
+            return None
         try:
             stamp = path.stat().st_mtime_ns
         except FileNotFoundError:

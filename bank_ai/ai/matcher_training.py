@@ -32,6 +32,7 @@ from bank_ai.ai.matcher_model import (
     char_bigrams,
     fit,
     idf_table,
+    model_path,
     save,
     text_fingerprint,
 )
@@ -255,6 +256,8 @@ def train_question_matcher(*, exclude_texts: Iterable[str] = ()) -> TrainedMatch
     """Train on all the bank's labelled pairs (minus excluded texts) and store the model."""
     from bank_ai.ai.runtime import get_embedder
 
+    if model_path() is None:
+        raise ValueError("MATCHER_MODEL_PATH is not set: nowhere to store the matcher")
     pairs, vectors = bank_pairs()
     pairs = without_texts(pairs, exclude_texts)
     if len({p.label for p in pairs}) < 2:

@@ -164,3 +164,38 @@ def test_eval_matching_refuses_pairs_of_a_single_label(tmp_path: Path) -> None:
 def test_bench_ai_refuses_bad_sizes(sizes: str) -> None:
     with pytest.raises(CommandError, match="--sizes"):
         _run("bench_ai", "--sizes", sizes)
+
+
+def test_eval_answers_reports_fact_recall_and_repeats(tmp_path: Path) -> None:
+    questions = _write(
+        tmp_path / "q.csv",
+        "language,question,facts,ordered\n"
+        "zh-hans,我的卡被偷了，还被人刷走了钱，现在该怎么办,挂失;95500-8,1\n"
+        "en,How many days do I have to activate my new credit card?,90 days,0\n",
+    )
+    out = _run("eval_answers", "--questions", str(questions))
+    rows = [line for line in out.splitlines() if line.startswith("| all |")]
+    assert rows
+    # | all | 2 | recall (found/facts) | all facts | in order | repeats | cited twice | language |
+    cells = [c.strip() for c in rows[0].strip("|").split("|")]
+    assert cells[1] == "2"
+    assert re.fullmatch(r"\d\.\d{3} \(\d/3\)", cells[2])
+    assert cells[5] == "0/2"  # no answer repeats a sentence
+    assert cells[6] == "0/2"  # no answer cites a source twice
+
+
+def test_eval_answers_refuses_a_question_without_facts(tmp_path: Path) -> None:
+    questions = _write(tmp_path / "q.csv", "language,question,facts,ordered\nen,Hi?,;,0\n")
+    with pytest.raises(CommandError, match="no facts"):
+        _run("eval_answers", "--questions", str(questions))
+
+
+def test_train_matcher_stores_a_model_the_matcher_then_uses(settings, tmp_path: Path) -> None:  # noqa: ANN001
+    from bank_ai.ai.matcher_model import trained_model
+
+    settings.MATCHER_MODEL_PATH = str(tmp_path / "m.json")
+    out = _run("train_matcher")
+    assert "trained on" in out
+    model = trained_model()
+    assert model is not None
+    assert model.meta["origins"]["variants"] > 0
