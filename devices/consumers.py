@@ -20,6 +20,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Protocol
 
 from asgiref.sync import sync_to_async
@@ -99,11 +100,41 @@ class WorkerThreads:
     thousand sockets became a queue of its own in front of every turn.
     """
 
+    # Socket bookkeeping (handshake, credential check, binding, backlog reads, heartbeats) runs
+    # on threads of its own: behind dialogue turns in the shared pool, a handshake waited for
+    # whole turns under load and daphne cut it. Small and quick, so a few threads are enough.
+    BOOKKEEPING_THREADS = 4
+
+    def __init__(self) -> None:
+        self.bookkeeping = ThreadPoolExecutor(
+            max_workers=self.BOOKKEEPING_THREADS, thread_name_prefix="avatar-socket"
+        )
+
     def wrap(self, function: Callable[..., Any]) -> Callable[..., Any]:
+        if getattr(function, "socket_bookkeeping", False):
+            return database_sync_to_async(
+                function, thread_sensitive=False, executor=self.bookkeeping
+            )
         return database_sync_to_async(function, thread_sensitive=False)
 
     async def between_messages(self) -> None:
         return None
+
+
+def bookkeeping(function: Callable[..., Any]) -> Callable[..., Any]:
+    """Mark a quick socket call to run on the bookkeeping threads (see WorkerThreads)."""
+    function.socket_bookkeeping = True  # type: ignore[attr-defined]
+    return function
+
+
+def _bookkept(function: Callable[..., Any]) -> Callable[..., Any]:
+    """A marked wrapper of a function defined elsewhere (it is not changed itself)."""
+
+    def call(*args: Any, **kwargs: Any) -> Any:
+        return function(*args, **kwargs)
+
+    call.__name__ = getattr(function, "__name__", "call")
+    return bookkeeping(call)
 
 
 def _device_groups(device: Any, token_id: int | None) -> list[str]:
@@ -117,6 +148,7 @@ def _device_groups(device: Any, token_id: int | None) -> list[str]:
     return groups
 
 
+@bookkeeping
 def _bind_and_read_backlog(
     *, channel_name: str | None, session_id: Any, after_seq: int, language: str
 ) -> list[dict[str, Any]]:
@@ -127,10 +159,17 @@ def _bind_and_read_backlog(
     return session_frames_after(session_id=session_id, after_seq=after_seq, language=language)
 
 
+@bookkeeping
 def _register_socket(device: Any, channel_name: str, token_id: int | None) -> list[str]:
     """One worker call at connect: the connection row and the groups to join."""
     device_connection_open(device=device, channel_name=channel_name)
     return _device_groups(device, token_id)
+
+
+_credential_valid = _bookkept(device_credential_valid)
+_heartbeat_write = _bookkept(device_heartbeat)
+_connection_close = _bookkept(device_connection_close)
+_frames_after = _bookkept(session_frames_after)
 
 
 class AvatarConsumer(AsyncWebsocketConsumer):
@@ -212,7 +251,7 @@ class AvatarConsumer(AsyncWebsocketConsumer):
                 )
                 # A revocation committed after the handshake checked the credential but before
                 # the socket joined its groups sent its close event to nobody.
-                still_valid = await self._run_sync(device_credential_valid)(
+                still_valid = await self._run_sync(_credential_valid)(
                     device=self.device, token_id=token_id
                 )
             except Exception:
@@ -270,7 +309,7 @@ class AvatarConsumer(AsyncWebsocketConsumer):
                 *(self.channel_layer.group_discard(group, self.channel_name) for group in groups)
             )
             if self.device is not None:
-                await self._run_sync(device_connection_close)(channel_name=self.channel_name)
+                await self._run_sync(_connection_close)(channel_name=self.channel_name)
         except Exception:
             # Group memberships expire on their own and a stale connection row stops counting
             # after the stale window: nothing to undo for the client, which is gone anyway.
@@ -364,7 +403,7 @@ class AvatarConsumer(AsyncWebsocketConsumer):
 
     async def _heartbeat(self) -> None:
         if self._heartbeat_due():
-            await self._run_sync(device_heartbeat)(
+            await self._run_sync(_heartbeat_write)(
                 device=self.device, channel_name=self.channel_name
             )
 
@@ -658,7 +697,7 @@ class AvatarConsumer(AsyncWebsocketConsumer):
         session = self.sequencer.session
         if after is None or session is None:
             return []
-        return await self._run_sync(session_frames_after)(
+        return await self._run_sync(_frames_after)(
             session_id=session.id, after_seq=after, language=session.language
         )
 

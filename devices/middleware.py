@@ -10,7 +10,7 @@ from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.http.request import split_domain_port, validate_host
 
-from devices.consumers import AvatarConsumer
+from devices.consumers import AvatarConsumer, bookkeeping
 from devices.models import Device
 from devices.services import (
     DeviceTokenError,
@@ -107,7 +107,7 @@ class DeviceTokenMiddleware:
         device, token_id = (
             # Through the avatar socket's runner: on the worker threads like the consumer's own
             # calls, not queued on the process's one sync thread behind every other handshake.
-            await AvatarConsumer.runner.wrap(_device_for)(token, ticket)
+            await AvatarConsumer.runner.wrap(bookkeeping(_device_for))(token, ticket)
             if presented
             else (None, None)
         )
