@@ -594,5 +594,11 @@ def report(page_code: str, filters: Filters) -> dict[str, Any]:
     return page_report(page_code, filters)
 
 
-def page_session_count(page_code: str, filters: Filters) -> int:
-    return _session_count(filters, kpi_defs.page(page_code))
+def page_session_counts(page_codes: list[str], filters: Filters) -> dict[str, int]:
+    """Each page's session count over the filters, in one read of the roll-ups."""
+    counted = {code: kpi_defs.page_sessions(kpi_defs.page(code)) for code in page_codes}
+    figures = kpi_figures(list(counted.values()), filters)
+    return {
+        code: figures[definition.code].get("", Figure()).denominator
+        for code, definition in counted.items()
+    }

@@ -50,11 +50,9 @@ def dashboard(request: HttpRequest, page: str = "") -> HttpResponse:
     report = selectors.report(page, filters)
     overview = None
     if not request.resolver_match or request.resolver_match.url_name == "analytics-index":
-        overview = [
-            {**entry, "sessions": selectors.page_session_count(entry["code"], filters)}
-            for entry in _pages()
-            if entry["code"] not in ("across", selectors.STUDIO_PAGE)
-        ]
+        entries = [e for e in _pages() if e["code"] not in ("across", selectors.STUDIO_PAGE)]
+        counts = selectors.page_session_counts([e["code"] for e in entries], filters)
+        overview = [{**entry, "sessions": counts[entry["code"]]} for entry in entries]
     query = urlencode(filters.as_query())
     context = {
         **site.each_context(request),
