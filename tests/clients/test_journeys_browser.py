@@ -427,8 +427,17 @@ def _vtm_guide_with_takeover(vtm: Screen, script: Script, server: Live, password
     )
     row = f'tr[data-session="{session_id}"]'
     wait.until(lambda b: b.execute_script("return !!document.querySelector(arguments[0])", row))
-    browser.execute_script("document.querySelector(arguments[0]).click()", row)
-    wait.until(lambda b: b.find_element("id", "take-over").is_enabled())
+
+    def watching(b) -> bool:  # noqa: ANN001
+        # The list re-renders on every update; a click landing mid-render is lost: click again.
+        if b.find_element("id", "take-over").is_enabled():
+            return True
+        b.execute_script("const r = document.querySelector(arguments[0]); if (r) r.click()", row)
+        return False
+
+    from selenium.webdriver.support.wait import WebDriverWait
+
+    WebDriverWait(browser, 180, poll_frequency=3).until(watching)
     browser.find_element("id", "take-over").click()
     wait.until(lambda b: b.find_element("id", "say-text").is_enabled())
     browser.find_element("id", "say-text").send_keys(script.agent_words)

@@ -805,7 +805,7 @@
       for (const milestone of action.timeline || []) {
         const row = el("tr");
         row.classList.toggle("done", !!milestone.done || !!milestone.completed_at);
-        row.append(el("td", "", (milestone.done || milestone.completed_at) ? "✓" : "○"), el("td", "", milestone.name || milestone.milestone || milestone.code), el("td", "", milestone.expected_on || milestone.expected || ""));
+        row.append(el("td", "", (milestone.done || milestone.completed_at) ? "✓" : "○"), el("td", "", milestone.label || milestone.name || milestone.milestone || milestone.code), el("td", "", milestone.expected_on || milestone.expected || ""));
         table.append(row);
       }
       div.append(table);
