@@ -73,13 +73,8 @@ class CustomerNotified:
     body: str
 
 
-Event = (
-    HandoffStarted
-    | AgentSaid
-    | HandoffEnded
-    | TurnRecorded
-    | LiveSessionChanged
-    | (CustomerNotified)
+Event = HandoffStarted | AgentSaid | HandoffEnded | TurnRecorded | LiveSessionChanged | (
+    CustomerNotified
 )
 E = TypeVar("E")
 Handler = Callable[[Any], None]
