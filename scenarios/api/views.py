@@ -270,7 +270,9 @@ class ApplicationDocumentDownloadView(APIView):
     @extend_schema(responses={(200, "application/octet-stream"): bytes})
     def get(self, request: Request, name: str) -> FileResponse | Response:
         user = request.user
-        if is_touchpoint(user) or not user.has_perm("scenarios.view_applicationdocument"):
+        if is_touchpoint(user) or not user.has_perm(
+            "scenarios.view_applicationdocument"
+        ):
             return Response(
                 {"detail": "viewing application documents needs the document permission"},
                 status=status.HTTP_403_FORBIDDEN,
