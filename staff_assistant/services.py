@@ -127,6 +127,8 @@ def _context(user: Any, conversation: Conversation, question: Message, language:
     )
     return AskContext(
         language=language,
+        # Already the employee's choice, or the question's own language when none was chosen.
+        language_is_chosen=True,
         channel=CHANNEL,
         audiences=scope.audiences,
         extra_collections=scope.extra_collections,

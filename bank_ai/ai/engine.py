@@ -84,6 +84,9 @@ class AskContext:
     product_code: str | None = None
     # Only these page types (faq, guide, regulation, campaign, antifraud, product); None: all.
     page_types: tuple[str, ...] | None = None
+    # True when the caller picked the answer language on purpose (the staff assistant's
+    # language switch); otherwise a question plainly in another language is answered in it.
+    language_is_chosen: bool = False
 
     @property
     def allows_faq(self) -> bool:
@@ -238,7 +241,9 @@ def _source(
 def stream_answer(question: str, context: AskContext) -> Iterator[AnswerDelta | Answer]:
     """Yield AnswerDelta chunks, then exactly one Answer (already audited)."""
     started = time.perf_counter()
-    language = question_language(question, normalise_language(context.language))
+    language = normalise_language(context.language)
+    if not context.language_is_chosen:
+        language = question_language(question, language)
     masked_question = mask_pii(question).text
     answer = Answer(text="", kind="generated", language=language)
     injection = detect_injection(masked_question)
