@@ -99,7 +99,10 @@ def forget_local() -> None:
 def _new_token() -> None:
     token = uuid.uuid4().hex
     try:
-        cache.set(VERSION_KEY, token, timeout=None)
+        # A savepoint: with the database cache a failed write (no cache table yet, as during a
+        # first migrate) must not abort the caller's transaction.
+        with transaction.atomic():
+            cache.set(VERSION_KEY, token, timeout=None)
     except Exception:  # noqa: BLE001 - the change is saved; other processes catch up on recovery
         logger.exception("could not publish a definitions change")
         forget_local()

@@ -120,6 +120,8 @@ _CJK_CHAR = re.compile("[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _LATIN_WORD = re.compile("[A-Za-z]{2,}")
 
 
+_MASKED_RUN = re.compile(r"[*＊]{3,}[\dXx]*")
+
 def question_language(question: str, fallback: str) -> str:
     """The language to answer in: the question's own when it is plain which, else fallback.
 
@@ -276,7 +278,9 @@ def _answer_question(
     answer.sentiment = sentiment.label
     answer.escalate = sentiment.is_angry
     try:
-        intent = classify_intent(masked_question)
+        # The masked run of a card or ID number ("************7894") says nothing of the
+        # intent; left in, "card number" pulls colloquial questions towards PIN topics.
+        intent = classify_intent(_MASKED_RUN.sub(" ", masked_question).strip() or masked_question)
     except NoIntentModel:
         intent = None
     if intent is not None:

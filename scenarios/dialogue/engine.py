@@ -818,6 +818,9 @@ def _gathered_writes(session: DialogueSession) -> Iterator[list[Turn]]:
         FunnelEvent.objects.bulk_create(pending)
     for turn in turns:
         takeover.turn_recorded(turn)
+    if turns and session.status in SESSION_ENDED:
+        # The reply that ends the session is its last turn: nothing is taken after it.
+        events.emit(events.SessionEnded(session_id=session.pk, status=session.status))
 
 
 def record_funnel(

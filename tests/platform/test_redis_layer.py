@@ -30,7 +30,10 @@ def test_a_group_message_crosses_between_two_layer_instances(redis_url: str) -> 
 
 
 def test_the_project_uses_the_redis_layer_when_redis_url_is_set(redis_url: str) -> None:
+    from channels_redis.core import RedisChannelLayer
     from django.conf import settings
+    from django.utils.module_loading import import_string
 
-    assert settings.CHANNEL_LAYERS["default"]["BACKEND"] == "channels_redis.core.RedisChannelLayer"
+    backend = import_string(settings.CHANNEL_LAYERS["default"]["BACKEND"])
+    assert issubclass(backend, RedisChannelLayer)
     assert settings.CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache"

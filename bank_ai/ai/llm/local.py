@@ -34,6 +34,7 @@ _CJK_RUN = re.compile(f"[{_CJK}]+")
 _CJK_CHAR = re.compile(f"[{_CJK}]")
 # Amounts such as 5,000 / 3.5 / 0.35% count as one number, so "3.5%" is not split at the dot.
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
+_MASKED_NUMBER = re.compile(r"\*{3,}[\dXx]*")
 _WORD = re.compile(r"[a-z][a-z']*")
 _CITATION = re.compile(r"\[\d+\]")
 
@@ -366,7 +367,9 @@ def select_sentences(
     best_score = max(passage_score(n) for n in useful)
     leader = next(n for n in useful if passage_score(n) >= RANK_SHARE * best_score)
     # A figure the customer named ("within 2 days") is the one thing retrieval blurs.
-    asked = {t for t in terms(question) if t.startswith("#")}
+    # The visible tail of a masked card or ID number ("************7894") is no figure asked.
+    unmasked_part = _MASKED_NUMBER.sub(" ", question)
+    asked = {t for t in terms(unmasked_part) if t.startswith("#")}
 
     def names_figures(number: int) -> bool:
         return any(asked & candidates[i].terms for i in by_passage[number])
