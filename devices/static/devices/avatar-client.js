@@ -88,15 +88,19 @@
 
   // ------------------------------------------------------------------ frames
 
+  // Frames that carry the seq of the answer they belong to but are not that answer: they
+  // must not mark it as shown (server speech of a sentence can arrive before answer.done).
+  const UNSEQUENCED = new Set(["answer.delta", "turn.ack", "speech.audio", "asr.result"]);
+
   function handle(frame) {
-    if (typeof frame.seq === "number" && frame.type !== "answer.delta" && frame.type !== "turn.ack") {
+    if (typeof frame.seq === "number" && !UNSEQUENCED.has(frame.type)) {
       if (frame.seq <= state.lastSeq) return; // already shown
       state.lastSeq = frame.seq;
       save();
     }
     const handler = HANDLERS[frame.type];
     if (handler) handler(frame);
-    if (typeof frame.seq === "number" && frame.type !== "answer.delta" && frame.type !== "turn.ack" && state.replaying > 0) {
+    if (typeof frame.seq === "number" && !UNSEQUENCED.has(frame.type) && state.replaying > 0) {
       state.replaying -= 1;
     }
   }
