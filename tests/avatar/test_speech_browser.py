@@ -28,6 +28,10 @@ def _answers(browser) -> int:  # noqa: ANN001
     return len(browser.find_elements("css selector", ".ac-msg.assistant:not(.streaming)"))
 
 
+# Chromium's fake capture device starts its one pass of the WAV when the page opens the
+# microphone, and under load the page's 3.5 s recording can cut the question short: rerun
+# twice; a real break (no transcript, no answer, no server speech) fails all three.
+@pytest.mark.flaky(reruns=2, reruns_delay=5)
 def test_the_kiosk_page_asks_a_spoken_question_and_plays_the_servers_speech(
     server: Live, demo_password: str, tmp_path: Path
 ) -> None:
