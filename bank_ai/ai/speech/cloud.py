@@ -14,17 +14,11 @@ from __future__ import annotations
 
 import base64
 import binascii
-import json
-import socket
-import time
-import urllib.error
-import urllib.request
 from typing import Any
 
 from bank_ai.ai.speech.base import SpeechError, SpeechMark, SpeechResult, check_request, read_wav
+from bank_ai.ai.speech.cloud_http import CloudCallFailed, post_json
 from bank_ai.ai.speech.visemes import viseme_for
-
-_RETRIED_STATUSES = {429, 500, 502, 503, 504}
 
 
 class CloudSynthesizer:
@@ -83,47 +77,17 @@ class CloudSynthesizer:
         )
 
     def _post(self, path: str, payload: dict[str, Any]) -> dict[str, Any]:
-        data = json.dumps(payload).encode()
-        last_error = "no attempt made"
-        for attempt in range(self.max_retries + 1):
-            if attempt:
-                time.sleep(self.backoff * 2 ** (attempt - 1))
-            request = urllib.request.Request(  # noqa: S310 - the scheme is checked in __init__
+        try:
+            return post_json(
                 self.base_url + path,
-                data=data,
-                method="POST",
-                headers={
-                    "Authorization": f"Bearer {self.api_key}",
-                    "Content-Type": "application/json",
-                    "Accept": "application/json",
-                },
+                payload,
+                api_key=self.api_key,
+                timeout=self.timeout,
+                max_retries=self.max_retries,
+                backoff=self.backoff,
             )
-            try:
-                with urllib.request.urlopen(request, timeout=self.timeout) as response:  # noqa: S310
-                    return json.loads(response.read())
-            except urllib.error.HTTPError as error:
-                message = _error_message(error)
-                if error.code not in _RETRIED_STATUSES:
-                    raise SpeechError(
-                        f"the cloud TTS refused the request ({error.code}): {message}"
-                    ) from error
-                last_error = f"HTTP {error.code}: {message}"
-            except TimeoutError as error:
-                last_error = f"no answer within {self.timeout:g} s"
-                if attempt == self.max_retries:
-                    raise SpeechError(f"the cloud TTS timed out ({last_error})") from error
-            except urllib.error.URLError as error:
-                if isinstance(error.reason, TimeoutError | socket.timeout):
-                    last_error = f"no answer within {self.timeout:g} s"
-                else:
-                    last_error = f"unreachable: {error.reason}"
-            except (json.JSONDecodeError, UnicodeDecodeError) as error:
-                raise SpeechError(
-                    "the cloud TTS answered with something that is not JSON"
-                ) from error
-        raise SpeechError(
-            f"the cloud TTS failed after {self.max_retries + 1} attempts ({last_error})"
-        )
+        except CloudCallFailed as error:
+            raise SpeechError(f"the cloud TTS {error.message}") from error
 
 
 def _mark(item: dict[str, Any]) -> SpeechMark:
@@ -134,11 +98,3 @@ def _mark(item: dict[str, Any]) -> SpeechMark:
         text=text,
         viseme=str(item.get("viseme") or viseme_for(text)),
     )
-
-
-def _error_message(error: urllib.error.HTTPError) -> str:
-    try:
-        body = json.loads(error.read() or b"{}")
-        return str(body.get("error", {}).get("message") or error.reason)
-    except (ValueError, AttributeError):
-        return str(error.reason)

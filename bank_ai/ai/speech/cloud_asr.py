@@ -13,17 +13,14 @@ Configure with ``CLOUD_ASR_BASE_URL`` and ``CLOUD_ASR_API_KEY`` (or ``_FILE``).
 from __future__ import annotations
 
 import base64
-import json
-import socket
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 
 from bank_ai.ai.speech.base import normalise_language, wav_bytes
+from bank_ai.ai.speech.cloud_http import CloudCallFailed, post_json
 from bank_ai.ai.speech.recognition import (
     SAMPLE_RATE,
     RecognitionError,
@@ -31,7 +28,6 @@ from bank_ai.ai.speech.recognition import (
     timed_transcript,
 )
 
-_RETRIED_STATUSES = {429, 500, 502, 503, 504}
 _AUDIO_REFUSED = {400, 413, 415, 422}
 
 
@@ -100,56 +96,21 @@ class CloudRecognizer:
         )
 
     def _post(self, path: str, payload: dict[str, Any]) -> Any:
-        data = json.dumps(payload).encode()
-        last_error = "no attempt made"
-        for attempt in range(self.max_retries + 1):
-            if attempt:
-                time.sleep(self.backoff * 2 ** (attempt - 1))
-            request = urllib.request.Request(  # noqa: S310 - the scheme is checked in __init__
+        try:
+            return post_json(
                 self.base_url + path,
-                data=data,
-                method="POST",
-                headers={
-                    "Authorization": f"Bearer {self.api_key}",
-                    "Content-Type": "application/json",
-                    "Accept": "application/json",
-                },
+                payload,
+                api_key=self.api_key,
+                timeout=self.timeout,
+                max_retries=self.max_retries,
+                backoff=self.backoff,
             )
-            try:
-                with urllib.request.urlopen(request, timeout=self.timeout) as response:  # noqa: S310
-                    return json.loads(response.read())
-            except urllib.error.HTTPError as error:
-                message = _error_message(error)
-                if error.code in _AUDIO_REFUSED:
-                    raise RecognitionError(
-                        "bad_audio", f"the cloud ASR refused the audio ({error.code}): {message}"
-                    ) from error
-                if error.code not in _RETRIED_STATUSES:
-                    raise RecognitionError(
-                        "asr_unavailable",
-                        f"the cloud ASR refused the request ({error.code}): {message}",
-                    ) from error
-                last_error = f"HTTP {error.code}: {message}"
-            except TimeoutError:
-                last_error = f"no answer within {self.timeout:g} s"
-            except urllib.error.URLError as error:
-                if isinstance(error.reason, TimeoutError | socket.timeout):
-                    last_error = f"no answer within {self.timeout:g} s"
-                else:
-                    last_error = f"unreachable: {error.reason}"
-            except (json.JSONDecodeError, UnicodeDecodeError) as error:
-                raise RecognitionError(
-                    "asr_unavailable", "the cloud ASR answered with something that is not JSON"
-                ) from error
-        raise RecognitionError(
-            "asr_unavailable",
-            f"the cloud ASR failed after {self.max_retries + 1} attempts ({last_error})",
-        )
-
-
-def _error_message(error: urllib.error.HTTPError) -> str:
-    try:
-        body = json.loads(error.read() or b"{}")
-        return str(body.get("error", {}).get("message") or error.reason)
-    except (ValueError, AttributeError):
-        return str(error.reason)
+        except CloudCallFailed as error:
+            code = "bad_audio" if error.status in _AUDIO_REFUSED else "asr_unavailable"
+            what = "refused the audio" if code == "bad_audio" else None
+            message = (
+                error.message
+                if what is None
+                else error.message.replace("refused the request", what, 1)
+            )
+            raise RecognitionError(code, f"the cloud ASR {message}") from error
