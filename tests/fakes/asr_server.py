@@ -12,30 +12,17 @@ from __future__ import annotations
 
 import base64
 import binascii
-import contextlib
 import io
-import json
-import threading
-import time
 import wave
-from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import numpy as np
 
-from tests.fakes.tts_server import Delay, Fail
+from tests.fakes.tts_server import Delay, Fail, FakeCloudSpeechServer
 
 DEFAULT_API_KEY = "asr-test-key"
 SAMPLE_RATE = 16000
 TONE_SECONDS = 0.3
-
-
-@dataclass
-class RecordedRequest:
-    path: str
-    headers: dict[str, str]
-    body: dict[str, Any]
 
 
 def tones(count: int, rate: int = SAMPLE_RATE) -> np.ndarray:
@@ -57,7 +44,11 @@ def count_tones(samples: np.ndarray, rate: int) -> int:
     return sum(1 for i, on in enumerate(loud) if on and (i == 0 or not loud[i - 1]))
 
 
-class FakeASRServer:
+class FakeASRServer(FakeCloudSpeechServer):
+    """Hears one of `words` per tone in the WAV it is sent."""
+
+    path = "/v1/recognize"
+
     def __init__(
         self,
         *,
@@ -66,30 +57,10 @@ class FakeASRServer:
         api_key: str = DEFAULT_API_KEY,
     ) -> None:
         self.words = words
-        self.script = list(script or [])
-        self.api_key = api_key
-        self.requests: list[RecordedRequest] = []
-        self._lock = threading.Lock()
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
-        self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        super().__init__(script=script, api_key=api_key)
 
-    @property
-    def base_url(self) -> str:
-        host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}"
-
-    def __enter__(self) -> FakeASRServer:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._server.shutdown()
-        self._server.server_close()
-
-    def _next_action(self) -> Fail | Delay | None:
-        with self._lock:
-            return self.script.pop(0) if self.script else None
+    def answer(self, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        return self.recognise(body)
 
     def recognise(self, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
         try:
@@ -109,45 +80,3 @@ class FakeASRServer:
             "language": body.get("language"),
             "seconds": len(samples) / SAMPLE_RATE,
         }
-
-    def _handler(self) -> type[BaseHTTPRequestHandler]:
-        fake = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, format: str, *args: object) -> None:  # noqa: A002
-                return
-
-            def _reply(self, status: int, body: dict[str, Any]) -> None:
-                data = json.dumps(body).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                with contextlib.suppress(BrokenPipeError, ConnectionResetError):
-                    self.wfile.write(data)
-
-            def do_POST(self) -> None:  # noqa: N802
-                length = int(self.headers.get("Content-Length") or 0)
-                raw = self.rfile.read(length)
-                try:
-                    body = json.loads(raw or b"{}")
-                except ValueError:
-                    body = {}
-                fake.requests.append(RecordedRequest(self.path, dict(self.headers), body))
-                if self.headers.get("Authorization") != f"Bearer {fake.api_key}":
-                    self._reply(401, {"error": {"code": "unauthorized", "message": "bad API key"}})
-                    return
-                if self.path != "/v1/recognize":
-                    self._reply(404, {"error": {"code": "not_found", "message": self.path}})
-                    return
-                action = fake._next_action()
-                if isinstance(action, Fail):
-                    self._reply(
-                        action.status, {"error": {"code": "scripted", "message": action.message}}
-                    )
-                    return
-                if isinstance(action, Delay):
-                    time.sleep(action.seconds)
-                self._reply(*fake.recognise(body))
-
-        return Handler

@@ -23,7 +23,7 @@ import time
 import wave
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import Any, Self
 
 import numpy as np
 
@@ -73,7 +73,13 @@ def speech_for(text: str) -> dict[str, Any]:
     }
 
 
-class FakeTTSServer:
+class FakeCloudSpeechServer:
+    """A cloud speech service on a free local port: bearer-key check, one JSON POST path,
+    scripted failures and delays, every request recorded. Subclasses give `path` and
+    `answer()`; the TTS and ASR fakes share the rest."""
+
+    path = ""
+
     def __init__(
         self, *, script: list[Fail | Delay] | None = None, api_key: str = DEFAULT_API_KEY
     ) -> None:
@@ -90,7 +96,7 @@ class FakeTTSServer:
         host, port = self._server.server_address[:2]
         return f"http://{host}:{port}"
 
-    def __enter__(self) -> FakeTTSServer:
+    def __enter__(self) -> Self:
         self._thread.start()
         return self
 
@@ -101,6 +107,9 @@ class FakeTTSServer:
     def _next_action(self) -> Fail | Delay | None:
         with self._lock:
             return self.script.pop(0) if self.script else None
+
+    def answer(self, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        raise NotImplementedError
 
     def _handler(self) -> type[BaseHTTPRequestHandler]:
         fake = self
@@ -129,7 +138,7 @@ class FakeTTSServer:
                 if self.headers.get("Authorization") != f"Bearer {fake.api_key}":
                     self._reply(401, {"error": {"code": "unauthorized", "message": "bad API key"}})
                     return
-                if self.path != "/v1/synthesize":
+                if self.path != fake.path:
                     self._reply(404, {"error": {"code": "not_found", "message": self.path}})
                     return
                 action = fake._next_action()
@@ -140,9 +149,15 @@ class FakeTTSServer:
                     return
                 if isinstance(action, Delay):
                     time.sleep(action.seconds)
-                if not str(body.get("text", "")).strip():
-                    self._reply(400, {"error": {"code": "empty_text", "message": "text is empty"}})
-                    return
-                self._reply(200, speech_for(body["text"]))
+                self._reply(*fake.answer(body))
 
         return Handler
+
+
+class FakeTTSServer(FakeCloudSpeechServer):
+    path = "/v1/synthesize"
+
+    def answer(self, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        if not str(body.get("text", "")).strip():
+            return 400, {"error": {"code": "empty_text", "message": "text is empty"}}
+        return 200, speech_for(body["text"])
