@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from bank_ai.admin_inlines import RecordInline
 from devices.broadcasts import playlist_changed, playlist_publish, playlist_unpublish
 from devices.models import (
     Device,
@@ -46,27 +47,15 @@ class DeviceGroupAdmin(admin.ModelAdmin):
     list_filter = ["branch"]
 
 
-class DeviceConnectionInline(admin.TabularInline):
+class DeviceConnectionInline(RecordInline):
     model = DeviceConnection
-    extra = 0
     fields = ["server", "session_id", "connected_at", "last_seen_at"]
-    readonly_fields = fields
-    can_delete = False
     verbose_name_plural = _("open connections")
 
-    def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
 
-
-class DeviceTokenInline(admin.TabularInline):
+class DeviceTokenInline(RecordInline):
     model = DeviceToken
-    extra = 0
     fields = ["prefix", "label", "created_at", "last_used_at", "revoked_at"]
-    readonly_fields = fields
-    can_delete = False
-
-    def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
 
 
 @admin.register(Device)

@@ -8,6 +8,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
+from bank_ai.admin_inlines import RecordInline
 from scenarios.models import (
     Account,
     ApplicationDocument,
@@ -153,15 +154,9 @@ class FlowAdmin(admin.ModelAdmin):
     inlines = [FlowStepInline]
 
 
-class TurnInline(admin.TabularInline):
+class TurnInline(RecordInline):
     model = Turn
-    extra = 0
     fields = ["seq", "role", "text", "step", "intent", "created_at"]
-    readonly_fields = fields
-    can_delete = False
-
-    def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
 
 
 @admin.register(DialogueSession)
@@ -211,13 +206,7 @@ class FunnelEventAdmin(admin.ModelAdmin):
         return False
 
 
-class ReadOnlyInline(admin.TabularInline):
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
-
+class ReadOnlyInline(RecordInline):
     def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
         return False
 
@@ -225,7 +214,6 @@ class ReadOnlyInline(admin.TabularInline):
 class ApplicationDocumentInline(ReadOnlyInline):
     model = ApplicationDocument
     fields = ["kind", "content_type", "size", "valid_until", "sha256", "uploaded_at", "file"]
-    readonly_fields = fields
 
 
 class DisclosureAcknowledgementInline(ReadOnlyInline):
@@ -240,19 +228,16 @@ class DisclosureAcknowledgementInline(ReadOnlyInline):
         "acknowledged_at",
         "text",
     ]
-    readonly_fields = fields
 
 
 class ApplicationStatusChangeInline(ReadOnlyInline):
     model = ApplicationStatusChange
     fields = ["changed_at", "from_status", "to_status", "actor", "note"]
-    readonly_fields = fields
 
 
 class ApplicationMilestoneInline(ReadOnlyInline):
     model = ApplicationMilestone
     fields = ["position", "code", "label_zh", "label_en", "expected_on", "completed_at"]
-    readonly_fields = fields
 
 
 def _move_to(to_status: str, label: str):  # noqa: ANN202 - an admin action

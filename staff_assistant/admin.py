@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from django.contrib import admin
 
+from bank_ai.admin_inlines import RecordInline
 from staff_assistant.models import Conversation, Feedback, Message
 
 
@@ -22,15 +23,9 @@ class ReadOnlyAdmin(admin.ModelAdmin):
         return False
 
 
-class MessageInline(admin.TabularInline):
+class MessageInline(RecordInline):
     model = Message
     fields = ["created_at", "role", "quick_filter", "kind", "text", "audit"]
-    readonly_fields = fields
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None) -> bool:  # noqa: ANN001
-        return False
 
 
 @admin.register(Conversation)

@@ -16,6 +16,7 @@ from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
+from bank_ai.admin_inlines import RecordInline
 from content.models import (
     FeedSource,
     Publication,
@@ -65,15 +66,9 @@ class FeedSourceAdmin(admin.ModelAdmin):
         topics.topics_rescore()
 
 
-class TopicSourceInline(admin.TabularInline):
+class TopicSourceInline(RecordInline):
     model = TopicSource
-    extra = 0
-    can_delete = False
     fields = ["kind", "name", "title", "link", "hits", "published_at", "similarity"]
-    readonly_fields = fields
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
     @admin.display(description=_("link"))
     def link(self, source: TopicSource) -> str:
@@ -190,15 +185,9 @@ class GenerateForm(forms.Form):
     )
 
 
-class ReviewEventInline(admin.TabularInline):
+class ReviewEventInline(RecordInline):
     model = ReviewEvent
-    extra = 0
-    can_delete = False
     fields = ["created_at", "action", "actor_name", "version", "comment"]
-    readonly_fields = fields
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 @admin.register(VideoScript)
@@ -454,15 +443,9 @@ def _video_link(item: RenderItem) -> str:
     return format_html('<a class="rendered-video" href="{}">{}</a>', item.video_url, _("video"))
 
 
-class RenderItemInline(admin.TabularInline):
+class RenderItemInline(RecordInline):
     model = RenderItem
-    extra = 0
-    can_delete = False
     fields = ["script", "manager", "status", "progress_bar", "attempts", "last_error", "video_link"]
-    readonly_fields = fields
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
     @admin.display(description=_("progress"))
     def progress_bar(self, item: RenderItem) -> str:
@@ -592,15 +575,9 @@ class PublishTargetAdmin(admin.ModelAdmin):
     list_display = ["name", "publisher", "is_active"]
 
 
-class PublishAttemptInline(admin.TabularInline):
+class PublishAttemptInline(RecordInline):
     model = PublishAttempt
-    extra = 0
-    can_delete = False
     fields = ["number", "created_at", "ok", "error_code", "message", "external_id"]
-    readonly_fields = fields
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 @admin.register(Publication)

@@ -1,5 +1,6 @@
 from django.contrib import admin
 
+from bank_ai.admin_inlines import RecordInline
 from scenarios.agentrouting.models import AgentProfile, QueueEntry, RoutingEvent, RoutingQueue
 
 
@@ -26,14 +27,9 @@ class AgentProfileAdmin(admin.ModelAdmin):
     search_fields = ("user__username",)
 
 
-class RoutingEventInline(admin.TabularInline):
+class RoutingEventInline(RecordInline):
     model = RoutingEvent
-    extra = 0
-    can_delete = False
     readonly_fields = ("kind", "queue", "agent", "waited_seconds", "detail", "at")
-
-    def has_add_permission(self, request, obj=None) -> bool:  # noqa: ANN001
-        return False
 
 
 @admin.register(QueueEntry)

@@ -13,6 +13,7 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from bank_ai.admin_inlines import RecordInline
 from scenarios.quality import selectors, services
 from scenarios.quality.forms import ReviewForm
 from scenarios.quality.models import Criterion, Inspection, ScoreReview
@@ -36,15 +37,9 @@ class CriterionAdmin(admin.ModelAdmin):
     ]
 
 
-class ReviewInline(admin.TabularInline):
+class ReviewInline(RecordInline):
     model = ScoreReview
-    extra = 0
-    can_delete = False
     fields = ["created_at", "action", "actor_name", "previous_score", "new_score", "reason"]
-    readonly_fields = fields
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 @admin.register(Inspection)
