@@ -17,7 +17,11 @@ import binascii
 from typing import Any
 
 from bank_ai.ai.speech.base import SpeechError, SpeechMark, SpeechResult, check_request, read_wav
-from bank_ai.ai.speech.cloud_http import CloudCallFailed, post_json
+from bank_ai.ai.speech.cloud_http import (
+    CloudCallFailed,
+    CloudEndpoint,
+    CloudEndpointMisconfigured,
+)
 from bank_ai.ai.speech.visemes import viseme_for
 
 
@@ -34,22 +38,17 @@ class CloudSynthesizer:
         backoff: float = 0.5,
         supported: frozenset[str] = frozenset({"zh-hans", "en"}),
     ) -> None:
-        if base_url is None or api_key is None or timeout is None or max_retries is None:
-            from django.conf import settings
-
-            base_url = base_url if base_url is not None else settings.CLOUD_TTS_BASE_URL
-            api_key = api_key if api_key is not None else settings.CLOUD_TTS_API_KEY
-            timeout = timeout if timeout is not None else settings.CLOUD_TTS_TIMEOUT_SECONDS
-            max_retries = max_retries if max_retries is not None else settings.CLOUD_TTS_MAX_RETRIES
-        if not base_url or not api_key:
-            raise SpeechError("the cloud TTS needs CLOUD_TTS_BASE_URL and CLOUD_TTS_API_KEY")
-        if not base_url.startswith(("http://", "https://")):
-            raise SpeechError(f"CLOUD_TTS_BASE_URL must be an http(s) URL, got {base_url!r}")
-        self.base_url = base_url.rstrip("/")
-        self.api_key = api_key
-        self.timeout = timeout
-        self.max_retries = max_retries
-        self.backoff = backoff
+        try:
+            self.endpoint = CloudEndpoint.configure(
+                "CLOUD_TTS",
+                base_url=base_url,
+                api_key=api_key,
+                timeout=timeout,
+                max_retries=max_retries,
+                backoff=backoff,
+            )
+        except CloudEndpointMisconfigured as error:
+            raise SpeechError(f"the cloud TTS {error}") from error
         self.supported = supported
 
     def languages(self) -> frozenset[str]:
@@ -78,14 +77,7 @@ class CloudSynthesizer:
 
     def _post(self, path: str, payload: dict[str, Any]) -> dict[str, Any]:
         try:
-            return post_json(
-                self.base_url + path,
-                payload,
-                api_key=self.api_key,
-                timeout=self.timeout,
-                max_retries=self.max_retries,
-                backoff=self.backoff,
-            )
+            return self.endpoint.post(path, payload)
         except CloudCallFailed as error:
             raise SpeechError(f"the cloud TTS {error.message}") from error
 

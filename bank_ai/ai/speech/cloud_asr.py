@@ -20,7 +20,11 @@ from typing import Any
 import numpy as np
 
 from bank_ai.ai.speech.base import normalise_language, wav_bytes
-from bank_ai.ai.speech.cloud_http import CloudCallFailed, post_json
+from bank_ai.ai.speech.cloud_http import (
+    CloudCallFailed,
+    CloudEndpoint,
+    CloudEndpointMisconfigured,
+)
 from bank_ai.ai.speech.recognition import (
     SAMPLE_RATE,
     RecognitionError,
@@ -44,26 +48,17 @@ class CloudRecognizer:
         backoff: float = 0.5,
         supported: frozenset[str] = frozenset({"zh-hans", "en"}),
     ) -> None:
-        if base_url is None or api_key is None or timeout is None or max_retries is None:
-            from django.conf import settings
-
-            base_url = base_url if base_url is not None else settings.CLOUD_ASR_BASE_URL
-            api_key = api_key if api_key is not None else settings.CLOUD_ASR_API_KEY
-            timeout = timeout if timeout is not None else settings.CLOUD_ASR_TIMEOUT_SECONDS
-            max_retries = max_retries if max_retries is not None else settings.CLOUD_ASR_MAX_RETRIES
-        if not base_url or not api_key:
-            raise RecognitionError(
-                "asr_unavailable", "the cloud ASR needs CLOUD_ASR_BASE_URL and CLOUD_ASR_API_KEY"
+        try:
+            self.endpoint = CloudEndpoint.configure(
+                "CLOUD_ASR",
+                base_url=base_url,
+                api_key=api_key,
+                timeout=timeout,
+                max_retries=max_retries,
+                backoff=backoff,
             )
-        if not base_url.startswith(("http://", "https://")):
-            raise RecognitionError(
-                "asr_unavailable", f"CLOUD_ASR_BASE_URL must be an http(s) URL, got {base_url!r}"
-            )
-        self.base_url = base_url.rstrip("/")
-        self.api_key = api_key
-        self.timeout = timeout
-        self.max_retries = max_retries
-        self.backoff = backoff
+        except CloudEndpointMisconfigured as error:
+            raise RecognitionError("asr_unavailable", f"the cloud ASR {error}") from error
         self.supported = supported
 
     def languages(self) -> frozenset[str]:
@@ -97,14 +92,7 @@ class CloudRecognizer:
 
     def _post(self, path: str, payload: dict[str, Any]) -> Any:
         try:
-            return post_json(
-                self.base_url + path,
-                payload,
-                api_key=self.api_key,
-                timeout=self.timeout,
-                max_retries=self.max_retries,
-                backoff=self.backoff,
-            )
+            return self.endpoint.post(path, payload)
         except CloudCallFailed as error:
             code = "bad_audio" if error.status in _AUDIO_REFUSED else "asr_unavailable"
             what = "refused the audio" if code == "bad_audio" else None

@@ -13,6 +13,7 @@ import socket
 import time
 import urllib.error
 import urllib.request
+from dataclasses import dataclass
 from typing import Any
 
 RETRIED_STATUSES = frozenset({429, 500, 502, 503, 504})
@@ -25,6 +26,63 @@ class CloudCallFailed(Exception):
         super().__init__(message)
         self.message = message
         self.status = status
+
+
+class CloudEndpointMisconfigured(Exception):
+    """The settings name no usable service; the message says which setting to fix."""
+
+
+@dataclass(frozen=True)
+class CloudEndpoint:
+    """Where one cloud speech service lives and how hard to try it.
+
+    Arguments left as None come from the settings `<PREFIX>_BASE_URL`, `_API_KEY`,
+    `_TIMEOUT_SECONDS` and `_MAX_RETRIES`, so tests can pass everything and production nothing.
+    """
+
+    base_url: str
+    api_key: str
+    timeout: float
+    max_retries: int
+    backoff: float
+
+    @classmethod
+    def configure(
+        cls,
+        prefix: str,
+        *,
+        base_url: str | None = None,
+        api_key: str | None = None,
+        timeout: float | None = None,
+        max_retries: int | None = None,
+        backoff: float = 0.5,
+    ) -> CloudEndpoint:
+        if base_url is None or api_key is None or timeout is None or max_retries is None:
+            from django.conf import settings
+
+            base_url = getattr(settings, f"{prefix}_BASE_URL") if base_url is None else base_url
+            api_key = getattr(settings, f"{prefix}_API_KEY") if api_key is None else api_key
+            if timeout is None:
+                timeout = getattr(settings, f"{prefix}_TIMEOUT_SECONDS")
+            if max_retries is None:
+                max_retries = getattr(settings, f"{prefix}_MAX_RETRIES")
+        if not base_url or not api_key:
+            raise CloudEndpointMisconfigured(f"needs {prefix}_BASE_URL and {prefix}_API_KEY")
+        if not base_url.startswith(("http://", "https://")):
+            raise CloudEndpointMisconfigured(
+                f"{prefix}_BASE_URL must be an http(s) URL, got {base_url!r}"
+            )
+        return cls(base_url.rstrip("/"), api_key, float(timeout), int(max_retries), backoff)
+
+    def post(self, path: str, payload: dict[str, Any]) -> Any:
+        return post_json(
+            self.base_url + path,
+            payload,
+            api_key=self.api_key,
+            timeout=self.timeout,
+            max_retries=self.max_retries,
+            backoff=self.backoff,
+        )
 
 
 def post_json(
