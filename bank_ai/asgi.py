@@ -10,6 +10,7 @@ django_asgi_app = get_asgi_application()
 
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 
+from bank_ai.ai.speech import recognizer_warm_up_in_background  # noqa: E402
 from devices.middleware import OriginCheckMiddleware, WebsocketAuthMiddleware  # noqa: E402
 from devices.routing import websocket_urlpatterns  # noqa: E402
 from scenarios.routing import websocket_urlpatterns as agent_urlpatterns  # noqa: E402
@@ -22,3 +23,6 @@ application = ProtocolTypeRouter(
         ),
     }
 )
+
+# Kiosks speak to a process as soon as it is up; the model loads while the sockets connect.
+recognizer_warm_up_in_background()

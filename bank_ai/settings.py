@@ -475,6 +475,10 @@ ASR_BEAM_SIZE = env.int("ASR_BEAM_SIZE", default=5)
 # One utterance: at most this long, and at most this many bytes of encoded audio as sent.
 ASR_MAX_SECONDS = env.float("ASR_MAX_SECONDS", default=30.0)
 ASR_MAX_UTTERANCE_BYTES = env.int("ASR_MAX_UTTERANCE_BYTES", default=1024 * 1024)
+# Load the recognizer's model (and run it once on silence) in the background when a server
+# process starts, so the first customer who speaks does not wait for it. Off in tests: each
+# live test server would load the model.
+ASR_WARM_UP = env.bool("ASR_WARM_UP", default=DJANGO_ENV != "test")
 CLOUD_ASR_BASE_URL = env.str("CLOUD_ASR_BASE_URL", default="")
 CLOUD_ASR_API_KEY = _secret("CLOUD_ASR_API_KEY", default="")
 CLOUD_ASR_TIMEOUT_SECONDS = env.float("CLOUD_ASR_TIMEOUT_SECONDS", default=15.0)

@@ -18,9 +18,7 @@ DATA_DIRS = {
 }
 
 
-def seed_all(
-    log: Callable[[str], None] = print, traffic_days: int | None = None
-) -> dict[str, int]:
+def seed_all(log: Callable[[str], None] = print, traffic_days: int | None = None) -> dict[str, int]:
     """The demo bank, then `traffic_days` (default `DEMO_TRAFFIC_DAYS`) days of simulated
     conversations for the analytics dashboards (days simulated before are kept, not redone)."""
     from bank_ai.demo import ai, branches, catalogue, customers, hall, knowledge, studio, users

@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from bank_ai.ai.speech import error_rate, get_recognizer
+from bank_ai.ai.speech import error_rate, get_recognizer, recognizer_warm_up_in_background
 from bank_ai.ai.speech.cloud_asr import CloudRecognizer
 from bank_ai.ai.speech.recognition import (
     BoundedRecognizer,
@@ -154,6 +154,50 @@ def test_a_recognizer_setting_that_cannot_be_imported_is_a_clear_error(settings:
     with pytest.raises(RecognitionError, match="cannot be imported") as caught:
         get_recognizer()
     assert caught.value.code == "asr_unavailable"
+
+
+class LoadCountingRecognizer:
+    """Records what a warm-up asks of it."""
+
+    name = "counting"
+    loads = 0
+    heard: list[tuple[int, str]] = []
+
+    def languages(self) -> frozenset[str]:
+        return frozenset({"en", "zh-hans"})
+
+    def load(self) -> None:
+        type(self).loads += 1
+
+    def transcribe(self, samples: np.ndarray, *, language: str, vocabulary: Any = ()) -> Transcript:
+        type(self).heard.append((len(samples), language))
+        return Transcript("", language, len(samples) / 16000, 0.0, self.name)
+
+
+def test_the_warm_up_loads_the_model_and_runs_it_once_before_any_customer_speaks(
+    settings: Any,
+) -> None:
+    settings.ASR_WARM_UP = True
+    settings.SPEECH_RECOGNIZER = f"{__name__}.LoadCountingRecognizer"
+    LoadCountingRecognizer.loads, LoadCountingRecognizer.heard = 0, []
+    thread = recognizer_warm_up_in_background()
+    assert thread is not None
+    thread.join(10)
+    assert LoadCountingRecognizer.loads == 1
+    assert LoadCountingRecognizer.heard == [(8000, "en")]
+
+
+def test_a_warm_up_of_a_missing_recognizer_is_logged_and_the_server_still_starts(
+    settings: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    settings.ASR_WARM_UP = True
+    settings.SPEECH_RECOGNIZER = "bank_ai.ai.speech.nowhere.Recognizer"
+    thread = recognizer_warm_up_in_background()
+    assert thread is not None
+    thread.join(10)
+    assert "not warmed up" in caplog.text
+    settings.ASR_WARM_UP = False
+    assert recognizer_warm_up_in_background() is None
 
 
 def test_the_model_is_joined_from_the_wheels_once(tmp_path: Path) -> None:

@@ -15,6 +15,7 @@ Why these: ``docs/speech-choice.md`` (measurements and licences).
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Mapping
 
@@ -64,6 +65,7 @@ __all__ = [
     "mouth_shape",
     "normalise_language",
     "read_wav",
+    "recognizer_warm_up_in_background",
     "speakable_text",
     "speech_rate",
     "split_phrases",
@@ -154,3 +156,30 @@ def get_recognizer() -> BoundedRecognizer:
                 wait_seconds=settings.ASR_QUEUE_WAIT_SECONDS,
             )
         return _RECOGNIZERS[key]
+
+
+logger = logging.getLogger(__name__)
+
+
+def recognizer_warm_up_in_background() -> threading.Thread | None:
+    """Start loading the configured recognizer on a daemon thread (`ASR_WARM_UP`).
+
+    A misconfigured or missing model is logged, not raised: the server still starts, and the
+    first utterance then gets the same `asr_unavailable` error it would have got anyway.
+    """
+    from django.conf import settings
+
+    if not settings.ASR_WARM_UP:
+        return None
+
+    def warm_up() -> None:
+        try:
+            seconds = get_recognizer().warm_up()
+        except RecognitionError as error:
+            logger.warning("speech recognizer not warmed up: %s", error)
+        else:
+            logger.info("speech recognizer ready in %.1f s", seconds)
+
+    thread = threading.Thread(target=warm_up, name="asr-warm-up", daemon=True)
+    thread.start()
+    return thread

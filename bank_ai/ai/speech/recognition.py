@@ -176,6 +176,20 @@ class BoundedRecognizer:
     def languages(self) -> frozenset[str]:
         return self.inner.languages()
 
+    def warm_up(self) -> float:
+        """Load the model and transcribe half a second of silence; seconds it took.
+
+        The first real utterance otherwise pays for unpacking and loading the model and for the
+        inference runtime's first-call set-up, several seconds on a small machine.
+        """
+        started = time.monotonic()
+        load = getattr(self.inner, "load", None)
+        if callable(load):
+            load()
+        language = sorted(self.languages())[0]
+        self.transcribe(np.zeros(SAMPLE_RATE // 2, dtype=np.float32), language=language)
+        return time.monotonic() - started
+
     def transcribe(
         self, samples: np.ndarray, *, language: str, vocabulary: Sequence[str] = ()
     ) -> Transcript:
