@@ -138,7 +138,8 @@
       answer.spokeLive = true;
       scroll();
       // The caption under the teller: the sentence being spoken, not just this chunk of it.
-      avatar.say(frame.cue, currentSentence(answer.streamed));
+      if (serverSpeaks()) avatar.mood(frame.cue);
+      else avatar.say(frame.cue, currentSentence(answer.streamed));
     },
     "answer.done"(frame) {
       const live = state.replaying === 0 || (state.fresh && !frame.in_reply_to);
@@ -151,7 +152,7 @@
       if (frame.step) state.step = frame.step;
       renderActions(answer.li, frame.actions || [], frame.step);
       avatar.mood(frame.cue);
-      if (live && !answer.spokeLive) avatar.say(frame.cue, plain(frame.text));
+      if (live && !answer.spokeLive && !serverSpeaks()) avatar.say(frame.cue, plain(frame.text));
       if (live) { els.live.textContent = plain(frame.text); touch(); }
       answer.li.dataset.step = frame.step || "";
       answer.li.dataset.status = frame.status || "";
@@ -1090,6 +1091,12 @@
     return { a: "open", e: "mid", i: "spread", y: "spread", o: "round", u: "narrow" }[vowel] || (/\d/.test(text) ? "mid" : "teeth");
   }
 
+  // With server speech (avatar-speech.js) the server reads every answer aloud as speech.audio
+  // clips, and the clip player shows each sentence and moves the mouth as it plays; the client
+  // speaking the same answer on its own clock made the caption and the mouth flicker between
+  // the two. Pushed announcements (avatar.say, broadcasts) are still the client's to speak.
+  function serverSpeaks() { return !!(window.bankAvatarSpeech && window.bankAvatarSpeech.server); }
+
   const avatar = (() => {
     const queue = [];
     let speaking = false;
@@ -1108,6 +1115,8 @@
     }
 
     function frame(time) {
+      // A server speech clip is playing: its player moves the mouth from the clip's marks.
+      if (window.bankAvatarSpeech && window.bankAvatarSpeech.playing) { requestAnimationFrame(frame); return; }
       // Timed visemes from the server's speech timings (cue.visemes / cue.words).
       while (timed.length && timed[0].at <= time) { const mark = timed.shift(); setShape(mark.viseme, time); }
       let open = 0;

@@ -21,8 +21,8 @@
   };
   const MAX_CHUNK_BYTES = 12000; // raw bytes per binary frame: under the 16 KiB frame limit
   const MAX_RECORD_MS = 15000;
-  // `clips` and `heard` count what arrived (for tests and diagnostics).
-  const speech = { ws: null, server: false, language: "zh-hans", queue: [], playing: null, clips: 0, heard: [] };
+  // `clips`, `said` and `heard` record what arrived and what was shown (tests, diagnostics).
+  const speech = { ws: null, server: false, language: "zh-hans", queue: [], playing: null, clips: 0, said: [], heard: [] };
   window.bankAvatarSpeech = speech;
 
   function hasVoiceFor(language) {
@@ -97,12 +97,19 @@
 
   function playNext() {
     const clip = speech.queue.shift();
-    if (!clip) { speech.playing = null; return; }
+    const avatar = document.getElementById("ac-avatar");
+    if (!clip) {
+      speech.playing = null;
+      if (avatar) avatar.dataset.state = "idle";
+      return;
+    }
     const audio = new Audio("data:audio/wav;base64," + clip.audio);
     speech.playing = { clip, audio };
+    if (avatar) avatar.dataset.state = "speaking";
     const mouth = document.getElementById("ac-mouth");
     const caption = document.getElementById("ac-caption");
     if (caption) caption.textContent = clip.text;
+    speech.said.push(clip.text);
     let done = false;
     const finish = () => { if (!done) { done = true; playNext(); } };
     audio.onended = finish;
