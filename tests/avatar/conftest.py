@@ -12,6 +12,8 @@ from devices.models import Device
 from devices.services import device_token_issue
 
 TIMEOUT = 90  # the first knowledge answer loads the embedding model
+# channels' default of 1 s fails handshakes on a loaded machine, not on a broken server.
+CONNECT_TIMEOUT = 15
 
 
 def token_for(name: str = "demo-kiosk") -> str:
@@ -28,7 +30,7 @@ class Client:
         self.seen: list[dict[str, Any]] = []
 
     async def connect(self) -> tuple[bool, Any]:
-        connected, detail = await self.ws.connect()
+        connected, detail = await self.ws.connect(timeout=CONNECT_TIMEOUT)
         if connected:
             hello = await self.recv()
             assert hello["type"] == "hello"

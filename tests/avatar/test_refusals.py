@@ -12,7 +12,7 @@ from devices.models import Device
 from devices.protocol import SUBPROTOCOL
 from devices.services import device_token_issue, device_token_revoke, pairing_ticket_issue
 from scenarios.models import Turn
-from tests.avatar.conftest import Client
+from tests.avatar.conftest import CONNECT_TIMEOUT, Client
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -21,7 +21,7 @@ pytestmark = pytest.mark.django_db
 def _connects(path: str, headers: list[tuple[bytes, bytes]] | None = None, **kw) -> tuple:
     async def scenario() -> tuple:
         client = Client(path, headers, **kw)
-        result = await client.ws.connect()
+        result = await client.ws.connect(timeout=CONNECT_TIMEOUT)
         if result[0]:
             await client.close()
         return result
@@ -72,7 +72,7 @@ def test_a_pairing_ticket_of_a_permitted_user_makes_the_browser_that_device() ->
 
     async def scenario() -> dict:
         client = Client(f"/ws/avatar/?pair={ticket}")
-        await client.ws.connect()
+        await client.ws.connect(timeout=CONNECT_TIMEOUT)
         hello = await client.recv()
         await client.close()
         return hello

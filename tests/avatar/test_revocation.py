@@ -14,7 +14,7 @@ from django.test import Client as HttpClient
 from devices.consumers import AvatarConsumer
 from devices.models import Device, DeviceConnection, DeviceToken
 from devices.services import device_disable, device_token_issue, device_token_revoke
-from tests.avatar.conftest import Client
+from tests.avatar.conftest import CONNECT_TIMEOUT, Client
 
 pytestmark = pytest.mark.django_db
 
@@ -148,7 +148,7 @@ def test_a_token_revoked_while_the_socket_was_connecting_is_closed_at_once(
     async def scenario() -> tuple[dict, dict]:
         ws = WebsocketCommunicator(AvatarConsumer.as_asgi(), f"/ws/avatar/?token={kiosk_token}")
         ws.scope.update(device=device, device_token_id=record.pk)
-        connected, _ = await ws.connect()
+        connected, _ = await ws.connect(timeout=CONNECT_TIMEOUT)
         assert connected
         error = await ws.receive_json_from(timeout=5)
         closed = await ws.receive_output(timeout=5)

@@ -14,6 +14,7 @@ from devices.models import Device
 from scenarios import dialogue
 from scenarios.agentrouting.models import AgentProfile, QueueEntry, RoutingQueue
 from scenarios.models import DialogueSession, Takeover
+from tests.avatar.conftest import CONNECT_TIMEOUT
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -59,7 +60,7 @@ def _talk(username: str, frames: list[dict], extra: int = 0) -> list[dict]:
 
     async def run() -> list[dict]:
         socket = WebsocketCommunicator(application, "/ws/agent/", headers=headers)
-        connected, _ = await socket.connect()
+        connected, _ = await socket.connect(timeout=CONNECT_TIMEOUT)
         assert connected
         received = [await socket.receive_json_from(timeout=5)]
         for frame in frames:

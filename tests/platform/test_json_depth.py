@@ -16,6 +16,7 @@ from bank_ai.json_limits import JSONTooDeep, check_depth, loads
 from devices.models import Device
 from devices.services import device_token_issue
 from scenarios.models import DialogueSession
+from tests.avatar.conftest import CONNECT_TIMEOUT
 
 pytestmark = pytest.mark.django_db
 
@@ -100,7 +101,7 @@ def test_a_deeply_nested_avatar_frame_gets_an_error_frame_and_the_socket_stays(
 
     async def scenario() -> tuple[dict, dict]:
         socket = WebsocketCommunicator(application, f"/ws/avatar/?token={token}")
-        connected, _ = await socket.connect()
+        connected, _ = await socket.connect(timeout=CONNECT_TIMEOUT)
         assert connected
         await socket.receive_json_from()  # hello
         await socket.send_to(text_data=frame)

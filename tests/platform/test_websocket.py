@@ -12,6 +12,7 @@ from bank_ai.asgi import application
 from devices.consumers import MAX_FRAME_BYTES
 from devices.models import Device
 from devices.services import device_token_issue, device_token_revoke
+from tests.avatar.conftest import CONNECT_TIMEOUT
 
 pytestmark = pytest.mark.django_db
 
@@ -29,7 +30,7 @@ def test_a_device_with_a_token_connects_and_gets_pong() -> None:
 
     async def scenario() -> tuple[dict, dict]:
         communicator = _communicator(f"/ws/avatar/?token={token}")
-        connected, _ = await communicator.connect()
+        connected, _ = await communicator.connect(timeout=CONNECT_TIMEOUT)
         assert connected
         hello = await communicator.receive_json_from()
         await communicator.send_json_to({"type": "ping", "nonce": "n-1"})
@@ -51,7 +52,7 @@ def test_the_token_may_come_in_the_authorization_header() -> None:
         communicator = _communicator(
             "/ws/avatar/", [(b"authorization", f"Device {token}".encode())]
         )
-        connected, _ = await communicator.connect()
+        connected, _ = await communicator.connect(timeout=CONNECT_TIMEOUT)
         assert connected
         hello = await communicator.receive_json_from()
         await communicator.disconnect()
@@ -64,7 +65,7 @@ def test_the_token_may_come_in_the_authorization_header() -> None:
 def test_connections_without_a_valid_credential_are_refused(query: str) -> None:
     async def scenario() -> bool:
         communicator = _communicator(f"/ws/avatar/{query}")
-        connected, _ = await communicator.connect()
+        connected, _ = await communicator.connect(timeout=CONNECT_TIMEOUT)
         return connected
 
     assert async_to_sync(scenario)() is False
@@ -76,7 +77,9 @@ def test_a_revoked_token_is_refused() -> None:
     device_token_revoke(token=device.tokens.get(prefix=token.split("_")[1]))
 
     async def scenario() -> bool:
-        connected, _ = await _communicator(f"/ws/avatar/?token={token}").connect()
+        connected, _ = await _communicator(f"/ws/avatar/?token={token}").connect(
+            timeout=CONNECT_TIMEOUT
+        )
         return connected
 
     assert async_to_sync(scenario)() is False
@@ -89,7 +92,7 @@ def test_a_browser_from_a_foreign_origin_is_refused_even_with_a_token() -> None:
         communicator = _communicator(
             f"/ws/avatar/?token={token}", [(b"origin", b"https://evil.example")]
         )
-        connected, _ = await communicator.connect()
+        connected, _ = await communicator.connect(timeout=CONNECT_TIMEOUT)
         return connected
 
     assert async_to_sync(scenario)() is False
@@ -98,7 +101,7 @@ def test_a_browser_from_a_foreign_origin_is_refused_even_with_a_token() -> None:
 def _connects_from(origin: bytes, token: str) -> bool:
     async def scenario() -> bool:
         communicator = _communicator(f"/ws/avatar/?token={token}", [(b"origin", origin)])
-        connected, _ = await communicator.connect()
+        connected, _ = await communicator.connect(timeout=CONNECT_TIMEOUT)
         if connected:
             await communicator.disconnect()
         return connected
@@ -121,7 +124,7 @@ def test_a_malformed_frame_gets_an_error_frame_and_the_socket_stays_open() -> No
 
     async def scenario() -> tuple[dict, dict]:
         communicator = _communicator(f"/ws/avatar/?token={token}")
-        await communicator.connect()
+        await communicator.connect(timeout=CONNECT_TIMEOUT)
         await communicator.receive_json_from()
         await communicator.send_to(text_data="{not json")
         error = await communicator.receive_json_from()
@@ -144,7 +147,7 @@ def test_an_unknown_frame_type_gets_an_error_frame() -> None:
 
     async def scenario() -> dict:
         communicator = _communicator(f"/ws/avatar/?token={token}")
-        await communicator.connect()
+        await communicator.connect(timeout=CONNECT_TIMEOUT)
         await communicator.receive_json_from()
         await communicator.send_json_to({"type": "teleport"})
         error = await communicator.receive_json_from()
@@ -159,7 +162,7 @@ def test_an_oversized_frame_is_refused_with_close_code_4009() -> None:
 
     async def scenario() -> tuple[dict, dict]:
         communicator = _communicator(f"/ws/avatar/?token={token}")
-        await communicator.connect()
+        await communicator.connect(timeout=CONNECT_TIMEOUT)
         await communicator.receive_json_from()
         await communicator.send_to(
             text_data=json.dumps({"type": "echo", "text": "x" * MAX_FRAME_BYTES})

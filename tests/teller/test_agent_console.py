@@ -12,6 +12,7 @@ from bank_ai.asgi import application
 from devices.models import Device
 from scenarios import dialogue
 from scenarios.models import DialogueSession, Takeover, Turn
+from tests.avatar.conftest import CONNECT_TIMEOUT
 
 pytestmark = pytest.mark.django_db
 
@@ -67,7 +68,7 @@ def test_the_console_socket_refuses_everyone_but_agents(username, demo_password)
 
     async def scenario() -> bool:
         communicator = WebsocketCommunicator(application, "/ws/agent/", headers=headers)
-        connected, _ = await communicator.connect()
+        connected, _ = await communicator.connect(timeout=CONNECT_TIMEOUT)
         # Let the application finish here: a consumer task left pending when async_to_sync
         # closes its loop can hang the loop's cancellation (seen on the Redis channel layer).
         await communicator.disconnect()
@@ -82,7 +83,7 @@ def test_an_agent_watches_takes_over_speaks_and_hands_back_over_the_socket(demo_
 
     async def scenario() -> list[dict]:
         socket = WebsocketCommunicator(application, "/ws/agent/", headers=headers)
-        connected, _ = await socket.connect()
+        connected, _ = await socket.connect(timeout=CONNECT_TIMEOUT)
         assert connected
         frames = [await socket.receive_json_from()]
         for frame in (
@@ -135,7 +136,7 @@ def test_bad_frames_get_an_error_frame_and_the_socket_stays(frame, code, demo_pa
 
     async def scenario() -> tuple[dict, dict]:
         socket = WebsocketCommunicator(application, "/ws/agent/", headers=headers)
-        await socket.connect()
+        await socket.connect(timeout=CONNECT_TIMEOUT)
         await socket.receive_json_from()
         await socket.send_to(text_data=frame)
         error = await socket.receive_json_from()
@@ -155,7 +156,7 @@ def test_speaking_without_taking_over_is_refused_with_a_code(demo_password) -> N
 
     async def scenario() -> dict:
         socket = WebsocketCommunicator(application, "/ws/agent/", headers=headers)
-        await socket.connect()
+        await socket.connect(timeout=CONNECT_TIMEOUT)
         await socket.receive_json_from()
         await socket.send_json_to({"type": "say", "session_id": str(session.pk), "text": "hi"})
         error = await socket.receive_json_from()
@@ -170,7 +171,7 @@ def test_an_oversized_frame_closes_the_socket(demo_password) -> None:  # noqa: A
 
     async def scenario() -> tuple[dict, dict]:
         socket = WebsocketCommunicator(application, "/ws/agent/", headers=headers)
-        await socket.connect()
+        await socket.connect(timeout=CONNECT_TIMEOUT)
         await socket.receive_json_from()
         await socket.send_to(text_data="x" * (17 * 1024))
         error = await socket.receive_json_from()
