@@ -65,7 +65,13 @@ from devices.services import (
 )
 from devices.socket_sequencer import PushAction, SocketSequencer
 from devices.speech_input import Utterance, max_utterance_bytes, transcribe_utterance
-from devices.speech_output import SentenceBuffer, SpeechError, sentences_of, speech_frame
+from devices.speech_output import (
+    SentenceBuffer,
+    SpeechError,
+    SpokenPart,
+    sentences_of,
+    speech_frame,
+)
 from scenarios.dialogue import MAX_TURN_CHARS
 from scenarios.services import session_presence
 
@@ -219,7 +225,7 @@ class AvatarConsumer(AsyncWebsocketConsumer):
         self.utterance: Utterance | None = None
         # Server speech: sentences waiting to be synthesised, and the streamed text per answer.
         self.server_speech = False
-        self.speech_queue: asyncio.Queue[tuple[str, int, str, str]] = asyncio.Queue()
+        self.speech_queue: asyncio.Queue[SpokenPart] = asyncio.Queue()
         self.speech_task: asyncio.Task | None = None
         self.speech_streams: dict[int, SentenceBuffer] = {}
         self.speech_index: dict[int, int] = {}
@@ -592,6 +598,17 @@ class AvatarConsumer(AsyncWebsocketConsumer):
             {"type": "presence.ack", "id": frame.get("id"), "session_id": str(session.id)}
         )
 
+    async def on_speech_say(self, frame: dict[str, Any]) -> None:
+        session = self.sequencer.session
+        language = frame.get("language") or (session.language if session else "zh-hans")
+        sentences = sentences_of(frame["text"])
+        if not sentences:
+            raise ProtocolError("nothing_to_say", "The text has nothing to read aloud.")
+        ref = frame.get("id") or ""
+        for index, sentence in enumerate(sentences):
+            last = index == len(sentences) - 1
+            self._queue_speech(SpokenPart(sentence, language, index, ref=ref, last=last))
+
     HANDLERS = {
         "ping": on_ping,
         "echo": on_echo,
@@ -604,6 +621,7 @@ class AvatarConsumer(AsyncWebsocketConsumer):
         "audio.end": on_audio_end,
         "audio.cancel": on_audio_cancel,
         "presence": on_presence,
+        "speech.say": on_speech_say,
     }
 
     # ------------------------------------------------------------------ turns
@@ -727,26 +745,31 @@ class AvatarConsumer(AsyncWebsocketConsumer):
         if not sentences or session is None:
             return
         for sentence in sentences:
-            self.speech_queue.put_nowait((str(session.id), seq, sentence, session.language))
+            index = self.speech_index.get(seq, 0)
+            self.speech_index[seq] = index + 1
+            self._queue_speech(
+                SpokenPart(sentence, session.language, index, session_id=session.id, seq=seq)
+            )
+
+    def _queue_speech(self, part: SpokenPart) -> None:
+        self.speech_queue.put_nowait(part)
         if self.speech_task is None or self.speech_task.done():
             self.speech_task = asyncio.ensure_future(self._speech_worker())
 
     async def _speech_worker(self) -> None:
         """Synthesise queued sentences one at a time, in order, off the event loop."""
         synthesize = sync_to_async(speech_frame, thread_sensitive=False)
-        failed: set[int] = set()
+        failed: set[int | str | None] = set()
         while not self.speech_queue.empty():
-            session_id, seq, text, language = self.speech_queue.get_nowait()
-            index = self.speech_index.get(seq, 0)
-            self.speech_index[seq] = index + 1
+            part = self.speech_queue.get_nowait()
             try:
-                frame = await synthesize(
-                    session_id=session_id, seq=seq, index=index, text=text, language=language
-                )
+                frame = await synthesize(part)
             except SpeechError as error:
-                if seq not in failed:  # one error per answer, not one per sentence
-                    failed.add(seq)
-                    await self.send_error("speech_unavailable", str(error), seq=seq)
+                about = part.seq if part.seq is not None else part.ref
+                if about not in failed:  # one error per answer or announcement, not per sentence
+                    failed.add(about)
+                    where = {"seq": part.seq} if part.seq is not None else {"id": part.ref}
+                    await self.send_error("speech_unavailable", str(error), **where)
                 continue
             if self.gone.is_set():
                 return

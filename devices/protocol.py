@@ -127,6 +127,20 @@ class AudioCancelFrame(_Frame):
     pass
 
 
+# An announcement is a broadcast's text or a called ticket, not a conversation.
+MAX_ANNOUNCEMENT_CHARS = 500
+
+
+class SpeechSayFrame(_Frame):
+    """Read an announcement the screen shows aloud (a broadcast, a called ticket) with the
+    server's voice: for a screen whose browser has no voice for the language. Answers are
+    spoken without asking (`speech: "server"`); this is for what reaches the screen outside
+    a conversation, so it needs no session. `id` comes back on every clip."""
+
+    text = StrictCharField(max_length=MAX_ANNOUNCEMENT_CHARS)
+    language = serializers.ChoiceField(choices=LANGUAGES, required=False)
+
+
 class UserTextFrame(_Frame):
     text = StrictCharField(max_length=MAX_TURN_CHARS, trim_whitespace=True)
     source = serializers.ChoiceField(choices=["typed", "asr"], default="typed")
@@ -159,6 +173,7 @@ CLIENT_FRAMES: dict[str, type[serializers.Serializer]] = {
     "audio.end": AudioEndFrame,
     "audio.cancel": AudioCancelFrame,
     "presence": PresenceFrame,
+    "speech.say": SpeechSayFrame,
 }
 
 

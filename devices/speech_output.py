@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import base64
 import re
+from dataclasses import dataclass
 from typing import Any
 
 from bank_ai.ai.speech import SpeechError, get_synthesizer, speakable_text, split_phrases
@@ -61,17 +62,32 @@ def sentences_of(text: str) -> list[str]:
     return _sentences(text)
 
 
-def speech_frame(
-    *, session_id: Any, seq: int, index: int, text: str, language: str
-) -> dict[str, Any]:
+@dataclass(frozen=True)
+class SpokenPart:
+    """One sentence to synthesise: of an answer (its `seq`) or of an announcement (`ref`, the
+    client's `speech.say` id; `last` marks its final sentence)."""
+
+    text: str
+    language: str
+    index: int
+    session_id: Any = None
+    seq: int | None = None
+    ref: str | None = None
+    last: bool = False
+
+
+def speech_frame(part: SpokenPart) -> dict[str, Any]:
     """A `speech.audio` frame for one sentence (SpeechError when it cannot be spoken)."""
-    result = get_synthesizer().synthesize(text, language=language)
+    result = get_synthesizer().synthesize(part.text, language=part.language)
+    if part.seq is not None:
+        about: dict[str, Any] = {"session_id": str(part.session_id), "seq": part.seq}
+    else:
+        about = {"ref": part.ref, "last": part.last}
     return {
         "type": "speech.audio",
-        "session_id": str(session_id),
-        "seq": seq,
-        "index": index,
-        "text": text,
+        **about,
+        "index": part.index,
+        "text": part.text,
         "language": result.language,
         "voice": result.voice,
         "format": "wav",
@@ -86,4 +102,4 @@ def speech_frame(
     }
 
 
-__all__ = ["SentenceBuffer", "SpeechError", "sentences_of", "speech_frame"]
+__all__ = ["SentenceBuffer", "SpeechError", "SpokenPart", "sentences_of", "speech_frame"]

@@ -388,3 +388,64 @@ def test_sentences_are_released_as_soon_as_they_are_complete() -> None:
         "您好！",
         "请问需要办理什么业务？",
     ]
+
+
+def announce(token: str, frames: list[dict[str, Any]], until_last: bool) -> list[dict[str, Any]]:
+    """Send frames without starting a session; collect replies up to the last clip or a pong."""
+
+    async def scenario() -> list[dict[str, Any]]:
+        client = Client(f"/ws/avatar/?token={token}")
+        await client.connect()
+        for frame in frames:
+            await client.send(frame)
+        received: list[dict[str, Any]] = []
+        while True:
+            frame = await client.recv(timeout=120)
+            received.append(frame)
+            if frame["type"] == "pong" or (until_last and frame.get("last")):
+                break
+        await client.close()
+        return received
+
+    return async_to_sync(scenario)()
+
+
+def test_a_screen_without_a_session_gets_an_announcement_read_aloud_sentence_by_sentence(
+    kiosk_token: str,
+) -> None:
+    text = "Ticket A012, please go to counter 3. Thank you for waiting."
+    frames = announce(
+        kiosk_token,
+        [{"type": "speech.say", "id": "say-1", "text": text, "language": "en"}],
+        until_last=True,
+    )
+    clips = [frame for frame in frames if frame["type"] == "speech.audio"]
+    assert [frame["type"] for frame in frames if frame["type"] == "error"] == []
+    assert [clip["index"] for clip in clips] == [0, 1]
+    assert [clip["last"] for clip in clips] == [False, True]
+    assert {clip["ref"] for clip in clips} == {"say-1"}
+    assert all("seq" not in clip and "session_id" not in clip for clip in clips)
+    assert "counter 3" in clips[0]["text"]
+    samples, rate = read_wav(base64.b64decode(clips[1]["audio"]))
+    assert rate == clips[1]["sample_rate"]
+    assert len(samples) > rate // 4
+
+
+def test_an_announcement_too_long_or_with_nothing_to_say_gets_an_error_and_the_socket_stays(
+    kiosk_token: str,
+) -> None:
+    frames = announce(
+        kiosk_token,
+        [
+            {"type": "speech.say", "id": "long", "text": "字" * 501},
+            {"type": "speech.say", "id": "empty", "text": "。。。"},
+            {"type": "ping", "nonce": "still-open"},
+        ],
+        until_last=False,
+    )
+    errors = [frame for frame in frames if frame["type"] == "error"]
+    assert [error.get("id") for error in errors] == ["long", "empty"]
+    assert errors[1]["code"] == "nothing_to_say"
+    assert frames[-1]["type"] == "pong"
+    assert frames[-1]["nonce"] == "still-open"
+    assert "speech.audio" not in {frame["type"] for frame in frames}

@@ -169,7 +169,9 @@
     "avatar.say"(frame) {
       const li = message("agent", frame.agent ? T.agent + " · " + frame.agent : T.agent);
       li.querySelector(".ac-bubble").textContent = frame.text;
-      if (state.replaying === 0) avatar.say(frame.cue || { speak: frame.text, mouth: 0.6 }, frame.text);
+      // An agent's words in the conversation: with server speech the server reads them out.
+      if (state.replaying === 0 && serverSpeaks()) avatar.mood(frame.cue);
+      else if (state.replaying === 0) avatar.say(frame.cue || { speak: frame.text, mouth: 0.6 }, frame.text);
       scroll();
     },
     "handoff.started"(frame) {
@@ -1181,12 +1183,13 @@
       const text = item.cue.speak || item.caption;
       const fallback = item.cue.speak_ms || Math.max(600, text.length * 180);
       const hasTimings = schedule(item.cue, performance.now());
-      // Extension point for server speech (TTS audio per sentence): a player registered on
+      // Extension point for server speech (avatar-speech.js): a player registered on
       // window.bankAvatar.speechOutput({text, cue, language}) returns a Promise that resolves
-      // when the audio ends; it is used instead of the browser's voice.
+      // when its audio ends, used instead of the browser's voice, or null to leave it to them.
       const player = window.bankAvatar && window.bankAvatar.speechOutput;
-      if (player) {
-        Promise.resolve(player({ text, cue: item.cue, language: config.language })).catch(() => {}).then(next);
+      const playing = player ? player({ text, cue: item.cue, language: config.language }) : null;
+      if (playing) {
+        Promise.resolve(playing).catch(() => {}).then(next);
       } else if (synth && text && !hasTimings) {
         const utterance = new SpeechSynthesisUtterance(text);
         utterance.lang = speechLang;

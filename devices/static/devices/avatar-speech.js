@@ -8,7 +8,8 @@
  *   SpeechRecognition, which needs a cloud service a kiosk does not have.
  * - Server speech: when the browser has no voice for the session's language, session.start /
  *   session.resume ask for `speech: "server"`; speech.audio clips are played in order and the
- *   mouth follows their viseme marks; the browser's own voice is silenced meanwhile.
+ *   mouth follows their viseme marks. Announcements outside a conversation (broadcasts,
+ *   called tickets) are read by the server on request (speech.say).
  */
 (function () {
   "use strict";
@@ -22,7 +23,7 @@
   const MAX_CHUNK_BYTES = 12000; // raw bytes per binary frame: under the 16 KiB frame limit
   const MAX_RECORD_MS = 15000;
   // `clips`, `said` and `heard` record what arrived and what was shown (tests, diagnostics).
-  const speech = { ws: null, server: false, language: "zh-hans", queue: [], playing: null, clips: 0, said: [], heard: [] };
+  const speech = { ws: null, server: false, language: "zh-hans", queue: [], playing: null, pending: {}, clips: 0, said: [], heard: [] };
   window.bankAvatarSpeech = speech;
 
   function hasVoiceFor(language) {
@@ -69,29 +70,42 @@
       else if (frame.type === "speech.audio") enqueue(frame);
       else if (frame.type === "asr.result") mic.heard(frame);
       else if (frame.type === "error" && mic.codes.has(frame.code)) mic.failed(frame);
+      else if (frame.type === "error" && frame.id && speech.pending[frame.id]) settle(frame.id);
     });
     ws.addEventListener("close", () => { mic.stop(false); stopPlayback(); });
   }
 
   // ------------------------------------------------------------------ server speech
 
-  // While server speech is on, the client's browser voice is muted (it would speak over it);
-  // its queue still advances, timed by the text's length.
-  if ("speechSynthesis" in window) {
-    const synth = window.speechSynthesis;
-    const nativeSpeak = synth.speak.bind(synth);
-    synth.speak = (utterance) => {
-      if (!speech.server) return nativeSpeak(utterance);
-      const ms = Math.max(600, (utterance.text || "").length * 120);
-      setTimeout(() => { if (utterance.onend) utterance.onend(new Event("end")); }, ms);
-      return undefined;
-    };
+  // Announcements that reach the screen outside a conversation (a broadcast, a called ticket)
+  // are the client's to speak: it hands each one to this player first (bankAvatar.speechOutput).
+  // With a browser voice for the language the player declines and the browser speaks; without
+  // one the server reads it (speech.say) and the returned promise settles when the last clip
+  // has played, so the client's queue moves on after it.
+  let announcements = 0;
+  function speakAnnouncement({ text, language }) {
+    const lang = language || speech.language;
+    if (hasVoiceFor(lang) || !text || !speech.ws || speech.ws.readyState !== NativeWebSocket.OPEN) return null;
+    announcements += 1;
+    const ref = "say-" + announcements;
+    return new Promise((resolve) => {
+      speech.pending[ref] = resolve;
+      // A clip lost with its socket must not hold the teller's queue for ever.
+      setTimeout(() => settle(ref), 30000);
+      speech.ws.send(JSON.stringify({ type: "speech.say", id: ref, text: String(text).slice(0, 500), language: lang }));
+    });
+  }
+  window.bankAvatar = Object.assign(window.bankAvatar || {}, { speechOutput: speakAnnouncement });
+
+  function settle(ref) {
+    const resolve = speech.pending[ref];
+    if (resolve) { delete speech.pending[ref]; resolve(); }
   }
 
   function enqueue(frame) {
     speech.clips += 1;
+    // The server synthesises one sentence at a time, in order: play them as they come.
     speech.queue.push(frame);
-    speech.queue.sort((a, b) => (a.seq - b.seq) || (a.index - b.index));
     if (!speech.playing) playNext();
   }
 
@@ -111,7 +125,12 @@
     if (caption) caption.textContent = clip.text;
     speech.said.push(clip.text);
     let done = false;
-    const finish = () => { if (!done) { done = true; playNext(); } };
+    const finish = () => {
+      if (done) return;
+      done = true;
+      if (clip.ref && clip.last) settle(clip.ref);
+      playNext();
+    };
     audio.onended = finish;
     audio.onerror = finish;
     // A browser that refuses to play (autoplay rules, no audio device) still moves on.
@@ -133,6 +152,7 @@
   function stopPlayback() {
     speech.queue.length = 0;
     if (speech.playing) { speech.playing.audio.pause(); speech.playing = null; }
+    Object.keys(speech.pending).forEach(settle);
   }
 
   // ------------------------------------------------------------------ spoken questions
