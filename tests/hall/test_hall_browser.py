@@ -70,6 +70,15 @@ def test_the_hall_screen_issues_announces_and_plays(
         called = wait.until(lambda b: b.find_element(By.ID, "current-ticket")).text
         browser.switch_to.window(screen)
         wait.until(lambda b: called in b.find_element(By.ID, "ac-announce").text)
+        # Headless Chromium has no voice: the screen asks the server to read the call out.
+        said = wait.until(
+            lambda b: [
+                text
+                for text in b.execute_script("return window.bankAvatarSpeech.announced")
+                if called in text
+            ]
+        )
+        assert said
         browser.save_screenshot(str(tmp_path / "hall-called.png"))
 
         # Operations publish the anti-fraud playlist in the admin: the screen plays it.

@@ -22,8 +22,9 @@
   };
   const MAX_CHUNK_BYTES = 12000; // raw bytes per binary frame: under the 16 KiB frame limit
   const MAX_RECORD_MS = 15000;
-  // `clips`, `said` and `heard` record what arrived and what was shown (tests, diagnostics).
-  const speech = { ws: null, server: false, language: "zh-hans", queue: [], playing: null, pending: {}, clips: 0, said: [], heard: [] };
+  // `clips`, `said`, `announced` and `heard` record what arrived and what was shown (tests,
+  // diagnostics).
+  const speech = { ws: null, server: false, language: "zh-hans", queue: [], playing: null, pending: {}, clips: 0, said: [], announced: [], heard: [] };
   window.bankAvatarSpeech = speech;
 
   function hasVoiceFor(language) {
@@ -124,6 +125,7 @@
     const caption = document.getElementById("ac-caption");
     if (caption) caption.textContent = clip.text;
     speech.said.push(clip.text);
+    if (clip.ref) speech.announced.push(clip.text);
     let done = false;
     const finish = () => {
       if (done) return;
