@@ -10,5 +10,6 @@ urlpatterns = [
     path("", include("scenarios.outbound.api")),
     path("", include("staff_assistant.api.urls")),
     path("", include("content.studio.api.urls")),
+    path("", include("content.needs.api")),
     path("", include("scenarios.analytics.api.urls")),
 ]

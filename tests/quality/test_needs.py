@@ -185,3 +185,40 @@ def test_the_command_prints_what_it_mined(unanswered, capsys) -> None:  # noqa: 
     out = capsys.readouterr().out
     assert "open clusters" in out
     assert CARD_ABROAD[0] in out
+
+
+def test_the_api_lists_open_clusters_most_asked_first(client, unanswered, editor) -> None:  # noqa: ANN001
+    needs_rebuild()
+    client.force_login(editor)
+    rows = client.get("/api/knowledge/needs/?language=zh-hans").json()
+    assert [row["label"] for row in rows][0] == CARD_ABROAD[0]
+    assert rows[0]["size"] == 4
+    assert set(rows[0]["examples"]) == set(CARD_ABROAD)
+    assert client.get("/api/knowledge/needs/?language=fr").status_code == 400
+
+
+def test_the_api_drafts_a_faq_once_and_reports_what_it_answered(client, unanswered, editor) -> None:  # noqa: ANN001
+    needs_rebuild()
+    cluster = NeedCluster.objects.get(label=CARD_ABROAD[0])
+    client.force_login(editor)
+    drafted = client.post(f"/api/knowledge/needs/{cluster.pk}/draft/")
+    assert drafted.status_code == 201
+    body = drafted.json()
+    assert body["status"] == "drafted"
+    assert body["edit_url"] == f"/cms/pages/{body['page_id']}/edit/"
+    again = client.post(f"/api/knowledge/needs/{cluster.pk}/draft/")
+    assert again.status_code == 400
+    assert again.json()["error"] == "not_allowed_now"
+    impact = client.get("/api/knowledge/needs/impact/").json()
+    assert [(row["page_id"], row["answered"]) for row in impact] == [(body["page_id"], 0)]
+    assert client.post("/api/knowledge/needs/999999/draft/").status_code == 404
+
+
+def test_the_api_refuses_staff_without_the_needs_permission(client, unanswered) -> None:  # noqa: ANN001
+    needs_rebuild()
+    cluster = NeedCluster.objects.get(label=CARD_ABROAD[0])
+    client.force_login(get_user_model().objects.get(username="agent"))
+    assert client.get("/api/knowledge/needs/").status_code == 403
+    assert client.post(f"/api/knowledge/needs/{cluster.pk}/dismiss/").status_code == 403
+    cluster.refresh_from_db()
+    assert cluster.status == "open"
