@@ -122,6 +122,7 @@ _LATIN_WORD = re.compile("[A-Za-z]{2,}")
 
 _MASKED_RUN = re.compile(r"[*＊]{3,}[\dXx]*")
 
+
 def question_language(question: str, fallback: str) -> str:
     """The language to answer in: the question's own when it is plain which, else fallback.
 

@@ -27,6 +27,17 @@ import numpy as np
 from django.conf import settings
 
 from bank_ai.ai.intent_model import normalise_text
+from bank_ai.ai.matcher_features import (
+    char_ngrams,
+    corpus_idf,
+    lcs_ratio,
+    question_types,
+    slot_agreements,
+    slot_conflicts,
+    slot_groups,
+    tfidf_cosine,
+    words,
+)
 from bank_ai.ai.matching import (
     _action_sides,
     _opposite,
@@ -37,7 +48,8 @@ from bank_ai.ai.matching import (
     residual,
 )
 
-FORMAT_VERSION = 1
+# 2: word, character n-gram, subsequence, question-type and slot features.
+FORMAT_VERSION = 2
 FEATURES = (
     "char_bigram_jaccard",
     "unit_jaccard",
@@ -53,6 +65,15 @@ FEATURES = (
     "residual_share",
     "rarest_shared_idf",
     "unshared_idf_share",
+    "word_jaccard",
+    "word_idf_overlap",
+    "char_ngram_tfidf_cosine",
+    "lcs_ratio",
+    "question_type_mismatch",
+    "question_type_agreement",
+    "slot_conflicts",
+    "slot_agreements",
+    "cosine_times_word_overlap",
 )
 
 
@@ -78,13 +99,18 @@ def text_fingerprint(text: str) -> str:
 
 
 def idf_table(questions: Iterable[str]) -> dict[str, float]:
-    docs = [lexical_units(normalise_text(q)) for q in questions]
+    """IDF of the matcher's lexical units, and of jieba words ("w:") and character 1-3-grams
+    ("c:") for the word and n-gram features."""
+    questions = [normalise_text(q) for q in questions]
+    docs = [lexical_units(q) for q in questions]
     df: dict[str, int] = {}
     for units in docs:
         for unit in units:
             df[unit] = df.get(unit, 0) + 1
     total = max(len(docs), 1)
-    return {unit: math.log(1 + total / (1 + n)) for unit, n in df.items()}
+    table = {unit: math.log(1 + total / (1 + n)) for unit, n in df.items()}
+    table.update(corpus_idf(questions))
+    return table
 
 
 class PairFeaturiser:
@@ -134,6 +160,16 @@ class PairFeaturiser:
             else:
                 res = 1.0
             am_a, am_b = amounts(na), amounts(nb)
+            wa, wb = words(na), words(nb)
+            word_overlap = (
+                sum(self._word_weight(w) for w in wa & wb)
+                / sum(self._word_weight(w) for w in wa | wb)
+                if wa | wb
+                else 0.0
+            )
+            ta, tb = question_types(na), question_types(nb)
+            sa, sb = slot_groups(na), slot_groups(nb)
+            cosine = cos(na, nb)
             rows.append(
                 [
                     bigram_jaccard(na, nb),
@@ -142,7 +178,7 @@ class PairFeaturiser:
                     if same_script and union
                     else 0.0,
                     len(shared) / min(len(ua), len(ub)) if same_script and ua and ub else 0.0,
-                    cos(na, nb),
+                    cosine,
                     res,
                     float(has_negation(na) != has_negation(nb)),
                     float(bool(am_a and am_b and am_a != am_b)),
@@ -155,12 +191,24 @@ class PairFeaturiser:
                     (sum(weight(u) for u in union - shared) / sum(weight(u) for u in union))
                     if union
                     else 0.0,
+                    len(wa & wb) / len(wa | wb) if wa | wb else 0.0,
+                    word_overlap,
+                    tfidf_cosine(char_ngrams(na), char_ngrams(nb), self.idf, self.unknown_idf),
+                    lcs_ratio(na, nb),
+                    float(bool(ta and tb and not ta & tb)),
+                    float(bool(ta & tb)),
+                    float(slot_conflicts(sa, sb)),
+                    float(slot_agreements(sa, sb)),
+                    cosine * word_overlap,
                 ]
             )
         return np.asarray(rows, np.float32)
 
     def _weight(self, unit: str) -> float:
         return self.idf.get(unit, self.unknown_idf)
+
+    def _word_weight(self, word: str) -> float:
+        return self.idf.get("w:" + word, self.unknown_idf)
 
 
 @dataclass(frozen=True)

@@ -26,6 +26,7 @@ from typing import Any
 import numpy as np
 
 from bank_ai.ai.evaluation import best_threshold, roc_auc
+from bank_ai.ai.matcher_features import slot_swaps, type_swaps
 from bank_ai.ai.matcher_model import (
     PairFeaturiser,
     TrainedMatcher,
@@ -176,11 +177,25 @@ def contrastive_edits(question: str) -> list[str]:
 
 
 def edit_pairs(variants: Sequence[CuratedVariant]) -> list[LabelledPair]:
-    return [
-        LabelledPair(v.question, edit, 0, v.language, "contrastive-edit", str(v.page_id))
-        for v in variants
-        for edit in contrastive_edits(v.question)
-    ]
+    """One-word edits of each curated question: opposite action, negation, amount, another
+    question type or another slot value (negatives), a synonym (positives)."""
+    pairs: list[LabelledPair] = []
+    for v in variants:
+        same, other = slot_swaps(v.question)
+        negatives = contrastive_edits(v.question) + type_swaps(v.question) + other
+        for edit in dict.fromkeys(negatives):
+            if edit != v.question:
+                pairs.append(
+                    LabelledPair(
+                        v.question, edit, 0, v.language, "contrastive-edit", str(v.page_id)
+                    )
+                )
+        for edit in dict.fromkeys(same):
+            if edit != v.question and edit not in negatives:
+                pairs.append(
+                    LabelledPair(v.question, edit, 1, v.language, "synonym-edit", str(v.page_id))
+                )
+    return pairs
 
 
 def _jaccard(a: frozenset[str], b: frozenset[str]) -> float:
