@@ -170,6 +170,15 @@ def slot_agreements(a: dict[str, frozenset[int]], b: dict[str, frozenset[int]]) 
     return sum(1 for slot in a.keys() & b.keys() if a[slot] & b[slot])
 
 
+_CLAUSE_END = re.compile(r"[？?。！!；;，,]+")
+
+
+def split_clauses(text: str) -> list[str]:
+    """The questions inside a text that asks more than one; [] when it asks one."""
+    parts = [p.strip() for p in _CLAUSE_END.split(text) if len(p.strip()) >= 2]
+    return parts if len(parts) > 1 else []
+
+
 # --- words and character n-grams ---------------------------------------------------------------
 def words(text: str) -> frozenset[str]:
     """jieba words (fine-grained) and English words, without stop words."""
@@ -254,7 +263,10 @@ def _zh(cue: str) -> bool:
 
 
 def type_swaps(question: str) -> list[str]:
-    """The question asking for another kind of answer: "怎么申请X" -> "为什么申请X"."""
+    """The question asking for another kind of answer: "怎么申请X" -> "为什么申请X".
+
+    Chinese only: English edits of this kind made the held-out English pairs worse (the
+    English paraphrases share few words, so overlap must not be taught to matter more)."""
     for name, zh, _en in _QUESTION_TYPES:
         for cue in zh:
             if cue in question and cue != "吗":
@@ -271,19 +283,26 @@ def slot_swaps(question: str) -> tuple[list[str], list[str]]:
     group, and by a cue of another group of the same slot ("房贷" -> "车贷")."""
     same: list[str] = []
     other: list[str] = []
+    if not _zh(question):
+        return same, other  # Chinese only, as type_swaps
+
+    def usable(cue: str) -> bool:
+        # One-character cues (改, 查) are too ambiguous to replace blindly.
+        return _zh(cue) and len(cue) >= 2
+
     for groups in _SLOTS.values():
         cues = sorted(
-            ((cue, g) for g, group in enumerate(groups) for cue in group if _zh(cue)),
+            ((cue, g) for g, group in enumerate(groups) for cue in group if usable(cue)),
             key=lambda item: -len(item[0]),
         )
         for cue, g in cues:
-            if len(cue) < 2 or cue not in question:
+            if cue not in question:
                 continue
-            synonyms = [c for c in groups[g] if _zh(c) and c != cue and len(c) >= 2]
-            if synonyms:
-                same.append(question.replace(cue, synonyms[0], 1))
+            synonym = next((c for c in groups[g] if usable(c) and c != cue), None)
+            if synonym:
+                same.append(question.replace(cue, synonym, 1))
             for h, group in enumerate(groups):
-                replacement = next((c for c in group if _zh(c) and len(c) >= 2), None)
+                replacement = next((c for c in group if usable(c)), None)
                 if h != g and replacement and replacement not in question:
                     other.append(question.replace(cue, replacement, 1))
                     break
