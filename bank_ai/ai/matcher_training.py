@@ -26,6 +26,7 @@ from typing import Any
 import numpy as np
 
 from bank_ai.ai.evaluation import best_threshold, roc_auc
+from bank_ai.ai.matcher_features import slot_swaps, type_swaps
 from bank_ai.ai.matcher_model import (
     PairFeaturiser,
     TrainedMatcher,
@@ -175,12 +176,64 @@ def contrastive_edits(question: str) -> list[str]:
     return [e for e in dict.fromkeys(edits) if e != question]
 
 
-def edit_pairs(variants: Sequence[CuratedVariant]) -> list[LabelledPair]:
+# (amount, the same amount written otherwise, a different amount): curated questions rarely
+# name an amount, so "how much" is replaced by one, or the model never sees amounts disagree.
+_AMOUNT_EDITS = (
+    ("5万", "50000", "50万"),
+    ("1000元", "一千元", "10000元"),
+    ("2万元", "20000元", "20万元"),
+    ("300元", "三百元", "3000元"),
+)
+_AMOUNT_EDITS_EN = (
+    ("500 dollars", "$500", "5000 dollars"),
+    ("RMB 20,000", "20000 RMB", "RMB 200,000"),
+)
+_HOW_MUCH = ("多少钱", "多少")
+_HOW_MUCH_EN = re.compile(r"\bhow much( money| cash)?\b", re.IGNORECASE)
+
+
+def amount_pairs(variant: CuratedVariant) -> list[LabelledPair]:
+    """A "how much" question given an amount two ways (same question) and a different
+    amount (another question)."""
+    question = variant.question
+    choice = int(text_fingerprint(question), 16)
+    if any(cue in question for cue in _HOW_MUCH):
+        cue = next(c for c in _HOW_MUCH if c in question)
+        amount, same, other = _AMOUNT_EDITS[choice % len(_AMOUNT_EDITS)]
+        texts = [question.replace(cue, value, 1) for value in (amount, same, other)]
+    elif _HOW_MUCH_EN.search(question):
+        amount, same, other = _AMOUNT_EDITS_EN[choice % len(_AMOUNT_EDITS_EN)]
+        texts = [_HOW_MUCH_EN.sub(value, question, count=1) for value in (amount, same, other)]
+    else:
+        return []
+    base = (variant.language, str(variant.page_id))
     return [
-        LabelledPair(v.question, edit, 0, v.language, "contrastive-edit", str(v.page_id))
-        for v in variants
-        for edit in contrastive_edits(v.question)
+        LabelledPair(texts[0], texts[1], 1, base[0], "amount-edit", base[1]),
+        LabelledPair(texts[0], texts[2], 0, base[0], "amount-edit", base[1]),
     ]
+
+
+def edit_pairs(variants: Sequence[CuratedVariant]) -> list[LabelledPair]:
+    """One-word edits of each curated question: opposite action, negation, amount, another
+    question type or another slot value (negatives), a synonym (positives)."""
+    pairs: list[LabelledPair] = []
+    for v in variants:
+        pairs.extend(amount_pairs(v))
+        same, other = slot_swaps(v.question)
+        negatives = contrastive_edits(v.question) + type_swaps(v.question) + other
+        for edit in dict.fromkeys(negatives):
+            if edit != v.question:
+                pairs.append(
+                    LabelledPair(
+                        v.question, edit, 0, v.language, "contrastive-edit", str(v.page_id)
+                    )
+                )
+        for edit in dict.fromkeys(same):
+            if edit != v.question and edit not in negatives:
+                pairs.append(
+                    LabelledPair(v.question, edit, 1, v.language, "synonym-edit", str(v.page_id))
+                )
+    return pairs
 
 
 def _jaccard(a: frozenset[str], b: frozenset[str]) -> float:
@@ -239,6 +292,7 @@ def train_from_pairs(
         scale=model.scale,
         coef=model.coef,
         intercept=model.intercept,
+        trees=model.trees,
         idf=idf,
         threshold=best_threshold(scores=scores, labels=labels),
         meta=meta,

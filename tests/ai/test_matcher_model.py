@@ -11,10 +11,20 @@ import numpy as np
 import pytest
 
 from bank_ai.ai.evaluation import roc_auc
-from bank_ai.ai.matcher_model import bigram_jaccard, save, trained_model
+from bank_ai.ai.matcher_features import (
+    question_types,
+    slot_conflicts,
+    slot_groups,
+    slot_swaps,
+    split_clauses,
+    type_swaps,
+)
+from bank_ai.ai.matcher_model import TrainedMatcher, bigram_jaccard, save, trained_model
 from bank_ai.ai.matcher_training import (
     CuratedVariant,
     LabelledPair,
+    amount_pairs,
+    bank_pairs,
     contrastive_edits,
     cross_validated_scores,
     curated_variants,
@@ -23,7 +33,8 @@ from bank_ai.ai.matcher_training import (
     variant_pairs,
     without_texts,
 )
-from bank_ai.ai.matching import QuestionMatcher
+from bank_ai.ai.matcher_trees import fit_trees
+from bank_ai.ai.matching import QuestionMatcher, amounts
 
 
 class HashEmbedder:
@@ -134,7 +145,104 @@ def test_trained_matcher_beats_the_bigram_baseline_on_held_out_chinese_faq_pages
     labels = np.asarray([p.label for p in held_out.pairs])
     jaccard = np.asarray([bigram_jaccard(p.question1, p.question2) for p in held_out.pairs])
     assert len(labels) > 200
+    # Measured: 0.761 against 0.692 (eval_matching); the margin must stay clear.
     assert (
         roc_auc(scores=held_out.model, labels=labels)
-        > roc_auc(scores=jaccard, labels=labels) + 0.02
+        > roc_auc(scores=jaccard, labels=labels) + 0.05
     )
+
+
+PAIRS_FILE = (
+    Path(__file__).resolve().parents[2] / "bank_ai" / "ai" / "eval_data" / "question_pairs.tsv"
+)
+
+
+@pytest.mark.django_db
+def test_matcher_trained_on_bank_pairs_beats_the_bigram_baseline_on_the_unseen_pairs_file() -> None:
+    """The labelled file is never trained on (its texts are dropped from the bank's pairs):
+    the model must rank it well, not just better than bigrams, which fail it by design."""
+    from bank_ai.ai.runtime import get_embedder
+
+    rows = [line.split("\t") for line in PAIRS_FILE.read_text(encoding="utf-8").splitlines()[1:]]
+    questions = [(a, b) for a, b, _ in rows]
+    labels = np.asarray([int(label) for *_, label in rows])
+    pairs, vectors = bank_pairs()
+    pairs = without_texts(pairs, [t for pair in questions for t in pair])
+    embedder = get_embedder()
+    model = train_from_pairs(pairs, embedder=embedder, vectors=vectors)
+    scores = model.probabilities(model.featuriser(embedder).transform(questions))
+    jaccard = np.asarray([bigram_jaccard(a, b) for a, b in questions])
+    chinese = np.asarray([not a.isascii() for a, _ in questions])
+    # Measured 0.858 overall and 0.920 on the Chinese pairs; the previous model had 0.806.
+    assert roc_auc(scores=scores, labels=labels) >= 0.83
+    assert roc_auc(scores=scores[chinese], labels=labels[chinese]) >= 0.88
+    assert roc_auc(scores=scores, labels=labels) > roc_auc(scores=jaccard, labels=labels) + 0.5
+
+
+def test_question_types_tell_how_from_how_much_and_why() -> None:
+    assert question_types("信用卡年费怎么免") == {"how"}
+    assert question_types("信用卡年费是多少") == {"how_much"}
+    assert question_types("账户为什么会被冻结") == {"why"}
+    assert question_types("跨行转账多久到账") == {"when"}
+    assert "how" not in question_types("为什么登不上")
+
+
+def test_slots_conflict_on_different_things_of_one_kind_not_on_synonyms() -> None:
+    def conflicts(a: str, b: str) -> int:
+        return slot_conflicts(slot_groups(a), slot_groups(b))
+
+    assert conflicts("房贷可以提前还吗", "车贷可以提前还吗") == 1
+    assert conflicts("信用卡账单日是哪天", "信用卡还款日是哪天") == 1
+    assert conflicts("借记卡有年费吗", "储蓄卡要交年费吗") == 0
+    assert conflicts("怎么注销银行卡", "银行卡销户需要怎么办理") == 0
+
+
+def test_one_word_edits_change_the_type_or_slot_and_keep_synonyms() -> None:
+    assert "房贷可以提前还吗" not in type_swaps("房贷可以提前还吗")
+    assert all("怎么" not in edit for edit in type_swaps("信用卡年费怎么免"))
+    same, other = slot_swaps("信用卡账单日是哪天")
+    assert "信用卡还款日是哪天" in other
+    assert "信用卡出账单是哪天" in same
+
+
+def test_amount_edits_keep_an_amount_written_otherwise_and_change_a_different_one() -> None:
+    same, different = amount_pairs(CuratedVariant(1, "zh-hans", "二类账户每天能转多少钱？"))
+    assert (same.label, different.label) == (1, 0)
+    assert amounts(same.question1) == amounts(same.question2)
+    assert amounts(different.question1) != amounts(different.question2)
+    assert amount_pairs(CuratedVariant(1, "zh-hans", "信用卡年费怎么免")) == []
+
+
+def test_a_two_question_title_splits_into_its_questions() -> None:
+    assert split_clauses("信用卡年费是多少？怎样免年费？") == ["信用卡年费是多少", "怎样免年费"]
+    assert split_clauses("信用卡年费怎么免？") == []
+
+
+def test_stored_trees_score_exactly_as_scikit_learn_fitted_them() -> None:
+    from sklearn.ensemble import GradientBoostingClassifier
+
+    rng = np.random.default_rng(3)
+    x = rng.normal(size=(300, 5)).astype(np.float32)
+    labels = (x[:, 0] * x[:, 1] > 0).astype(int)
+    trees = fit_trees(x, labels)
+    reference = GradientBoostingClassifier(
+        n_estimators=200, max_depth=3, learning_rate=0.05, subsample=0.8, random_state=0
+    ).fit(x, labels)
+    assert np.allclose(trees.raw(x), reference.decision_function(x), atol=1e-6)
+    # An interaction a straight line cannot draw: the trees are what learns it.
+    assert roc_auc(scores=trees.raw(x), labels=labels) > 0.9
+
+
+def test_a_model_survives_its_json_file_unchanged() -> None:
+    model = train_from_pairs(variant_pairs(VARIANTS) + [], embedder=HashEmbedder())
+    again = TrainedMatcher.from_json(model.to_json())
+    features = model.featuriser(HashEmbedder()).transform([("信用卡年费怎么免", "年费可以不交吗")])
+    assert model.trees is not None
+    assert np.allclose(model.probabilities(features), again.probabilities(features))
+
+
+def test_a_model_of_the_previous_format_is_refused() -> None:
+    data = train_from_pairs(variant_pairs(VARIANTS), embedder=HashEmbedder()).to_json()
+    data["format"] = 1
+    with pytest.raises(ValueError, match="another version"):
+        TrainedMatcher.from_json(data)

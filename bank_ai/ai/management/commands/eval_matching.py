@@ -86,6 +86,20 @@ class Command(BaseCommand):
             scores = hand.blend_scores(questions).astype(float)
         ms_per_pair = 1000 * (time.perf_counter() - started) / len(rows)
         self._rows(pairs.name, questions, labels, hand, scores)
+        # The Chinese and English pairs differ in kind (the English paraphrases share almost
+        # no words), so each gets its own rows too.
+        chinese = np.asarray([not (a + b).isascii() for a, b in questions])
+        for language, members in (("zh", chinese), ("en", ~chinese)):
+            if members.all() or len(set(labels[members].tolist())) < 2:
+                continue
+            index = np.flatnonzero(members)
+            self._rows(
+                f"{pairs.name}, {language}",
+                [questions[i] for i in index],
+                labels[index],
+                hand,
+                np.asarray(scores)[index],
+            )
         accuracy = _cv_accuracy(np.asarray(scores, float), labels, seed)
         auc = roc_auc(scores=scores, labels=labels)
         self.stdout.write(
