@@ -798,11 +798,13 @@ def _gathered_writes(session: DialogueSession) -> Iterator[list[Turn]]:
     pending: list[FunnelEvent] = []
     turns: list[Turn] = []
     session._gathered_funnel = pending  # type: ignore[attr-defined]
+    session._turn_memo = {}  # type: ignore[attr-defined]
     session.defer_saves()
     try:
         yield turns
     finally:
         del session._gathered_funnel  # type: ignore[attr-defined]
+        del session._turn_memo  # type: ignore[attr-defined]
         dirty = session.stop_deferring_saves()
     if dirty:
         session.save()
@@ -821,6 +823,15 @@ def _gathered_writes(session: DialogueSession) -> Iterator[list[Turn]]:
     if turns and session.status in SESSION_ENDED:
         # The reply that ends the session is its last turn: nothing is taken after it.
         events.emit(events.SessionEnded(session_id=session.pk, status=session.status))
+
+
+def turn_memo(session: DialogueSession) -> dict[str, Any] | None:
+    """Rows a turn's steps share while the turn holds the session (None outside a turn).
+
+    A turn often reads the same row several times (a step's check, the next step's arrival);
+    the first read is kept here and dropped when the turn's writes are made.
+    """
+    return getattr(session, "_turn_memo", None)
 
 
 def record_funnel(
