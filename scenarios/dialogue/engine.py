@@ -17,9 +17,10 @@ from typing import Any
 
 from django.conf import settings
 from django.db import DatabaseError, OperationalError, connection, transaction
-from django.db.models import F, Subquery
+from django.db.models import AutoField, F, Subquery
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce
+from django.db.models.sql import InsertQuery, UpdateQuery
 from django.utils import translation
 from django.utils.translation import gettext
 
@@ -789,11 +790,11 @@ def _next_seq(session: DialogueSession) -> int:
 
 @contextmanager
 def _gathered_writes(session: DialogueSession) -> Iterator[list[Turn]]:
-    """Gather what a turn writes and write it at the end, one statement per table.
+    """Gather what a turn writes and write it at the end, in one statement.
 
     Inside, `session.save()` and `record_funnel` only note the change; the turns appended to
-    the yielded list get the next sequence numbers in one INSERT (the session is locked, and
-    every writer of turns locks it). On an exception nothing gathered is written.
+    the yielded list get the next sequence numbers (the session is locked, and every writer of
+    turns locks it). On an exception nothing gathered is written.
     """
     pending: list[FunnelEvent] = []
     turns: list[Turn] = []
@@ -806,8 +807,6 @@ def _gathered_writes(session: DialogueSession) -> Iterator[list[Turn]]:
         del session._gathered_funnel  # type: ignore[attr-defined]
         del session._turn_memo  # type: ignore[attr-defined]
         dirty = session.stop_deferring_saves()
-    if dirty:
-        session.save()
     if turns:
         last = Coalesce(
             Subquery(Turn.objects.filter(session_id=session.pk).order_by("-seq").values("seq")[:1]),
@@ -815,14 +814,78 @@ def _gathered_writes(session: DialogueSession) -> Iterator[list[Turn]]:
         )
         for number, turn in enumerate(turns, start=1):
             turn.seq = last + number
-        Turn.objects.bulk_create(turns)
-    if pending:
-        FunnelEvent.objects.bulk_create(pending)
+        _write_turn(session if dirty else None, turns, pending)
+    else:
+        if dirty:
+            session.save()
+        if pending:
+            FunnelEvent.objects.bulk_create(pending)
     for turn in turns:
         takeover.turn_recorded(turn)
     if turns and session.status in SESSION_ENDED:
         # The reply that ends the session is its last turn: nothing is taken after it.
         events.emit(events.SessionEnded(session_id=session.pk, status=session.status))
+
+
+def _write_turn(
+    session: DialogueSession | None, turns: list[Turn], events: list[FunnelEvent]
+) -> None:
+    """The session's UPDATE, the turns' INSERT and the funnel events' INSERT as one statement.
+
+    One round trip instead of three: the UPDATE and the events' INSERT ride as data-modifying
+    WITH clauses of the turns' INSERT, which PostgreSQL runs exactly once each, all or nothing,
+    with the statement. The SQL is Django's own for `save()` and `bulk_create()` (field
+    conversion, `auto_now`, JSON), only sent together.
+    """
+    parts: list[tuple[str, tuple[Any, ...]]] = []
+    if session is not None:
+        parts.append(_update_sql(session))
+    if events:
+        parts.append(_insert_sql(FunnelEvent, events, returning=False))
+    turns_sql, turns_params = _insert_sql(Turn, turns, returning=True)
+    clauses = ", ".join(f"w{number} AS ({sql})" for number, (sql, _) in enumerate(parts))
+    statement = f"WITH {clauses} {turns_sql}" if parts else turns_sql
+    params = [param for _, part_params in parts for param in part_params] + list(turns_params)
+    with connection.cursor() as cursor:
+        cursor.execute(statement, params)
+        ids = [row[0] for row in cursor.fetchall()]
+    for turn, pk in zip(turns, ids, strict=True):
+        turn.pk = pk
+        turn._state.adding = False
+        turn._state.db = connection.alias
+    for event in events:
+        event._state.adding = False
+        event._state.db = connection.alias
+
+
+def _update_sql(session: DialogueSession) -> tuple[str, tuple[Any, ...]]:
+    """What `session.save()` sends (every field; `auto_now` stamped), without sending it."""
+    fields = [
+        field
+        for field in DialogueSession._meta.local_concrete_fields
+        if not field.primary_key and not field.generated
+    ]
+    query = UpdateQuery(DialogueSession)
+    query.add_update_fields([(field, None, field.pre_save(session, False)) for field in fields])
+    query.add_filter("pk", session.pk)
+    return query.get_compiler(connection.alias).as_sql()
+
+
+def _insert_sql(model: Any, objs: list[Any], *, returning: bool) -> tuple[str, tuple[Any, ...]]:
+    """What `model.objects.bulk_create(objs)` sends (new rows, database-assigned ids)."""
+    fields = [
+        field
+        for field in model._meta.concrete_fields
+        if not field.generated and not isinstance(field, AutoField)
+    ]
+    for obj in objs:
+        obj._prepare_related_fields_for_save(operation_name="bulk_create")
+    query = InsertQuery(model)
+    query.insert_values(fields, objs)
+    compiler = query.get_compiler(connection.alias)
+    compiler.returning_fields = [model._meta.pk] if returning else None
+    [(sql, params)] = compiler.as_sql()
+    return sql, tuple(params)
 
 
 def turn_memo(session: DialogueSession) -> dict[str, Any] | None:
