@@ -117,8 +117,8 @@ def test_a_knowledge_question_in_a_flow_is_answered_audited_and_counted_within_i
     # The turn's transaction (a savepoint in the test's) and its two statements; the history;
     # the AI core's reads (the intent's name, retrieval's settings, vector and lexical
     # candidates, BM25 statistics and passages in a savepoint, the curated questions); the
-    # audit row; the hits in their own savepoint (which cited pages exist, one INSERT).
-    with django_assert_max_num_queries(19):
+    # audit row; the hits (one INSERT of the cited pages that exist) in their own savepoint.
+    with django_assert_max_num_queries(18):
         result = dialogue.session_turn(session_id=session.pk, text="信用卡年费怎么免？")
     assert result.step == "ask_fee"
     assert result.sources
