@@ -259,48 +259,49 @@ def session_event(
     no funnel event, no slot or memory change): a late or replayed tap never moves the session
     and never counts as a turn. Refusals go to the `scenarios.refusals` log, masked.
 
-    Unlike a text turn, the event is stored in the same transaction as what the step does with
-    it, since only the step knows whether it takes the event; if the step fails, the event is
-    still stored (its work is rolled back on its own) and the error is raised.
+    Unlike a text turn, the event is stored together with what the step does with it, since
+    only the step knows whether it takes the event; if the step fails, the event is still
+    stored (its work is rolled back on its own) and the error is raised.
     """
     name = (name or "").strip()
     if not name or len(name) > MAX_EVENT_NAME_CHARS:
         raise DialogueError("an event needs a name of at most 40 characters")
     data = _masked_data(data or {})
     payload = {"event": name, "data": data}
-    with session_turn_lock(session_id):
-        failure: Exception | None = None
-        with transaction.atomic():
-            session = _active_session(session_id, held_ok=True)
-            _refuse_stale(session, step, kind="event", detail=payload)
-            if session.status == DialogueSession.Status.HANDED_OVER:
-                event_turn = _record_customer(session, f"[{name}]", payload=payload)
-                return TurnResult(**takeover.customer_turn_held(session=session, turn=event_turn))
-            current = flow_definition(session.flow_id).step(session.current_step)
-            try:
-                with transaction.atomic():  # the event and everything it causes, or nothing
-                    event_turn = _record_customer(session, f"[{name}]", payload=payload)
-                    try:
-                        with transaction.atomic():  # what the step does with it
-                            ctx = StepContext(session=session, step=current, on_delta=on_delta)
-                            result = behaviour_for(current).on_event(ctx, name, data)
-                            if result is None:
-                                raise _Refused
-                            session.save()
-                            phrasing.polish(result, session.language)
-                            _record_turn(session, Turn.Role.ASSISTANT, result)
-                    except _Refused:
-                        raise
-                    except Exception as exc:  # noqa: BLE001 - re-raised once the event is stored
-                        failure = exc
-            except _Refused:
-                _log_refusal(session, "event", "not_taken", payload)
-                raise EventRefused(
-                    f"step {current.code!r} does not take the event {name!r}"
-                ) from None
-    if failure is not None:
-        raise failure
-    return result
+    failure: Exception | None = None
+    # One transaction, one commit, like a text turn: the statement that reads the session takes
+    # the turn lock and the row lock; the event, what the step does with it and the reply are
+    # written together at the end, in one statement.
+    with transaction.atomic():
+        session = _active_session(session_id, held_ok=True, lock_turn=True)
+        _refuse_stale(session, step, kind="event", detail=payload)
+        if session.status == DialogueSession.Status.HANDED_OVER:
+            event_turn = _record_customer(session, f"[{name}]", payload=payload)
+            return TurnResult(**takeover.customer_turn_held(session=session, turn=event_turn))
+        current = flow_definition(session.flow_id).step(session.current_step)
+        try:
+            # The event and everything it causes, or nothing (the savepoint).
+            with transaction.atomic(), _gathered_writes(session) as turns:
+                turns.append(_record_customer(session, f"[{name}]", payload=payload, gathered=True))
+                ctx = StepContext(session=session, step=current, on_delta=on_delta)
+                result = behaviour_for(current).on_event(ctx, name, data)
+                if result is None:
+                    raise _Refused
+                session.save()
+                phrasing.polish(result, session.language)
+                turns.append(_assistant_turn(session, result))
+        except _Refused:
+            _log_refusal(session, "event", "not_taken", payload)
+            raise EventRefused(f"step {current.code!r} does not take the event {name!r}") from None
+        except Exception as exc:  # noqa: BLE001 - re-raised once the event is stored
+            failure = exc
+        else:
+            return result
+        # The step failed: its work is rolled back, the event is stored on its own, at the step
+        # it was sent at (the instance may carry the failed step's changes: read it again).
+        session.refresh_from_db()
+        _record_customer(session, f"[{name}]", payload=payload)
+    raise failure
 
 
 def session_turn_lock(session_id: Any) -> AbstractContextManager[None]:
@@ -321,8 +322,8 @@ class _SessionLock(AbstractContextManager[None]):
 
 
 # Turns and events of one session are serialised by an advisory lock on the session id: a
-# session-level one around an event's transactions (session_turn_lock), a transaction-level one
-# taken with the session row by a text turn (its one transaction).
+# transaction-level one taken with the session row by a text turn or a device event (each is one
+# transaction), or a session-level one held across several transactions (session_turn_lock).
 TURN_LOCK_NAMESPACE = 0x5E55  # classid of the (classid, objid) advisory lock pair for turns
 
 

@@ -24,6 +24,7 @@ from content.models import QuestionHit
 from scenarios import definitions, dialogue, events
 from scenarios.calendar import calendar_exceptions
 from scenarios.dialogue import engine
+from scenarios.dialogue.base import behaviour_for
 from scenarios.management.commands import bench_dialogue
 from scenarios.models import CardApplication, DialogueSession, FlowStep, FunnelEvent, Turn
 
@@ -218,6 +219,64 @@ def test_a_stream_stopped_by_the_client_keeps_the_customers_turn(committed: list
         dialogue.session_turn(session_id=session.pk, text="信用卡年费怎么免？", on_delta=gone)
     texts = list(session.turns.order_by("seq").values_list("role", "text"))
     assert texts[-1] == ("customer", "信用卡年费怎么免？")
+
+
+def _at_card_choice(session: DialogueSession) -> None:
+    for text in ("我经常出国旅游", "年收入30万", "年费无所谓", "对"):
+        dialogue.session_turn(session_id=session.pk, text=text)
+
+
+def test_a_device_event_commits_once_and_is_written_in_one_statement(
+    committed: list[str], steady: None
+) -> None:
+    session = _start()
+    committed.append(str(session.pk))
+    _at_card_choice(session)
+    session.refresh_from_db()
+    card = session.memory["recommended"][0]
+    with CaptureQueriesContext(connection) as captured:
+        result = dialogue.session_event(
+            session_id=session.pk, name="choose_card", step="choose_card", data={"card": card}
+        )
+    statements = [q["sql"] for q in captured]
+    assert result.step == "card_details"
+    assert statements.count("COMMIT") == 1
+    assert sum(sql.startswith("WITH ") for sql in statements) == 1
+    assert not [sql for sql in statements if sql.startswith('INSERT INTO "scenarios_turn"')]
+    assert not [sql for sql in statements if "pg_advisory_lock(" in sql]  # no session-level lock
+    turns = list(session.turns.order_by("-seq").values_list("role", "text")[:2])
+    assert turns[1] == ("customer", "[choose_card]")
+    assert turns[0][0] == "assistant"
+
+
+def test_a_device_event_whose_step_fails_is_stored_and_its_work_rolled_back(
+    committed: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    session = _start()
+    committed.append(str(session.pk))
+    _at_card_choice(session)
+    session.refresh_from_db()
+    card = session.memory["recommended"][0]
+    funnel_before = FunnelEvent.objects.filter(session=session).count()
+    behaviour = type(behaviour_for(FlowStep.objects.get(flow=session.flow, code="choose_card")))
+    on_event = behaviour.on_event
+
+    def failing(self: Any, ctx: Any, name: str, data: dict[str, Any]) -> Any:
+        on_event(self, ctx, name, data)  # does all its work, then fails
+        raise RuntimeError("the step failed")
+
+    monkeypatch.setattr(behaviour, "on_event", failing)
+    with pytest.raises(RuntimeError, match="the step failed"):
+        dialogue.session_event(
+            session_id=session.pk, name="choose_card", step="choose_card", data={"card": card}
+        )
+    session.refresh_from_db()
+    assert session.current_step == "choose_card"
+    assert "chosen_card" not in session.memory
+    assert FunnelEvent.objects.filter(session=session).count() == funnel_before
+    last = session.turns.order_by("-seq").first()
+    assert (last.role, last.text, last.step) == ("customer", "[choose_card]", "choose_card")
+    assert session.turn_count == 5
 
 
 # ----------------------------------------------------------------------------- per-process copies
