@@ -17,14 +17,14 @@ from datetime import date, timedelta
 from typing import Any
 
 from django.core.files.uploadedfile import UploadedFile
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from bank_ai.i18n import pick
 from scenarios.calendar import MAX_SEARCH_DAYS, add_business_days, calendar_exceptions
 from scenarios.definitions import card_named
 from scenarios.dialogue.base import DialogueError
-from scenarios.dialogue.engine import record_funnel
+from scenarios.dialogue.engine import record_funnel, turn_memo
 from scenarios.models import (
     ApplicationDocument,
     ApplicationMilestone,
@@ -62,6 +62,11 @@ MILESTONE_DONE = {
 }
 
 
+# Keys of the turn's memo (engine.turn_memo) this module keeps things under.
+MEMO_APPLICATION = "application"
+MEMO_ACKNOWLEDGEMENT = "acknowledgement"
+
+
 class DocumentRejected(ValueError):
     """The upload is not a document this application can take."""
 
@@ -81,14 +86,43 @@ def required_kinds(card: CardProduct) -> list[str]:
     return [doc["code"] for doc in card.required_documents if doc.get("required", True)]
 
 
-def application_for(session: DialogueSession) -> CardApplication:
+def application_for(session: DialogueSession, *, for_update: bool = False) -> CardApplication:
+    """The session's application for its chosen card (created as a draft when missing).
+
+    During a dialogue turn the row read first is reused by the rest of the turn (the step's
+    check, the next step's arrival, the summary): the turn holds the session, and everything
+    the turn changes on the application it changes on that instance. `for_update` reads (and
+    keeps) it locked.
+    """
     code = session.memory.get("chosen_card")
     if not code:
         raise DialogueError("choose a card before uploading documents")
     card = card_named(code)
-    application, created = CardApplication.objects.get_or_create(
-        session=session, defaults={"card": card, "customer_id": session.customer_id}
-    )
+    memo = turn_memo(session)
+    if memo is not None and not for_update:
+        kept = memo.get(MEMO_APPLICATION)
+        if kept is not None and kept.card_id == card.pk:
+            return kept
+    application = _stored_application(session, card, for_update)
+    if memo is not None:
+        memo[MEMO_APPLICATION] = application
+    return application
+
+
+def _stored_application(
+    session: DialogueSession, card: CardProduct, for_update: bool
+) -> CardApplication:
+    if for_update:
+        application = CardApplication.objects.select_for_update().filter(session=session).first()
+        created = False
+        if application is None:
+            application, created = CardApplication.objects.get_or_create(
+                session=session, defaults={"card": card, "customer_id": session.customer_id}
+            )
+    else:
+        application, created = CardApplication.objects.get_or_create(
+            session=session, defaults={"card": card, "customer_id": session.customer_id}
+        )
     if application.card_id == card.pk:
         application.card = card  # the process's copy: no query for it
     if not created and application.card_id != card.pk:
@@ -188,9 +222,10 @@ def application_precheck(
     }
 
 
-@transaction.atomic
 def application_services_choose(*, session: DialogueSession, codes: list[str]) -> CardApplication:
-    """Record the value-added services chosen ([] = all declined)."""
+    """Record the value-added services chosen ([] = all declined).
+
+    One UPDATE after the checks: atomic on its own, so no savepoint inside a turn."""
     application = _draft(session)
     offered = [service["code"] for service in application.card.value_added_services]
     unknown = sorted(set(codes) - set(offered))
@@ -211,7 +246,6 @@ def disclosure_for(card: CardProduct, language: str) -> tuple[str, list[str]]:
     return hashlib.sha256(canonical.encode()).hexdigest()[:12], items
 
 
-@transaction.atomic
 def application_disclosure_acknowledge(
     *, session: DialogueSession, version: str, evidence: str
 ) -> DisclosureAcknowledgement:
@@ -221,7 +255,8 @@ def application_disclosure_acknowledge(
         raise ApplicationError(
             f"disclosure version {version!r} is not the current one ({current}); show it again"
         )
-    return DisclosureAcknowledgement.objects.create(
+    # One INSERT after the checks: atomic on its own, so no savepoint inside a turn.
+    acknowledgement = DisclosureAcknowledgement.objects.create(
         application=application,
         version=current,
         language=session.language,
@@ -233,12 +268,18 @@ def application_disclosure_acknowledge(
         customer=session.customer,
         evidence=evidence[:200],
     )
+    # The newest acknowledgement: the turn's summary of the application needs no query for it.
+    application._latest_acknowledgement = acknowledgement  # type: ignore[attr-defined]
+    return acknowledgement
 
 
 def current_acknowledgement(
     application: CardApplication, language: str
 ) -> DisclosureAcknowledgement | None:
     version, _ = disclosure_for(application.card, language)
+    latest = getattr(application, "_latest_acknowledgement", None)
+    if latest is not None and latest.version == version:
+        return latest
     return application.acknowledgements.filter(version=version).order_by("-acknowledged_at").first()
 
 
@@ -252,11 +293,16 @@ def _actor(session: DialogueSession) -> str:
     return "customer"
 
 
-@transaction.atomic
 def card_application_submit(*, session: DialogueSession) -> CardApplication:
-    draft = _draft(session)
-    application = CardApplication.objects.select_for_update().get(pk=draft.pk)
-    application.card = draft.card  # the process's copy of the card: no query for it
+    if not connection.in_atomic_block:
+        with transaction.atomic():
+            return card_application_submit(session=session)
+    # Inside a turn's transaction: the checks write nothing, so a refusal (which the flow
+    # handles by going back a step) needs no savepoint; the writes that follow are all or
+    # nothing with the transaction (a failure among them rolls the whole turn back).
+    application = application_for(session, for_update=True)
+    if application.status != Status.DRAFT:
+        raise DialogueError(f"the application is already {application.status}")
     precheck = application_precheck(application, session.language)
     if not precheck["complete"]:
         raise DialogueError("the documents have not passed the pre-check")
@@ -264,6 +310,12 @@ def card_application_submit(*, session: DialogueSession) -> CardApplication:
         raise DialogueError("the value-added services have not been decided")
     if current_acknowledgement(application, session.language) is None:
         raise DialogueError("the risk and fee disclosure has not been acknowledged")
+    with transaction.atomic(savepoint=False):
+        _submit(session, application)
+    return application
+
+
+def _submit(session: DialogueSession, application: CardApplication) -> None:
     now = timezone.now()
     application.status = Status.SUBMITTED
     application.submitted_at = now
@@ -278,7 +330,7 @@ def card_application_submit(*, session: DialogueSession) -> CardApplication:
     )
     today = timezone.localdate(now)
     exceptions = calendar_exceptions(today, today + timedelta(days=MAX_SEARCH_DAYS))
-    ApplicationMilestone.objects.bulk_create(
+    milestones = ApplicationMilestone.objects.bulk_create(
         [
             ApplicationMilestone(
                 application=application,
@@ -297,7 +349,9 @@ def card_application_submit(*, session: DialogueSession) -> CardApplication:
             )
         ]
     )
-    return application
+    # These are all of its milestones, in their order: the timeline shown next reads them
+    # from the instance, as a prefetch would have left them.
+    application._prefetched_objects_cache = {"milestones": milestones}  # type: ignore[attr-defined]
 
 
 @transaction.atomic

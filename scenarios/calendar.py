@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+from scenarios.definitions import cached
 from scenarios.models import BusinessCalendarDay
 
 # Far enough for any timeline a card promises (and a guard against a calendar with no working
@@ -14,10 +15,15 @@ MAX_SEARCH_DAYS = 400
 
 def calendar_exceptions(start: date, end: date) -> dict[date, bool]:
     """The calendar's exceptions between `start` and `end`: date -> is a working day."""
-    return dict(
-        BusinessCalendarDay.objects.filter(date__range=(start, end)).values_list(
-            "date", "is_working"
-        )
+    return {day: working for day, working in _all_exceptions().items() if start <= day <= end}
+
+
+def _all_exceptions() -> dict[date, bool]:
+    # Kept per process with the flows (scenarios.definitions): operations edit the calendar a
+    # few times a year, and every submitted application reads it.
+    return cached(
+        "business-calendar",
+        lambda: dict(BusinessCalendarDay.objects.values_list("date", "is_working")),
     )
 
 

@@ -1,5 +1,5 @@
 """Rows every turn reads and staff rarely change (flows and their steps, handover keywords, the
-card catalogue), kept per process instead of being queried on every turn.
+card catalogue, the business calendar), kept per process instead of being queried on every turn.
 
 Validity is one token in the shared cache (Redis, or the database cache): any save or delete of
 a watched model writes a new random token, at once and again when its transaction commits (a
@@ -115,9 +115,9 @@ def _new_token() -> None:
 
 def watched_models() -> list[type[Any]]:
     """The models whose rows are cached here: a save or delete of any of them reloads all."""
-    from scenarios.models import CardBenefit, CardProduct, HandoffKeyword
+    from scenarios.models import BusinessCalendarDay, CardBenefit, CardProduct, HandoffKeyword
 
-    return [Flow, FlowStep, HandoffKeyword, CardProduct, CardBenefit]
+    return [Flow, FlowStep, HandoffKeyword, CardProduct, CardBenefit, BusinessCalendarDay]
 
 
 def definitions_changed(**kwargs: Any) -> None:

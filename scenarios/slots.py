@@ -244,8 +244,8 @@ def extract_slots(text: str) -> dict[str, Any]:
     lowered = text.lower()
     found: dict[str, Any] = {}
     scenarios = []
-    for scenario, words in SCENARIO_WORDS.items():
-        if any(_mentions(lowered, word.lower()) for word in words):
+    for scenario, (chinese, english) in _SCENARIO_MATCHERS.items():
+        if any(word in lowered for word in chinese) or (english and english.search(lowered)):
             scenarios.append(scenario)
             scenarios.extend(IMPLIED_SCENARIOS.get(scenario, ()))
     if scenarios:
@@ -273,10 +273,16 @@ def extract_slots(text: str) -> dict[str, Any]:
     return found
 
 
-def _mentions(lowered: str, word: str) -> bool:
-    if word.isascii():
-        return re.search(rf"(?<![a-z]){re.escape(word)}(?![a-z])", lowered) is not None
-    return word in lowered
+def _matchers(words: tuple[str, ...]) -> tuple[tuple[str, ...], re.Pattern[str] | None]:
+    """Chinese words are found as substrings; English ones as whole words, by one pattern."""
+    lowered = [word.lower() for word in words]
+    english = [re.escape(word) for word in lowered if word.isascii()]
+    pattern = re.compile(rf"(?<![a-z])(?:{'|'.join(english)})(?![a-z])") if english else None
+    return tuple(word for word in lowered if not word.isascii()), pattern
+
+
+# Built once: every turn of every flow looks for these words.
+_SCENARIO_MATCHERS = {scenario: _matchers(words) for scenario, words in SCENARIO_WORDS.items()}
 
 
 def merge_slots(current: dict[str, Any], new: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:

@@ -17,9 +17,9 @@ from typing import Any
 
 from django.conf import settings
 from django.db import DatabaseError, OperationalError, connection, transaction
-from django.db.models import F, Subquery
+from django.db.models import AutoField, F
 from django.db.models.expressions import RawSQL
-from django.db.models.functions import Coalesce
+from django.db.models.sql import InsertQuery, UpdateQuery
 from django.utils import translation
 from django.utils.translation import gettext
 
@@ -259,48 +259,49 @@ def session_event(
     no funnel event, no slot or memory change): a late or replayed tap never moves the session
     and never counts as a turn. Refusals go to the `scenarios.refusals` log, masked.
 
-    Unlike a text turn, the event is stored in the same transaction as what the step does with
-    it, since only the step knows whether it takes the event; if the step fails, the event is
-    still stored (its work is rolled back on its own) and the error is raised.
+    Unlike a text turn, the event is stored together with what the step does with it, since
+    only the step knows whether it takes the event; if the step fails, the event is still
+    stored (its work is rolled back on its own) and the error is raised.
     """
     name = (name or "").strip()
     if not name or len(name) > MAX_EVENT_NAME_CHARS:
         raise DialogueError("an event needs a name of at most 40 characters")
     data = _masked_data(data or {})
     payload = {"event": name, "data": data}
-    with session_turn_lock(session_id):
-        failure: Exception | None = None
-        with transaction.atomic():
-            session = _active_session(session_id, held_ok=True)
-            _refuse_stale(session, step, kind="event", detail=payload)
-            if session.status == DialogueSession.Status.HANDED_OVER:
-                event_turn = _record_customer(session, f"[{name}]", payload=payload)
-                return TurnResult(**takeover.customer_turn_held(session=session, turn=event_turn))
-            current = flow_definition(session.flow_id).step(session.current_step)
-            try:
-                with transaction.atomic():  # the event and everything it causes, or nothing
-                    event_turn = _record_customer(session, f"[{name}]", payload=payload)
-                    try:
-                        with transaction.atomic():  # what the step does with it
-                            ctx = StepContext(session=session, step=current, on_delta=on_delta)
-                            result = behaviour_for(current).on_event(ctx, name, data)
-                            if result is None:
-                                raise _Refused
-                            session.save()
-                            phrasing.polish(result, session.language)
-                            _record_turn(session, Turn.Role.ASSISTANT, result)
-                    except _Refused:
-                        raise
-                    except Exception as exc:  # noqa: BLE001 - re-raised once the event is stored
-                        failure = exc
-            except _Refused:
-                _log_refusal(session, "event", "not_taken", payload)
-                raise EventRefused(
-                    f"step {current.code!r} does not take the event {name!r}"
-                ) from None
-    if failure is not None:
-        raise failure
-    return result
+    failure: Exception | None = None
+    # One transaction, one commit, like a text turn: the statement that reads the session takes
+    # the turn lock and the row lock; the event, what the step does with it and the reply are
+    # written together at the end, in one statement.
+    with transaction.atomic():
+        session = _active_session(session_id, held_ok=True, lock_turn=True)
+        _refuse_stale(session, step, kind="event", detail=payload)
+        if session.status == DialogueSession.Status.HANDED_OVER:
+            event_turn = _record_customer(session, f"[{name}]", payload=payload)
+            return TurnResult(**takeover.customer_turn_held(session=session, turn=event_turn))
+        current = flow_definition(session.flow_id).step(session.current_step)
+        try:
+            # The event and everything it causes, or nothing (the savepoint).
+            with transaction.atomic(), _gathered_writes(session) as turns:
+                turns.append(_record_customer(session, f"[{name}]", payload=payload, gathered=True))
+                ctx = StepContext(session=session, step=current, on_delta=on_delta)
+                result = behaviour_for(current).on_event(ctx, name, data)
+                if result is None:
+                    raise _Refused
+                session.save()
+                phrasing.polish(result, session.language)
+                turns.append(_assistant_turn(session, result))
+        except _Refused:
+            _log_refusal(session, "event", "not_taken", payload)
+            raise EventRefused(f"step {current.code!r} does not take the event {name!r}") from None
+        except Exception as exc:  # noqa: BLE001 - re-raised once the event is stored
+            failure = exc
+        else:
+            return result
+        # The step failed: its work is rolled back, the event is stored on its own, at the step
+        # it was sent at (the instance may carry the failed step's changes: read it again).
+        session.refresh_from_db()
+        _record_customer(session, f"[{name}]", payload=payload)
+    raise failure
 
 
 def session_turn_lock(session_id: Any) -> AbstractContextManager[None]:
@@ -321,8 +322,8 @@ class _SessionLock(AbstractContextManager[None]):
 
 
 # Turns and events of one session are serialised by an advisory lock on the session id: a
-# session-level one around an event's transactions (session_turn_lock), a transaction-level one
-# taken with the session row by a text turn (its one transaction).
+# transaction-level one taken with the session row by a text turn or a device event (each is one
+# transaction), or a session-level one held across several transactions (session_turn_lock).
 TURN_LOCK_NAMESPACE = 0x5E55  # classid of the (classid, objid) advisory lock pair for turns
 
 
@@ -789,38 +790,120 @@ def _next_seq(session: DialogueSession) -> int:
 
 @contextmanager
 def _gathered_writes(session: DialogueSession) -> Iterator[list[Turn]]:
-    """Gather what a turn writes and write it at the end, one statement per table.
+    """Gather what a turn writes and write it at the end, in one statement.
 
     Inside, `session.save()` and `record_funnel` only note the change; the turns appended to
-    the yielded list get the next sequence numbers in one INSERT (the session is locked, and
-    every writer of turns locks it). On an exception nothing gathered is written.
+    the yielded list get the next sequence numbers (the session is locked, and every writer of
+    turns locks it). On an exception nothing gathered is written.
     """
     pending: list[FunnelEvent] = []
     turns: list[Turn] = []
     session._gathered_funnel = pending  # type: ignore[attr-defined]
+    session._turn_memo = {}  # type: ignore[attr-defined]
     session.defer_saves()
     try:
         yield turns
     finally:
         del session._gathered_funnel  # type: ignore[attr-defined]
+        del session._turn_memo  # type: ignore[attr-defined]
         dirty = session.stop_deferring_saves()
-    if dirty:
-        session.save()
     if turns:
-        last = Coalesce(
-            Subquery(Turn.objects.filter(session_id=session.pk).order_by("-seq").values("seq")[:1]),
-            0,
-        )
         for number, turn in enumerate(turns, start=1):
-            turn.seq = last + number
-        Turn.objects.bulk_create(turns)
-    if pending:
-        FunnelEvent.objects.bulk_create(pending)
+            turn.seq = _next_seq_sql(session, number)
+        _write_turn(session if dirty else None, turns, pending)
+    else:
+        if dirty:
+            session.save()
+        if pending:
+            FunnelEvent.objects.bulk_create(pending)
     for turn in turns:
         takeover.turn_recorded(turn)
     if turns and session.status in SESSION_ENDED:
         # The reply that ends the session is its last turn: nothing is taken after it.
         events.emit(events.SessionEnded(session_id=session.pk, status=session.status))
+
+
+def _write_turn(
+    session: DialogueSession | None, turns: list[Turn], events: list[FunnelEvent]
+) -> None:
+    """The session's UPDATE, the turns' INSERT and the funnel events' INSERT as one statement.
+
+    One round trip instead of three: the UPDATE and the events' INSERT ride as data-modifying
+    WITH clauses of the turns' INSERT, which PostgreSQL runs exactly once each, all or nothing,
+    with the statement. The SQL is Django's own for `save()` and `bulk_create()` (field
+    conversion, `auto_now`, JSON), only sent together.
+    """
+    parts: list[tuple[str, tuple[Any, ...]]] = []
+    if session is not None:
+        parts.append(_update_sql(session))
+    if events:
+        parts.append(_insert_sql(FunnelEvent, events, returning=False))
+    turns_sql, turns_params = _insert_sql(Turn, turns, returning=True)
+    clauses = ", ".join(f"w{number} AS ({sql})" for number, (sql, _) in enumerate(parts))
+    statement = f"WITH {clauses} {turns_sql}" if parts else turns_sql
+    params = [param for _, part_params in parts for param in part_params] + list(turns_params)
+    with connection.cursor() as cursor:
+        cursor.execute(statement, params)
+        ids = [row[0] for row in cursor.fetchall()]
+    for turn, pk in zip(turns, ids, strict=True):
+        turn.pk = pk
+        turn._state.adding = False
+        turn._state.db = connection.alias
+    for event in events:
+        event._state.adding = False
+        event._state.db = connection.alias
+
+
+def _next_seq_sql(session: DialogueSession, offset: int) -> RawSQL:
+    """The session's last sequence number plus `offset`, worked out by the INSERT itself.
+
+    Raw SQL rather than a Subquery expression: Django compiles a subquery again for every row
+    of every turn, which cost more than the rest of the turn's write together. The uniq_turn_seq
+    index answers the MAX.
+    """
+    return RawSQL(
+        "(SELECT COALESCE(MAX(seq), 0) + %s FROM scenarios_turn WHERE session_id = %s)",
+        [offset, session.pk],
+    )
+
+
+def _update_sql(session: DialogueSession) -> tuple[str, tuple[Any, ...]]:
+    """What `session.save()` sends (every field; `auto_now` stamped), without sending it."""
+    fields = [
+        field
+        for field in DialogueSession._meta.local_concrete_fields
+        if not field.primary_key and not field.generated
+    ]
+    query = UpdateQuery(DialogueSession)
+    query.add_update_fields([(field, None, field.pre_save(session, False)) for field in fields])
+    query.add_filter("pk", session.pk)
+    return query.get_compiler(connection.alias).as_sql()
+
+
+def _insert_sql(model: Any, objs: list[Any], *, returning: bool) -> tuple[str, tuple[Any, ...]]:
+    """What `model.objects.bulk_create(objs)` sends (new rows, database-assigned ids)."""
+    fields = [
+        field
+        for field in model._meta.concrete_fields
+        if not field.generated and not isinstance(field, AutoField)
+    ]
+    for obj in objs:
+        obj._prepare_related_fields_for_save(operation_name="bulk_create")
+    query = InsertQuery(model)
+    query.insert_values(fields, objs)
+    compiler = query.get_compiler(connection.alias)
+    compiler.returning_fields = [model._meta.pk] if returning else None
+    [(sql, params)] = compiler.as_sql()
+    return sql, tuple(params)
+
+
+def turn_memo(session: DialogueSession) -> dict[str, Any] | None:
+    """Rows a turn's steps share while the turn holds the session (None outside a turn).
+
+    A turn often reads the same row several times (a step's check, the next step's arrival);
+    the first read is kept here and dropped when the turn's writes are made.
+    """
+    return getattr(session, "_turn_memo", None)
 
 
 def record_funnel(

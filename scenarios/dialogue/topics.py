@@ -11,6 +11,7 @@ nothing done in either flow is lost. Paused flows survive restarts like the rest
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from bank_ai.i18n import localised
@@ -41,8 +42,14 @@ def _mentions(text: str, phrase: str) -> bool:
     if not phrase:
         return False
     if phrase.isascii():
-        return re.search(rf"(?<![a-z]){re.escape(phrase)}(?![a-z])", text.lower()) is not None
+        return _whole_words(phrase).search(text.lower()) is not None
     return phrase in text
+
+
+@lru_cache(maxsize=4096)
+def _whole_words(phrase: str) -> re.Pattern[str]:
+    # Every turn checks every flow's triggers: each pattern is built once per process.
+    return re.compile(rf"(?<![a-z]){re.escape(phrase)}(?![a-z])")
 
 
 def _trigger_length(flow: Flow, text: str) -> int:

@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from bank_ai.i18n import localised
+from scenarios.models.watched import WatchedManager
 
 
 class DisclosureAcknowledgement(models.Model):
@@ -109,6 +110,8 @@ class BusinessCalendarDay(models.Model):
     is_working = models.BooleanField(_("working day"))
     name_zh = models.CharField(_("name (Chinese)"), max_length=40, blank=True)
     name_en = models.CharField(_("name (English)"), max_length=40, blank=True)
+
+    objects = WatchedManager()  # bulk writes tell the per-process copies
 
     class Meta:
         ordering = ["date"]

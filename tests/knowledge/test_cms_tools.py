@@ -6,10 +6,11 @@ import pytest
 from django.test import Client
 
 from bank_ai.ai.engine import AskContext, ask
+from bank_ai.ai.hooks import AnsweredQuestion
 from bank_ai.ai.models import AnswerAudit
 from content.models import FaqPage, KnowledgeArticle, QuestionHit
 from content.selectors import page_question_hits
-from content.services import question_key
+from content.services import question_hits_record, question_key
 
 pytestmark = pytest.mark.django_db
 CARD = "6225881234567894"
@@ -28,6 +29,28 @@ def test_every_cited_page_counts_a_hit_with_the_masked_question() -> None:
     assert page.pk in {hit.page_id for hit in hits}
     assert all(CARD not in hit.question for hit in hits)
     assert hits.get(page_id=page.pk).revision_id == page.live_revision_id
+
+
+def test_a_cited_page_deleted_since_counts_no_hit_and_a_purged_revision_is_left_out() -> None:
+    page = _lost_card_page()
+    audit_id = ask(page.title, AskContext(language="zh-hans", channel="app")).audit_id
+    sources = (
+        {"n": 1, "page_id": 987654321, "revision_id": None},  # deleted since
+        {"n": 2, "page_id": page.pk, "revision_id": 987654321},  # revision purged since
+        {"n": 3, "page_id": page.pk, "revision_id": page.live_revision_id},  # cited twice
+    )
+    answered = AnsweredQuestion(
+        audit_id=audit_id,
+        channel="app",
+        language="zh-hans",
+        masked_question="挂失？",
+        answer_kind="generated",
+        sources=sources,
+    )
+    assert question_hits_record(answered=answered) == 1
+    hit = QuestionHit.objects.get(audit_id=audit_id, question="挂失？")
+    assert (hit.page_id, hit.revision_id, hit.citation) == (page.pk, None, 2)
+    assert hit.question_key == question_key("挂失？")
 
 
 def test_the_same_question_worded_slightly_differently_is_counted_together() -> None:
