@@ -127,10 +127,13 @@ class CorpusStatistics:
         self._clock = clock
         self._lock = threading.Lock()
         self._sets: dict[tuple, _FilterSetStatistics] = {}
+        # Bumped by forget: figures counted across a change are used once, never kept.
+        self._generation = 0
 
     def forget(self) -> None:
         with self._lock:
             self._sets.clear()
+            self._generation += 1
 
     def get(
         self, chunks: QuerySet[KnowledgeChunk], filters: RetrievalFilters, words: list[str]
@@ -140,10 +143,15 @@ class CorpusStatistics:
         key = _filters_key(filters)
         now = self._clock()
         with self._lock:
+            generation = self._generation
             entry = self._sets.get(key)
             if entry is None or now - entry.counted_at > self.MAX_AGE_SECONDS:
                 entry = None
-            known = dict(entry.doc_freq) if entry is not None else {}
+            known = (
+                {w: entry.doc_freq[w] for w in words if w in entry.doc_freq}
+                if entry is not None
+                else {}
+            )
         missing = [word for word in words if word not in known]
         if entry is not None and not missing:
             return entry.total, entry.average_length, known
@@ -154,20 +162,24 @@ class CorpusStatistics:
         if entry is None:
             aggregates.update(total=Count("id"), length=Avg("search_length"))
         counted = chunks.aggregate(**aggregates)
+        for i, word in enumerate(missing):
+            known[word] = counted[f"df{i}"]
+        if entry is None:
+            entry = _FilterSetStatistics(
+                counted_at=now,
+                total=max(counted["total"], 1),
+                average_length=max(float(counted["length"] or 1.0), 1.0),
+            )
         with self._lock:
-            if entry is None:
-                entry = _FilterSetStatistics(
-                    counted_at=now,
-                    total=max(counted["total"], 1),
-                    average_length=max(float(counted["length"] or 1.0), 1.0),
-                )
+            if generation != self._generation:
+                return entry.total, entry.average_length, known
+            if self._sets.get(key) is not entry:
                 if len(self._sets) >= self.MAX_FILTER_SETS:
                     self._sets.pop(next(iter(self._sets)))
                 self._sets[key] = entry
             if len(entry.doc_freq) + len(missing) > self.MAX_WORDS:
                 entry.doc_freq.clear()
-            for i, word in enumerate(missing):
-                entry.doc_freq[word] = known[word] = counted[f"df{i}"]
+            entry.doc_freq.update((word, known[word]) for word in missing)
         return entry.total, entry.average_length, known
 
 

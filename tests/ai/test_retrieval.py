@@ -166,3 +166,19 @@ def test_without_client_side_binding_the_search_finds_the_same_passages(monkeypa
     assert [(p.chunk_id, p.similarity, p.score) for p in apart] == [
         (p.chunk_id, p.similarity, p.score) for p in together
     ]
+
+
+def test_figures_counted_while_the_knowledge_base_changed_are_not_kept() -> None:
+    statistics = retrieval.CorpusStatistics()
+    counts = []
+
+    class ChangingChunks:
+        def aggregate(self, **aggregates: object) -> dict[str, float]:
+            counts.append(sorted(aggregates))
+            statistics.forget()  # a page was indexed while these were counted
+            return dict.fromkeys(aggregates, 3)
+
+    filters = RetrievalFilters(languages=("en",), on_date=timezone.localdate())
+    assert statistics.get(ChangingChunks(), filters, ["fee"]) == (3, 3.0, {"fee": 3})
+    statistics.get(ChangingChunks(), filters, ["fee"])
+    assert len(counts) == 2
