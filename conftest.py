@@ -56,13 +56,18 @@ def avatar_sockets_in_the_test_transaction() -> Iterator[None]:
 
 @pytest.fixture(autouse=True)
 def per_process_copies_start_fresh() -> None:
-    """Each test starts without the process's cached flows, cards and console presence: a
-    test's rolled-back transaction must not leave rows in them for the next test."""
+    """Each test starts without the process's cached flows, cards, console presence, BM25
+    figures and intent names: a test's rolled-back transaction must not leave rows in them for
+    the next test."""
+    from bank_ai.ai.intents import forget_intent_names
+    from bank_ai.ai.retrieval import forget_corpus_statistics
     from scenarios.definitions import forget_local
     from scenarios.takeover import console_presence_forget
 
     forget_local()
     console_presence_forget()
+    forget_corpus_statistics()
+    forget_intent_names()
 
 
 @pytest.fixture

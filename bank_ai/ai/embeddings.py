@@ -153,6 +153,10 @@ class USEEmbedder:
         opts.intra_op_num_threads = self._threads
         opts.inter_op_num_threads = 1
         opts.log_severity_level = 3  # the int8 graph logs harmless warnings on load
+        # Idle intra-op threads otherwise spin on the cores the database and the other workers
+        # need: on a busy 2-core host a single query took 2x and a batch of 10 3-4x longer
+        # with spinning than without (bench_ai, load average ~6).
+        opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
         opts.register_custom_ops_library(get_library_path())
         return ort.InferenceSession(
             str(self.model_path()), sess_options=opts, providers=["CPUExecutionProvider"]

@@ -20,7 +20,7 @@ from pgvector.django import CosineDistance
 
 from bank_ai.ai.guards import check_output, detect_injection, make_canary
 from bank_ai.ai.hooks import AnsweredQuestion, answer_recorded
-from bank_ai.ai.intents import NoIntentModel, classify_intent
+from bank_ai.ai.intents import NoIntentModel, classify_intent, intent_names
 from bank_ai.ai.knowledge import knowledge_source
 from bank_ai.ai.llm import (
     Completed,
@@ -32,7 +32,7 @@ from bank_ai.ai.llm import (
 )
 from bank_ai.ai.masking import mask_pii
 from bank_ai.ai.matching import QuestionMatcher
-from bank_ai.ai.models import AnswerAudit, CuratedQuestion, Intent, LLMCall
+from bank_ai.ai.models import AnswerAudit, CuratedQuestion, LLMCall
 from bank_ai.ai.retrieval import RetrievalFilters, RetrievedPassage
 from bank_ai.ai.runtime import get_embedder, get_llm, get_retriever
 from bank_ai.ai.sentiment import analyse_sentiment
@@ -341,10 +341,10 @@ def retrieval_query(question: str, intent: Any, language: str) -> str:
     """
     if intent is None or intent.intent is None or intent.needs_clarification:
         return question
-    names = Intent.objects.filter(code=intent.intent).values_list("name_zh", "name_en").first()
-    if not names:
+    name = intent_names([intent.intent], language).get(intent.intent)
+    if not name:
         return question
-    return f"{question} {names[0] if language == 'zh-hans' else names[1]}"
+    return f"{question} {name}"
 
 
 def _curated_is_trustworthy(curated: tuple[Any, float], passages: list[RetrievedPassage]) -> bool:
@@ -361,11 +361,7 @@ def _curated_is_trustworthy(curated: tuple[Any, float], passages: list[Retrieved
 
 
 def _clarify_text(top: tuple[tuple[str, float], ...], language: str) -> str:
-    names = dict(
-        Intent.objects.filter(code__in=[c for c, _ in top]).values_list(
-            "code", "name_zh" if language == "zh-hans" else "name_en"
-        )
-    )
+    names = intent_names([code for code, _score in top], language)
     joiner = "，还是" if language == "zh-hans" else ", or "
     options = joiner.join(names.get(code, code) for code, _score in top)
     return MESSAGES["clarify"][language].format(options=options)

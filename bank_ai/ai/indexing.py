@@ -19,6 +19,7 @@ from django.utils import timezone
 from bank_ai.ai.guards import neutralise_passage
 from bank_ai.ai.knowledge import KnowledgeDocument, knowledge_source
 from bank_ai.ai.models import KNOWLEDGE_CORPUS, CuratedQuestion, IndexingRun, KnowledgeChunk
+from bank_ai.ai.retrieval import forget_corpus_statistics
 from bank_ai.ai.runtime import get_embedder
 from bank_ai.ai.text import detect_language, segment_for_search, split_sentences
 
@@ -160,14 +161,23 @@ def index_document(document: KnowledgeDocument) -> tuple[int, int]:
     return len(chunks), removed
 
 
+def _knowledge_changed() -> None:
+    # At once, and again at commit: a question answered meanwhile (another thread) would
+    # otherwise keep the figures counted before the change.
+    forget_corpus_statistics()
+    transaction.on_commit(forget_corpus_statistics)
+
+
 def _refresh_search_vectors(chunks) -> None:  # noqa: ANN001 - a queryset
     chunks.update(search_vector=SearchVector("search_text", config="simple"))
+    _knowledge_changed()
 
 
 @transaction.atomic
 def remove_page(page_id: int) -> int:
     CuratedQuestion.objects.filter(page_id=page_id).delete()
     removed, _ = KnowledgeChunk.objects.filter(corpus=KNOWLEDGE_CORPUS, page_id=page_id).delete()
+    _knowledge_changed()
     return removed
 
 
@@ -258,3 +268,4 @@ def drop_corpus(corpus: str) -> None:
     if corpus == KNOWLEDGE_CORPUS:
         raise ValueError("refusing to drop the knowledge base")
     KnowledgeChunk.objects.filter(corpus=corpus).delete()
+    _knowledge_changed()

@@ -5,11 +5,14 @@ from __future__ import annotations
 import csv
 import threading
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models.signals import post_delete, post_save
+from django.dispatch import receiver
 
 from bank_ai.ai.models import Intent, IntentExample, IntentModel
 from bank_ai.ai.runtime import get_embedder
@@ -96,7 +99,9 @@ def intent_model_train() -> IntentModel:
 
 
 class _ModelCache:
-    """The newest trained model, reloaded when a newer one appears (checked every few seconds)."""
+    """The newest trained model, reloaded when a newer one appears (checked every few seconds),
+    and the intents' names and handoff flags read in the same check: a turn needs the name of
+    the recognised intent and must not pay a query for it."""
 
     CHECK_EVERY_SECONDS = 5.0
 
@@ -105,11 +110,18 @@ class _ModelCache:
         self._model_id: int | None = None
         self._classifier = None
         self._handoff: frozenset[str] = frozenset()
+        self._names: dict[str, tuple[str, str]] = {}
         self._checked_at = 0.0
 
     def clear(self) -> None:
         with self._lock:
             self._model_id, self._classifier, self._checked_at = None, None, 0.0
+
+    def recheck(self) -> None:
+        """Read the intents again on next use (an editor changed one); the model stays loaded
+        unless a newer one was trained."""
+        with self._lock:
+            self._checked_at = 0.0
 
     def get(self):  # noqa: ANN201 - (IntentClassifier, handoff codes)
         from bank_ai.ai.intent_model import IntentClassifier
@@ -125,14 +137,49 @@ class _ModelCache:
                 blob = IntentModel.objects.values_list("blob", flat=True).get(pk=newest.id)
                 self._classifier = IntentClassifier.from_bytes(bytes(blob), embedder=get_embedder())
                 self._model_id = newest.id
-            self._handoff = frozenset(
-                Intent.objects.filter(handoff=True).values_list("code", flat=True)
-            )
+            rows = Intent.objects.values_list("code", "handoff", "name_zh", "name_en")
+            self._handoff = frozenset(code for code, handoff, _zh, _en in rows if handoff)
+            self._names = {code: (zh, en) for code, _handoff, zh, en in rows}
             self._checked_at = now
             return self._classifier, self._handoff
 
+    def names(self) -> dict[str, tuple[str, str]]:
+        if (
+            self._classifier is None
+            or time.monotonic() - self._checked_at >= self.CHECK_EVERY_SECONDS
+        ):
+            self.get()
+        return self._names
+
 
 _cache = _ModelCache()
+
+
+def intent_names(codes: Sequence[str], language: str) -> dict[str, str]:
+    """Display names of these intent codes in `language` (zh-hans or en), from the process's
+    copy (re-read with the model check, and at once after an intent is saved here).
+    Unknown codes are left out."""
+    try:
+        names = _cache.names()
+    except NoIntentModel:
+        names = {
+            code: (zh, en)
+            for code, zh, en in Intent.objects.filter(code__in=codes).values_list(
+                "code", "name_zh", "name_en"
+            )
+        }
+    column = 0 if language == "zh-hans" else 1
+    return {code: names[code][column] for code in codes if code in names}
+
+
+def forget_intent_names() -> None:
+    """Read the intents' names and handoff flags again on the next turn."""
+    _cache.recheck()
+
+
+@receiver([post_save, post_delete], sender=Intent)
+def _intent_changed(**_kwargs: object) -> None:
+    forget_intent_names()
 
 
 def classify_intent(text: str) -> IntentResult:

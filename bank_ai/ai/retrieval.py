@@ -7,14 +7,18 @@ Chinese full-text search works on jieba-segmented text stored beside each passag
 from __future__ import annotations
 
 import math
+import threading
+import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Literal, Protocol
+from typing import Any, Literal, Protocol
 
+import psycopg
 from django.contrib.postgres.search import SearchQuery, SearchRank
 from django.db import connection, transaction
-from django.db.models import Avg, Count, F, Q, QuerySet
+from django.db.models import Avg, Count, F, FloatField, Q, QuerySet, Value
 from django.utils import timezone
 from pgvector.django import CosineDistance
 
@@ -104,6 +108,125 @@ def lexical_query(text: str) -> SearchQuery | None:
     return SearchQuery(quoted, search_type="raw", config="simple")
 
 
+class CorpusStatistics:
+    """BM25's corpus figures (passage count, mean length, document frequency of each word)
+    over one filtered set of passages, kept per process.
+
+    Counting them is a scan of every passage the filters let through, on each question; they
+    change only when the knowledge base is reindexed. Indexing calls `forget` (in this process,
+    and again when its transaction commits); another process's reindex reaches this one within
+    MAX_AGE_SECONDS. Only the weights of words can be that stale: which passages match, and
+    the vector search, are always read live.
+    """
+
+    MAX_AGE_SECONDS = 60.0
+    MAX_FILTER_SETS = 64
+    MAX_WORDS = 50_000
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._sets: dict[tuple, _FilterSetStatistics] = {}
+        # Bumped by forget: figures counted across a change are used once, never kept.
+        self._generation = 0
+
+    def forget(self) -> None:
+        with self._lock:
+            self._sets.clear()
+            self._generation += 1
+
+    def get(
+        self, chunks: QuerySet[KnowledgeChunk], filters: RetrievalFilters, words: list[str]
+    ) -> tuple[int, float, dict[str, int]]:
+        """(passages, mean length, {word: passages containing it}) for `chunks`, which are
+        `filtered_chunks(filters)`."""
+        key = _filters_key(filters)
+        now = self._clock()
+        with self._lock:
+            generation = self._generation
+            entry = self._sets.get(key)
+            if entry is None or now - entry.counted_at > self.MAX_AGE_SECONDS:
+                entry = None
+            known = (
+                {w: entry.doc_freq[w] for w in words if w in entry.doc_freq}
+                if entry is not None
+                else {}
+            )
+        missing = [word for word in words if word not in known]
+        if entry is not None and not missing:
+            return entry.total, entry.average_length, known
+        aggregates = {
+            f"df{i}": Count("id", filter=Q(search_vector=_term_query(word)))
+            for i, word in enumerate(missing)
+        }
+        if entry is None:
+            aggregates.update(total=Count("id"), length=Avg("search_length"))
+        counted = chunks.aggregate(**aggregates)
+        for i, word in enumerate(missing):
+            known[word] = counted[f"df{i}"]
+        if entry is None:
+            entry = _FilterSetStatistics(
+                counted_at=now,
+                total=max(counted["total"], 1),
+                average_length=max(float(counted["length"] or 1.0), 1.0),
+            )
+        with self._lock:
+            if generation != self._generation:
+                return entry.total, entry.average_length, known
+            if self._sets.get(key) is not entry:
+                if len(self._sets) >= self.MAX_FILTER_SETS:
+                    self._sets.pop(next(iter(self._sets)))
+                self._sets[key] = entry
+            if len(entry.doc_freq) + len(missing) > self.MAX_WORDS:
+                entry.doc_freq.clear()
+            entry.doc_freq.update((word, known[word]) for word in missing)
+        return entry.total, entry.average_length, known
+
+
+@dataclass
+class _FilterSetStatistics:
+    counted_at: float
+    total: int
+    average_length: float
+    doc_freq: dict[str, int] = field(default_factory=dict)
+
+
+def _filters_key(filters: RetrievalFilters) -> tuple:
+    # The validity filter depends on the day, so the day is part of the set's identity.
+    return (
+        filters.corpus,
+        filters.languages,
+        filters.audiences,
+        filters.collections,
+        filters.extra_collections,
+        filters.product_code,
+        filters.page_types,
+        filters.on_date or timezone.localdate(),
+    )
+
+
+_statistics = CorpusStatistics()
+
+
+def forget_corpus_statistics() -> None:
+    """The knowledge base changed: BM25's figures are counted again on the next question."""
+    _statistics.forget()
+
+
+_PASSAGE_FIELDS = (
+    "page_id",
+    "revision_id",
+    "external_id",
+    "title",
+    "url",
+    "text",
+    "language",
+    "collection",
+    "audience",
+    "page_type",
+)
+
+
 class HybridRetriever:
     def __init__(
         self,
@@ -130,20 +253,30 @@ class HybridRetriever:
         if not query.strip():
             return []
         chunks = filtered_chunks(filters)
-        vector_hits: list[tuple[int, float]] = []
-        lexical_hits: list[int] = []
+        words = sorted(set(tokens(query)))
         query_vector = self.embedder.embed_queries([query])[0] if mode != "lexical" else None
-        with transaction.atomic():
-            if query_vector is not None:
-                self._tune_hnsw()
-                rows = (
-                    chunks.annotate(distance=CosineDistance("embedding", query_vector))
-                    .order_by("distance")
-                    .values_list("id", "distance")[: self.candidates]
-                )
-                vector_hits = [(chunk_id, 1.0 - float(distance)) for chunk_id, distance in rows]
-            if mode != "vector":
-                lexical_hits = self._lexical(chunks, query)
+        # The vector candidates come with their fields: the winners are usually among them, so
+        # no second round trip fetches the passages.
+        vector_rows = (
+            chunks.annotate(distance=CosineDistance("embedding", query_vector))
+            .order_by("distance")
+            .values_list("id", "distance", *_PASSAGE_FIELDS)[: self.candidates]
+            if query_vector is not None
+            else None
+        )
+        search_query = lexical_query(query) if mode != "vector" else None
+        pool_rows = (
+            chunks.filter(search_vector=search_query)
+            .annotate(rank=SearchRank(F("search_vector"), search_query))
+            .order_by("-rank", "id")
+            .values_list("id", "search_text")[: self.lexical_pool]
+            if search_query is not None
+            else None
+        )
+        vector_result, pool = self._fetch(vector_rows, pool_rows)
+        rows = {row[0]: dict(zip(_PASSAGE_FIELDS, row[2:], strict=True)) for row in vector_result}
+        vector_hits = [(row[0], 1.0 - float(row[1])) for row in vector_result]
+        lexical_hits = self._bm25(pool, words, chunks, filters) if pool else []
         scores: dict[int, float] = {}
         ranks: dict[int, dict[str, int]] = {}
         for rank, (chunk_id, _similarity) in enumerate(vector_hits, start=1):
@@ -154,68 +287,90 @@ class HybridRetriever:
             ranks.setdefault(chunk_id, {})["lexical"] = rank
         best = sorted(scores, key=lambda chunk_id: (-scores[chunk_id], chunk_id))[:k]
         similarities = dict(vector_hits)
-        missing = [chunk_id for chunk_id in best if chunk_id not in similarities]
-        if missing and query_vector is not None:
-            similarities.update(
-                (chunk_id, 1.0 - float(distance))
-                for chunk_id, distance in KnowledgeChunk.objects.filter(id__in=missing)
-                .annotate(distance=CosineDistance("embedding", query_vector))
-                .values_list("id", "distance")
-            )
-        by_id = {chunk.id: chunk for chunk in KnowledgeChunk.objects.filter(id__in=best)}
+        missing = [chunk_id for chunk_id in best if chunk_id not in rows]
+        if missing:
+            # Found by words only: their fields and, with a query vector, their similarity.
+            extra = KnowledgeChunk.objects.filter(id__in=missing)
+            if query_vector is not None:
+                extra = extra.annotate(distance=CosineDistance("embedding", query_vector))
+            else:
+                extra = extra.annotate(distance=Value(None, output_field=FloatField()))
+            for chunk_id, distance, *fields in extra.values_list(
+                "id", "distance", *_PASSAGE_FIELDS
+            ):
+                rows[chunk_id] = dict(zip(_PASSAGE_FIELDS, fields, strict=True))
+                if distance is not None:
+                    similarities[chunk_id] = 1.0 - float(distance)
         return [
             RetrievedPassage(
                 chunk_id=chunk_id,
-                page_id=by_id[chunk_id].page_id,
-                revision_id=by_id[chunk_id].revision_id,
-                external_id=by_id[chunk_id].external_id,
-                title=by_id[chunk_id].title,
-                url=by_id[chunk_id].url,
-                text=by_id[chunk_id].text,
-                language=by_id[chunk_id].language,
-                collection=by_id[chunk_id].collection,
-                audience=by_id[chunk_id].audience,
-                page_type=by_id[chunk_id].page_type,
+                **rows[chunk_id],
                 score=scores[chunk_id],
                 similarity=similarities.get(chunk_id, 0.0),
                 ranks=ranks[chunk_id],
             )
             for chunk_id in best
+            if chunk_id in rows  # deleted between the ranking and the fetch: left out
         ]
 
-    def _lexical(self, chunks: QuerySet[KnowledgeChunk], query: str) -> list[int]:
-        """Full-text candidates from the GIN index, ranked by Okapi BM25.
+    def _fetch(
+        self, vector_rows: QuerySet | None, pool_rows: QuerySet | None
+    ) -> tuple[list[tuple], list[tuple]]:
+        """The vector candidates and the full-text pool, in one round trip when the driver
+        allows it.
+
+        The HNSW settings must hold for the vector query only: sent together in one simple
+        query message, the statements run as one implicit transaction that the local
+        settings end with. Client-side binding (Django's default for psycopg 3) is what
+        permits several statements with parameters; otherwise each runs on its own, as
+        before, in a transaction of their own.
+        """
+        parts: list[tuple[str, tuple]] = []
+        if vector_rows is not None:
+            parts.append((_TUNE_HNSW, (str(int(self.ef_search)),)))
+            parts.append(vector_rows.query.sql_with_params())
+        if pool_rows is not None:
+            parts.append(pool_rows.query.sql_with_params())
+        if not parts:
+            return [], []
+        with connection.cursor() as cursor:
+            if _allows_several_statements(cursor):
+                cursor.execute(
+                    "; ".join(sql for sql, _params in parts),
+                    [param for _sql, params in parts for param in params],
+                )
+                results = [cursor.fetchall()]
+                while cursor.cursor.nextset():
+                    results.append(cursor.fetchall())
+                results = results[1:] if vector_rows is not None else results
+                vector_result = results.pop(0) if vector_rows is not None else []
+                return vector_result, results[0] if pool_rows is not None else []
+        with transaction.atomic():
+            vector_result = []
+            if vector_rows is not None:
+                self._tune_hnsw()
+                vector_result = list(vector_rows)
+            return vector_result, list(pool_rows) if pool_rows is not None else []
+
+    def _bm25(
+        self,
+        pool: list[tuple[int, str]],
+        words: list[str],
+        chunks: QuerySet[KnowledgeChunk],
+        filters: RetrievalFilters,
+    ) -> list[int]:
+        """The full-text pool (from the GIN index) ranked by Okapi BM25.
 
         PostgreSQL's ts_rank ignores how rare a word is across the corpus, which is most of
         what makes lexical ranking work (measured with eval_retrieval: R@1 0.43 with
         ts_rank_cd vs 0.63 with BM25), so the index finds the candidates and BM25 orders them
-        with document frequencies counted over the same filtered passages.
+        with document frequencies counted over the same filtered passages (kept per process:
+        see CorpusStatistics).
         """
-        words = sorted(set(tokens(query)))
-        search_query = lexical_query(query)
-        if search_query is None:
-            return []
-        pool = list(
-            chunks.filter(search_vector=search_query)
-            .annotate(rank=SearchRank(F("search_vector"), search_query))
-            .order_by("-rank", "id")
-            .values_list("id", "search_text")[: self.lexical_pool]
-        )
-        if not pool:
-            return []
-        stats = chunks.aggregate(
-            total=Count("id"),
-            length=Avg("search_length"),
-            **{
-                f"df{i}": Count("id", filter=Q(search_vector=_term_query(word)))
-                for i, word in enumerate(words)
-            },
-        )
-        total = max(stats["total"], 1)
-        average_length = max(float(stats["length"] or 1.0), 1.0)
+        total, average_length, doc_freq = _statistics.get(chunks, filters, words)
         idf = {
-            word: math.log(1 + (total - stats[f"df{i}"] + 0.5) / (stats[f"df{i}"] + 0.5))
-            for i, word in enumerate(words)
+            word: math.log(1 + (total - doc_freq[word] + 0.5) / (doc_freq[word] + 0.5))
+            for word in words
         }
         scored = []
         for chunk_id, search_text in pool:
@@ -230,12 +385,18 @@ class HybridRetriever:
         return [chunk_id for _score, chunk_id in scored[: self.candidates]]
 
     def _tune_hnsw(self) -> None:
-        # With filters, a plain HNSW scan can return fewer rows than asked; pgvector 0.8's
-        # iterative scan keeps walking the graph until the filtered LIMIT is met.
         with connection.cursor() as cursor:
-            # Both settings in one round trip, local to the transaction like SET LOCAL.
-            cursor.execute(
-                "SELECT set_config('hnsw.ef_search', %s, true), "
-                "set_config('hnsw.iterative_scan', 'relaxed_order', true)",
-                [str(int(self.ef_search))],
-            )
+            cursor.execute(_TUNE_HNSW, [str(int(self.ef_search))])
+
+
+# With filters, a plain HNSW scan can return fewer rows than asked; pgvector 0.8's iterative
+# scan keeps walking the graph until the filtered LIMIT is met. Both settings are local to
+# the transaction, like SET LOCAL.
+_TUNE_HNSW = (
+    "SELECT set_config('hnsw.ef_search', %s, true), "
+    "set_config('hnsw.iterative_scan', 'relaxed_order', true)"
+)
+
+
+def _allows_several_statements(cursor: Any) -> bool:
+    return isinstance(getattr(cursor, "cursor", None), psycopg.ClientCursor)

@@ -10,9 +10,17 @@ from django.db import DatabaseError, transaction
 from django.test import override_settings
 
 from bank_ai.ai import runtime
-from bank_ai.ai.engine import Answer, AnswerDelta, AskContext, ask, stream_answer
+from bank_ai.ai.engine import (
+    Answer,
+    AnswerDelta,
+    AskContext,
+    ask,
+    retrieval_query,
+    stream_answer,
+)
 from bank_ai.ai.indexing import index_document
-from bank_ai.ai.models import AnswerAudit, LLMCall
+from bank_ai.ai.intents import classify_intent
+from bank_ai.ai.models import AnswerAudit, Intent, LLMCall
 from content.knowledge import article_document
 from content.models import FaqPage, ProcessGuidePage
 from tests.factories import publish_article
@@ -212,3 +220,15 @@ def test_a_generated_answer_lists_each_page_once() -> None:
     pages = [source["page_id"] for source in answer.sources]
     assert pages
     assert len(pages) == len(set(pages))
+
+
+def test_a_renamed_intent_bridges_the_retrieval_query_with_its_new_name() -> None:
+    question = "我的卡丢了怎么办"
+    intent = classify_intent(question)
+    assert intent.intent is not None
+    assert not intent.needs_clarification
+    retrieval_query(question, intent, "zh-hans")  # the names are now kept in the process
+    renamed = Intent.objects.get(code=intent.intent)
+    renamed.name_zh = "银行卡挂失补办"
+    renamed.save()
+    assert retrieval_query(question, intent, "zh-hans") == f"{question} 银行卡挂失补办"

@@ -6,9 +6,10 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
+from bank_ai.ai import retrieval
 from bank_ai.ai.indexing import index_document, reindex_knowledge
 from bank_ai.ai.models import KNOWLEDGE_CORPUS, IndexingRun, KnowledgeChunk
-from bank_ai.ai.retrieval import RetrievalFilters
+from bank_ai.ai.retrieval import RetrievalFilters, filtered_chunks
 from bank_ai.ai.runtime import get_retriever
 from content.knowledge import article_document
 from content.models import FaqPage, KnowledgeArticle, ProcessGuidePage
@@ -114,3 +115,70 @@ def test_vector_search_uses_the_hnsw_index() -> None:
         )
         plan = "\n".join(row[0] for row in cursor.fetchall())
     assert "chunk_embedding_hnsw" in plan
+
+
+def test_bm25_figures_are_counted_again_after_a_page_is_indexed() -> None:
+    filters = RetrievalFilters(languages=("zh-hans",))
+    chunks = filtered_chunks(filters)
+    _search("数字人营业时间", languages=("zh-hans",))  # the figures are now kept
+    before_total, _length, before = retrieval._statistics.get(chunks, filters, ["数字"])
+    page = publish_article(
+        FaqPage,
+        title="海港银行数字人营业时间",
+        slug="faq-avatar-hours",
+        summary="数字人服务时间。",
+        answer="大堂数字人每天8:00至21:00提供服务，节假日照常。",
+    )
+    index_document(article_document(page))
+    total, _length, after = retrieval._statistics.get(chunks, filters, ["数字"])
+    written = KnowledgeChunk.objects.filter(page_id=page.pk).count()
+    assert total == before_total + written
+    assert after["数字"] == before["数字"] + written
+
+
+def test_bm25_figures_changed_by_another_process_are_recounted_after_their_age() -> None:
+    now = [0.0]
+    statistics = retrieval.CorpusStatistics(clock=lambda: now[0])
+    filters = RetrievalFilters(languages=("zh-hans",))
+    chunks = filtered_chunks(filters)
+    total, _length, _df = statistics.get(chunks, filters, ["年费"])
+    # Written without this process's indexing (as another worker's reindex would be).
+    KnowledgeChunk.objects.filter(pk__in=list(chunks.values_list("pk", flat=True)[:1])).update(
+        language="en"
+    )
+    assert statistics.get(chunks, filters, ["年费"])[0] == total
+    now[0] = statistics.MAX_AGE_SECONDS + 1
+    assert statistics.get(chunks, filters, ["年费"])[0] == total - 1
+
+
+def test_a_search_with_known_figures_is_one_round_trip(django_assert_num_queries) -> None:
+    _search("信用卡年费怎么减免", languages=("zh-hans",))
+    with django_assert_num_queries(1):
+        hits = _search("信用卡年费怎么减免", languages=("zh-hans",))
+    assert hits
+
+
+def test_without_client_side_binding_the_search_finds_the_same_passages(monkeypatch) -> None:
+    query = "my card got stolen, what should I do"
+    together = _search(query, languages=("en",))
+    monkeypatch.setattr(retrieval, "_allows_several_statements", lambda cursor: False)
+    apart = _search(query, languages=("en",))
+    assert [(p.chunk_id, p.similarity, p.score) for p in apart] == [
+        (p.chunk_id, p.similarity, p.score) for p in together
+    ]
+
+
+def test_figures_counted_while_the_knowledge_base_changed_are_not_kept() -> None:
+    statistics = retrieval.CorpusStatistics()
+    counts = []
+
+    class ChangingChunks:
+        def aggregate(self, **aggregates: object) -> dict[str, float]:
+            counts.append(sorted(aggregates))
+            statistics.forget()  # a page was indexed while these were counted
+            return dict.fromkeys(aggregates, 3)
+
+    filters = RetrievalFilters(languages=("en",), on_date=timezone.localdate())
+    assert statistics.get(ChangingChunks(), filters, ["fee"]) == (3, 3.0, {"fee": 3})
+    statistics.get(ChangingChunks(), filters, ["fee"])
+    assert len(counts) == 2
