@@ -79,12 +79,120 @@ def test_a_text_message_gets_a_passive_xml_reply_from_the_dialogue_engine(accoun
     assert reply[:20] in body
 
 
-def test_a_retried_message_is_answered_once(account) -> None:  # noqa: ANN001
+def test_a_retried_message_runs_no_second_turn_and_gets_the_same_passive_reply(account) -> None:  # noqa: ANN001, E501
     client = Client()
-    _callback(client, message_xml("openid-2", Content="你好", msg_id="77"))
+    first = _callback(client, message_xml("openid-2", Content="你好", msg_id="77"))
+    # WeChat retries when our answer did not reach it: the retry gets that answer again.
     again = _callback(client, message_xml("openid-2", Content="你好", msg_id="77"))
-    assert again.content == b"success"
+    assert again.status_code == 200
+    assert _content(again) == _content(first) != ""
     assert Turn.objects.filter(role="customer", session__channel="wechat").count() == 1
+
+
+def _content(response) -> str:  # noqa: ANN001
+    body = response.content.decode()
+    return (
+        body.split("<Content><![CDATA[", 1)[1].split("]]></Content>", 1)[0]
+        if "<Content>" in body
+        else ""
+    )
+
+
+class SlowTurns:
+    """A turn still running when the callback's wait ends: held until `finish()`."""
+
+    def __init__(self) -> None:
+        self.pending: list[tuple] = []
+
+    def submit(self, function, *args):  # noqa: ANN001, ANN002, ANN201
+        from concurrent.futures import Future
+
+        self.pending.append((function, args))
+        return Future()  # never done while the callback waits
+
+    def finish(self) -> None:
+        while self.pending:
+            function, args = self.pending.pop(0)
+            function(*args)
+
+
+@pytest.fixture
+def slow_turns(monkeypatch):  # noqa: ANN001, ANN201
+    from devices.omni import wechat
+
+    turns = SlowTurns()
+    monkeypatch.setattr(wechat, "RUNNER", turns)
+    return turns
+
+
+@override_settings(WECHAT_PASSIVE_REPLY_SECONDS=0.2)
+def test_a_turn_slower_than_the_passive_window_is_stored_then_sent_through_the_api(
+    account,
+    slow_turns,  # noqa: ANN001
+) -> None:
+    from devices.omni.models import WeChatMessage
+
+    with FakeWeChatAPI() as api:
+        WeChatAccount.objects.filter(pk=account.pk).update(api_base=api.base_url)
+        response = _callback(
+            Client(), message_xml("openid-6", Content="信用卡年费是多少", msg_id="88")
+        )
+        # Answered in time with "success" (no passive reply, no retry), the message kept.
+        assert (response.status_code, response.content) == (200, b"success")
+        stored = WeChatMessage.objects.get(msg_key="88")
+        assert (stored.state, stored.text) == ("late", "信用卡年费是多少")
+        assert api.sent == []
+        slow_turns.finish()
+    stored.refresh_from_db()
+    assert stored.state == "sent"
+    reply = stored.session.turns.filter(role="assistant").order_by("-seq").first().text
+    assert api.sent == [{"touser": "openid-6", "msgtype": "text", "text": {"content": reply}}]
+    assert stored.reply == reply
+
+
+@override_settings(WECHAT_PASSIVE_REPLY_SECONDS=0.2)
+def test_a_retry_while_the_slow_turn_runs_gets_success_and_starts_no_second_turn(
+    account,
+    slow_turns,  # noqa: ANN001
+) -> None:
+    client = Client()
+    _callback(client, message_xml("openid-8", Content="你好", msg_id="99"))
+    retry = _callback(client, message_xml("openid-8", Content="你好", msg_id="99"))
+    assert retry.content == b"success"
+    assert len(slow_turns.pending) == 1
+    with FakeWeChatAPI() as api:
+        WeChatAccount.objects.filter(pk=account.pk).update(api_base=api.base_url)
+        slow_turns.finish()
+    assert Turn.objects.filter(role="customer", session__channel="wechat").count() == 1
+    assert len(api.sent) == 1
+
+
+@override_settings(WECHAT_PASSIVE_REPLY_SECONDS=0.2)
+def test_late_replies_share_one_cached_access_token(account, slow_turns) -> None:  # noqa: ANN001
+    with FakeWeChatAPI() as api:
+        WeChatAccount.objects.filter(pk=account.pk).update(api_base=api.base_url)
+        client = Client()
+        _callback(client, message_xml("openid-10", Content="你好", msg_id="101"))
+        _callback(client, message_xml("openid-11", Content="你好", msg_id="102"))
+        slow_turns.finish()
+    assert len(api.sent) == 2
+    assert api.tokens_issued == 1
+
+
+@override_settings(WECHAT_PASSIVE_REPLY_SECONDS=0.2)
+def test_a_late_reply_the_api_refuses_is_marked_failed_not_lost(account, slow_turns) -> None:  # noqa: ANN001
+    from devices.omni.models import WeChatMessage
+
+    with FakeWeChatAPI() as api:
+        WeChatAccount.objects.filter(pk=account.pk).update(
+            api_base=api.base_url, app_secret="wrong"
+        )
+        _callback(Client(), message_xml("openid-12", Content="你好", msg_id="103"))
+        slow_turns.finish()
+    stored = WeChatMessage.objects.get(msg_key="103")
+    assert stored.state == "failed"
+    assert "40013" in stored.error
+    assert stored.reply  # kept for an agent or a resend
 
 
 def test_a_menu_click_runs_as_the_configured_text_and_subscribe_gets_the_welcome(account) -> None:  # noqa: ANN001
