@@ -436,7 +436,9 @@ class AvatarConsumer(AsyncWebsocketConsumer):
         self.sequencer.refuse_while_busy()
         self._choose_speech(frame)
         info = await self._run_sync(avatar.avatar_session_start)(
-            adapter=self.adapter, frame=frame, principal=self.principal
+            adapter=self.adapter,
+            frame={**frame, "type": "session.start"},
+            principal=self.principal,
         )
         await self._bind(info, last_seq=0, resumed=False)
 
@@ -474,7 +476,7 @@ class AvatarConsumer(AsyncWebsocketConsumer):
         self.sequencer.refuse_while_busy()
         self._start_turn(
             self._with_heartbeat(avatar.avatar_converse),
-            {"adapter": self.adapter, "inbound": self._inbound(session, frame)},
+            {"adapter": self.adapter, "inbound": self._inbound(session, "user.text", frame)},
             frame,
             ack_extra={"source": frame["source"]},
         )
@@ -484,13 +486,15 @@ class AvatarConsumer(AsyncWebsocketConsumer):
         self.sequencer.refuse_while_busy()
         self._start_turn(
             avatar.avatar_converse,
-            {"adapter": self.adapter, "inbound": self._inbound(session, frame)},
+            {"adapter": self.adapter, "inbound": self._inbound(session, "ui.event", frame)},
             frame,
             ack_extra={"event": frame["name"]},
         )
 
-    def _inbound(self, session: avatar.SessionInfo, frame: dict[str, Any]) -> Inbound:
-        inbound = self.adapter.inbound(frame, {**self.principal, "session": session})
+    def _inbound(self, session: avatar.SessionInfo, kind: str, frame: dict[str, Any]) -> Inbound:
+        """The frame (parsed, without its type) as the adapter's Inbound."""
+        request = {**frame, "type": kind}
+        inbound = self.adapter.inbound(request, {**self.principal, "session": session})
         if inbound is None:
             raise ProtocolError("invalid", "This frame carries no message.")
         return inbound
@@ -568,11 +572,14 @@ class AvatarConsumer(AsyncWebsocketConsumer):
         if frame.get("id"):
             result["id"] = frame["id"]
         await self.send_frame(result)
-        spoken = {"type": "user.text", "text": text, "source": "asr", "step": utterance.step}
+        spoken = {"text": text, "source": "asr", "step": utterance.step}
         await self._turn(
             session,
             avatar.avatar_converse,
-            {"adapter": self.adapter, "inbound": self._inbound(session, {**spoken, **frame})},
+            {
+                "adapter": self.adapter,
+                "inbound": self._inbound(session, "user.text", {**spoken, **frame}),
+            },
             frame,
             ack_extra={"source": "asr"},
         )

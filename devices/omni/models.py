@@ -132,6 +132,9 @@ class WeChatMessage(models.Model):
     error = models.CharField(_("error"), max_length=300, blank=True)
     received_at = models.DateTimeField(_("received"), default=timezone.now)
     answered_at = models.DateTimeField(_("answered"), null=True, blank=True)
+    # When its turn was last started (the callback, or the sweep after a process died).
+    tried_at = models.DateTimeField(_("last tried"), default=timezone.now)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=1)
 
     class Meta:
         verbose_name = _("WeChat message")

@@ -14,6 +14,7 @@ import hashlib
 import hmac
 import json
 import logging
+import threading
 import time
 import urllib.error
 import urllib.parse
@@ -21,6 +22,7 @@ import urllib.request
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
+from datetime import timedelta
 from typing import Any, Protocol
 from xml.etree.ElementTree import Element
 
@@ -28,13 +30,16 @@ from defusedxml import ElementTree
 from django.conf import settings
 from django.core.cache import cache
 from django.db import IntegrityError, close_old_connections, transaction
+from django.db.models import F
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from bank_ai.ai.masking import mask_pii
 from devices.omni.base import Inbound, converse, reply_text
 from devices.omni.models import ChannelIdentity, WeChatAccount, WeChatMessage
 from scenarios import events
 from scenarios.dialogue import DialogueError, TurnResult
+from scenarios.models import Turn
 
 log = logging.getLogger(__name__)
 
@@ -314,10 +319,18 @@ class WorkerThreads:
     `database_sync_to_async` does for the avatar socket.
     """
 
-    def __init__(self, threads: int = 8) -> None:
-        self.pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="wechat-turn")
+    def __init__(self) -> None:
+        self.pool: ThreadPoolExecutor | None = None
+        self.lock = threading.Lock()
 
     def submit(self, function: Callable[..., None], *args: Any) -> Future[None]:
+        with self.lock:  # one pool per process, sized by the settings when first needed
+            if self.pool is None:
+                self.pool = ThreadPoolExecutor(
+                    max_workers=int(getattr(settings, "WECHAT_TURN_THREADS", 8)),
+                    thread_name_prefix="wechat-turn",
+                )
+
         def job() -> None:
             close_old_connections()
             try:
@@ -435,3 +448,64 @@ def callback_answer(account: WeChatAccount, inbound: Inbound) -> str:
         return ""
     # The turn finished between the wait and now.
     return _take_passive(row.pk) or ""
+
+
+def _landed_reply(message: WeChatMessage) -> str | None:
+    """The reply, when the message's turn was stored before its process died."""
+    identity = ChannelIdentity.objects.filter(
+        channel=CHANNEL, external_id=f"{message.account.code}:{message.openid}"
+    ).first()
+    if identity is None or identity.session_id is None:
+        return None
+    turns = Turn.objects.filter(session_id=identity.session_id, created_at__gte=message.received_at)
+    asked = (
+        turns.filter(role=Turn.Role.CUSTOMER, text=mask_pii(message.text).text)
+        .order_by("seq")
+        .first()
+    )
+    if asked is None:
+        return None
+    answer = turns.filter(seq__gt=asked.seq).exclude(role=Turn.Role.CUSTOMER).order_by("seq")
+    return answer.values_list("text", flat=True).first() or ""
+
+
+def wechat_messages_recover(*, stale_after: timedelta, max_attempts: int = 3) -> dict[str, int]:
+    """Finish the messages a process left behind when it died mid-turn.
+
+    A message still `received` or `late` without an answer long after its turn started was
+    answered "success" (or not at all) and would otherwise never get its reply: its turn runs
+    again, unless it was stored before the crash, in which case only its reply is sent.
+    """
+    now = timezone.now()
+    report = {"rerun": 0, "resent": 0, "given_up": 0}
+    stuck = WeChatMessage.objects.select_related("account").filter(
+        state__in=[WeChatMessage.State.RECEIVED, WeChatMessage.State.LATE],
+        answered_at__isnull=True,
+        tried_at__lt=now - stale_after,
+    )
+    for message in stuck:
+        rows = WeChatMessage.objects.filter(pk=message.pk, tried_at=message.tried_at)
+        if message.attempts >= max_attempts:
+            if rows.update(state=WeChatMessage.State.FAILED, error="turn never finished"):
+                report["given_up"] += 1
+            continue
+        # Claimed by this sweep only (another process's sweep finds tried_at changed).
+        if not rows.update(
+            state=WeChatMessage.State.LATE, tried_at=now, attempts=F("attempts") + 1
+        ):
+            continue
+        reply = _landed_reply(message)
+        if reply is not None:
+            WeChatMessage.objects.filter(pk=message.pk).update(reply=reply, answered_at=now)
+            message_deliver_late(message.pk)
+            report["resent"] += 1
+            continue
+        inbound = Inbound(
+            CHANNEL,
+            external_id(message.account, message.openid),
+            message.text,
+            meta={"message": {"FromUserName": message.openid}},
+        )
+        message_answer(message.pk, inbound, message.account.scenario)
+        report["rerun"] += 1
+    return report

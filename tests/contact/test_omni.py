@@ -439,3 +439,52 @@ def test_wechat_delivery_needs_a_linked_follower_seen_within_48_hours(account) -
         WeChatAccount.objects.filter(pk=account.pk).update(api_base=api.base_url)
         assert wechat.send(**kwargs) == "wechat:1"
     assert api.sent == [{"touser": "openid-7", "msgtype": "text", "text": {"content": "t\nb"}}]
+
+
+@override_settings(WECHAT_PASSIVE_REPLY_SECONDS=0.2)
+def test_a_message_whose_process_died_mid_turn_is_answered_by_the_recovery_sweep(
+    account,
+    slow_turns,  # noqa: ANN001
+) -> None:
+    from devices.omni.models import WeChatMessage
+    from devices.omni.wechat import wechat_messages_recover
+
+    _callback(Client(), message_xml("openid-13", Content="信用卡年费是多少", msg_id="104"))
+    slow_turns.pending.clear()  # the process running the turn died
+    WeChatMessage.objects.filter(msg_key="104").update(
+        tried_at=timezone.now() - timedelta(minutes=11)
+    )
+    with FakeWeChatAPI() as api:
+        WeChatAccount.objects.filter(pk=account.pk).update(api_base=api.base_url)
+        report = wechat_messages_recover(stale_after=timedelta(minutes=10))
+    assert report == {"rerun": 1, "resent": 0, "given_up": 0}
+    stored = WeChatMessage.objects.get(msg_key="104")
+    assert (stored.state, stored.attempts) == ("sent", 2)
+    assert api.sent[0]["text"]["content"] == stored.reply != ""
+
+
+def test_the_sweep_resends_a_stored_turns_reply_without_running_it_again(account) -> None:  # noqa: ANN001
+    from devices.omni.models import WeChatMessage
+    from devices.omni.wechat import wechat_messages_recover
+
+    _callback(Client(), message_xml("openid-14", Content="信用卡年费是多少", msg_id="105"))
+    stored = WeChatMessage.objects.get(msg_key="105")
+    # The turn was stored, then the process died before the answer reached the message row.
+    WeChatMessage.objects.filter(pk=stored.pk).update(
+        state="late", answered_at=None, tried_at=timezone.now() - timedelta(minutes=11)
+    )
+    with FakeWeChatAPI() as api:
+        WeChatAccount.objects.filter(pk=account.pk).update(api_base=api.base_url)
+        report = wechat_messages_recover(stale_after=timedelta(minutes=10))
+    assert report == {"rerun": 0, "resent": 1, "given_up": 0}
+    assert Turn.objects.filter(role="customer", session__channel="wechat").count() == 1
+    assert api.sent[0]["text"]["content"] == stored.reply
+
+
+def test_the_sweep_leaves_a_recent_message_to_its_running_turn(account, slow_turns) -> None:  # noqa: ANN001
+    from devices.omni.wechat import wechat_messages_recover
+
+    with override_settings(WECHAT_PASSIVE_REPLY_SECONDS=0.2):
+        _callback(Client(), message_xml("openid-15", Content="你好", msg_id="106"))
+    report = wechat_messages_recover(stale_after=timedelta(minutes=10))
+    assert report == {"rerun": 0, "resent": 0, "given_up": 0}
