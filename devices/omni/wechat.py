@@ -112,6 +112,8 @@ def message_key(message: dict[str, str]) -> str:
         or message.get("FromUserName", "")
         + message.get("CreateTime", "")
         + message.get("Event", "")
+        # Two different menu clicks within the same second are two messages.
+        + message.get("EventKey", "")
     )[:120]
 
 

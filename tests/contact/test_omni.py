@@ -204,6 +204,20 @@ def test_a_menu_click_runs_as_the_configured_text_and_subscribe_gets_the_welcome
     assert session.turns.filter(role="customer").get().text == "我的卡丢了"
 
 
+def test_two_menu_clicks_in_the_same_second_are_two_messages_not_a_retry(account) -> None:  # noqa: ANN001
+    account.menu = {"CARD_LOST": {"text": "我的卡丢了"}, "FEE": {"text": "信用卡年费是多少"}}
+    account.save()
+    client = Client()
+    for key in ("CARD_LOST", "FEE"):
+        click = message_xml(
+            "openid-16", kind="event", Event="CLICK", EventKey=key, create_time=1_700_000_000
+        )
+        assert b"<Content>" in _callback(client, click).content
+    session = ChannelIdentity.objects.get(external_id="bank:openid-16").session
+    texts = session.turns.filter(role="customer").order_by("seq").values_list("text", flat=True)
+    assert list(texts) == ["我的卡丢了", "信用卡年费是多少"]
+
+
 def test_malformed_xml_and_entity_tricks_are_refused_with_400(account) -> None:  # noqa: ANN001
     client = Client()
     assert _callback(client, b"<xml><oops").status_code == 400
