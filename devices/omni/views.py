@@ -11,6 +11,7 @@ import logging
 import re
 from typing import Any
 
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils import translation
@@ -39,6 +40,8 @@ def _adapter(channel: str) -> Any:
 # ----------------------------------------------------------------------------- WeChat
 
 
+# The message must be committed before its turn starts on another thread's connection.
+@transaction.non_atomic_requests
 @csrf_exempt
 @require_http_methods(["GET", "POST"])
 def wechat_callback(request: HttpRequest, account: str) -> HttpResponse:
