@@ -68,6 +68,7 @@ class SessionApiAdapter:
                 device=principal["device"],
                 user=principal["user"],
             )
+        # The view sets the session's own channel once it has looked the session up.
         channel = "api"
         if (
             getattr(request, "resolver_match", None)

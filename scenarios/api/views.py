@@ -90,7 +90,9 @@ class TurnListView(APIView):
         api = _adapter()
         inbound = api.inbound(request, api.authenticate(request))
         try:
-            _started, result = converse(replace(inbound, session_id=session.pk))
+            _started, result = converse(
+                replace(inbound, session_id=session.pk, channel=session.channel)
+            )
         except DialogueError as exc:
             return Response({"detail": str(exc)}, status=status.HTTP_409_CONFLICT)
         return Response(api.outbound(inbound, session.pk, result))
@@ -111,7 +113,9 @@ class EventListView(APIView):
         api = _adapter()
         inbound = api.inbound(request, api.authenticate(request))
         try:
-            _started, result = converse(replace(inbound, session_id=session.pk))
+            _started, result = converse(
+                replace(inbound, session_id=session.pk, channel=session.channel)
+            )
         except DialogueError as exc:
             return Response({"detail": str(exc)}, status=status.HTTP_409_CONFLICT)
         return Response(api.outbound(inbound, session.pk, result))
