@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future
 from typing import Any
 
 import pytest
@@ -52,6 +53,31 @@ def avatar_sockets_in_the_test_transaction() -> Iterator[None]:
     with override_settings(AVATAR_PROCESS_BEAT_SECONDS=0):
         yield
     AvatarConsumer.runner = production_runner
+
+
+class InTestTransactionTurns:
+    """Runs a WeChat message's turn at once on the test's own thread and connection (the
+    production runner uses threads of its own, which would not see the test's rows)."""
+
+    def submit(self, function: Callable[..., None], *args: Any) -> Future[None]:
+        future: Future[None] = Future()
+        try:
+            function(*args)
+        except Exception as exc:  # noqa: BLE001 - handed to the waiting callback, as a pool would
+            future.set_exception(exc)
+        else:
+            future.set_result(None)
+        return future
+
+
+@pytest.fixture(scope="session", autouse=True)
+def wechat_turns_in_the_test_transaction() -> Iterator[None]:
+    from devices.omni import wechat
+
+    production_runner = wechat.RUNNER
+    wechat.RUNNER = InTestTransactionTurns()
+    yield
+    wechat.RUNNER = production_runner
 
 
 @pytest.fixture(autouse=True)

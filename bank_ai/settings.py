@@ -439,6 +439,14 @@ OUTBOUND_CAP_DAYS = env.int("OUTBOUND_CAP_DAYS", default=7)
 OMNI_SESSION_IDLE_MINUTES = env.int("OMNI_SESSION_IDLE_MINUTES", default=30)
 # WeChat callbacks older than this are refused (replays).
 WECHAT_MAX_SKEW_SECONDS = env.int("WECHAT_MAX_SKEW_SECONDS", default=300)
+# WeChat drops a callback not answered within 5 s (and retries it): a turn not done this soon
+# is answered "success" and its reply sent through the customer-service message API.
+WECHAT_PASSIVE_REPLY_SECONDS = env.float("WECHAT_PASSIVE_REPLY_SECONDS", default=4.5)
+# Threads per process running WeChat turns while the callback waits.
+WECHAT_TURN_THREADS = env.int("WECHAT_TURN_THREADS", default=8)
+# A WeChat message whose turn started this long ago and never finished (its process died) is
+# run again, or its stored reply sent, by the recovery schedule (devices.omni.tasks).
+WECHAT_RECOVER_AFTER_MINUTES = env.int("WECHAT_RECOVER_AFTER_MINUTES", default=10)
 # The outbound voice gateway (unset: the "voice" delivery channel refuses to dial).
 OMNI_VOICE_API_URL = env.str("OMNI_VOICE_API_URL", default="")
 OMNI_VOICE_API_KEY = _secret("OMNI_VOICE_API_KEY", default="") or ""

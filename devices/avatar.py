@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from django.db import transaction
@@ -31,6 +31,7 @@ from devices.outbox import (
 from devices.protocol import ProtocolError
 from devices.push import announce_session_frame
 from scenarios import dialogue
+from scenarios.conversation import ChannelAdapter, Inbound, converse
 from scenarios.models import Customer, DialogueSession
 
 # Devices allowed to say which customer is using them (the app, after its own login); the
@@ -61,6 +62,7 @@ class SessionInfo:
     status: str
     step: str
     last_seq: int
+    channel: str = ""
 
     def ready_frame(self, *, resumed: bool, replaying: int) -> dict[str, Any]:
         return {
@@ -84,6 +86,7 @@ def _info(session: DialogueSession) -> SessionInfo:
         status=session.status,
         step=session.current_step,
         last_seq=session_last_seq(session_id=session.pk),
+        channel=session.channel,
     )
 
 
@@ -152,25 +155,18 @@ def _asserted_customer(device: Device | None, customer_no: str) -> Customer | No
 
 
 def avatar_session_start(
-    *, scenario: str, language: str, device: Device | None, user: Any, customer_no: str = ""
+    *, adapter: ChannelAdapter, frame: dict[str, Any], principal: Principal
 ) -> SessionInfo:
     """Start a dialogue session and store its greeting as frame 1 (sent on commit)."""
-    channel = CHANNEL_BY_KIND.get(device.kind, "web") if device is not None else "web"
-    customer = _asserted_customer(device, customer_no)
+    inbound = adapter.inbound(frame, principal)
     with transaction.atomic():
         try:
-            session, result = dialogue.session_start(
-                scenario=scenario,
-                channel=channel,
-                language=normalise_language(language),
-                device=device,
-                user=user if device is None else None,
-                customer=customer,
-            )
+            session, result = converse(inbound)
         except dialogue.DialogueError as exc:
             raise ProtocolError("unknown_scenario", str(exc)) from exc
+        assert session is not None  # noqa: S101 - a start always returns its session
         stored = session_frame_append(
-            session_id=session.pk, frame=answer_frame(result, in_reply_to=None)
+            session_id=session.pk, frame=adapter.outbound(inbound, session.pk, result)
         )
         announce_session_frame(session.pk, stored)
     return _info(session)
@@ -201,16 +197,15 @@ def avatar_session_open(
 
 
 def _run_engine(
-    call: Callable[..., Any],
-    kwargs: dict[str, Any],
+    adapter: ChannelAdapter,
+    inbound: Inbound,
     *,
-    session_id: Any,
-    in_reply_to: dict[str, Any],
-    language: str,
-    sentiment: Any,
     on_ack: Callable[[int], None],
     on_delta: Callable[[int, str, dict[str, Any]], None],
 ) -> dict[str, Any]:
+    session_id, language = inbound.session_id, inbound.language
+    in_reply_to: dict[str, Any] = inbound.meta["in_reply_to"]
+    sentiment = inbound.meta["sentiment"]
     seq = session_frame_reserve(session_id=session_id)
     streamed: list[str] = []
     acked = False
@@ -230,14 +225,9 @@ def _run_engine(
 
     frame: dict[str, Any] | None = None
     try:
-        result = call(**kwargs, on_delta=sink)
+        _started, result = converse(inbound, on_delta=sink)
         ack()
-        frame = answer_frame(
-            result,
-            in_reply_to=in_reply_to,
-            customer_sentiment=getattr(result, "sentiment", "") or sentiment.label,
-            customer_angry=sentiment.is_angry,
-        )
+        frame = adapter.outbound(inbound, session_id, result)
         if not streamed:
             # A reply worked out at once (a flow step) is still spoken chunk by chunk.
             try:
@@ -294,55 +284,105 @@ def _refusal_code(session_id: Any, in_reply_to: dict[str, Any], exc: Exception) 
     return "stale_step" if isinstance(exc, dialogue.StaleStep) else "turn_failed"
 
 
-def avatar_turn(
+def avatar_converse(
     *,
-    session_id: Any,
-    text: str,
-    source: str,
-    language: str,
-    step: str = "",
+    adapter: ChannelAdapter,
+    inbound: Inbound,
     on_ack: Callable[[int], None],
     on_delta: Callable[[int, str, dict[str, Any]], None],
 ) -> dict[str, Any]:
-    """One customer turn; returns the stored answer (or error) frame.
+    """One customer turn or device UI event; returns the stored answer (or error) frame.
 
-    `step`, when the device sends it, is where the customer typed: a turn for a step the session
-    has left is refused (`stale_step`) instead of being applied to the new one.
+    A turn's `step`, when the device sends it, is where the customer typed: a turn for a step
+    the session has left is refused (`stale_step`) instead of being applied to the new one.
     """
-    masked = mask_pii(text).text
-    in_reply_to: dict[str, Any] = {"kind": "text", "text": masked, "source": source}
-    if step:
-        in_reply_to["step"] = step
-    return _run_engine(
-        dialogue.session_turn,
-        {"session_id": session_id, "text": text, "step": step},
-        session_id=session_id,
-        in_reply_to=in_reply_to,
-        language=language,
-        sentiment=analyse_sentiment(masked),
-        on_ack=on_ack,
-        on_delta=on_delta,
+    if inbound.event:
+        in_reply_to: dict[str, Any] = {"kind": "event", "name": inbound.event, "step": inbound.step}
+        sentiment = analyse_sentiment("")
+    else:
+        masked = mask_pii(inbound.text).text
+        in_reply_to = {"kind": "text", "text": masked, "source": inbound.source}
+        if inbound.step:
+            in_reply_to["step"] = inbound.step
+        sentiment = analyse_sentiment(masked)
+    inbound = replace(
+        inbound, meta={**inbound.meta, "in_reply_to": in_reply_to, "sentiment": sentiment}
     )
+    return _run_engine(adapter, inbound, on_ack=on_ack, on_delta=on_delta)
 
 
-def avatar_event(
-    *,
-    session_id: Any,
-    name: str,
-    step: str,
-    data: dict[str, Any],
-    language: str,
-    on_ack: Callable[[int], None],
-    on_delta: Callable[[int, str, dict[str, Any]], None],
-) -> dict[str, Any]:
-    """One device UI event (confirmed guide step, submitted form, tapped button)."""
-    return _run_engine(
-        dialogue.session_event,
-        {"session_id": session_id, "name": name, "step": step, "data": data},
-        session_id=session_id,
-        in_reply_to={"kind": "event", "name": name, "step": step},
-        language=language,
-        sentiment=analyse_sentiment(""),
-        on_ack=on_ack,
-        on_delta=on_delta,
-    )
+# ----------------------------------------------------------------------------- the adapter
+
+Principal = dict[str, Any]
+
+
+class AvatarSocketAdapter:
+    """The avatar socket (bank-avatar/1) as a channel adapter (scenarios.conversation).
+
+    `authenticate` reads what the handshake middleware found (a device token or a signed-in
+    person); `inbound` turns a `session.start`, `user.text` or `ui.event` frame into an
+    `Inbound` (the principal carries the socket's bound session); `outbound` is the
+    `answer.done` frame with its avatar cue. Sequencing, replay and streaming stay in the
+    consumer and its `SocketSequencer`.
+    """
+
+    channel = "avatar"
+
+    def authenticate(self, request: dict[str, Any]) -> Principal:
+        device, user = request.get("device"), request.get("user")
+        if request.get("device_token_rejected") or (
+            device is None and not (user is not None and user.is_authenticated)
+        ):
+            raise PermissionError("no valid device token or signed-in user")
+        return {"device": device, "user": user, "session": None}
+
+    def inbound(self, request: dict[str, Any], principal: Principal) -> Inbound:
+        device, user = principal["device"], principal["user"]
+        kind = request.get("type")
+        if kind == "session.start":
+            channel = CHANNEL_BY_KIND.get(device.kind, "web") if device is not None else "web"
+            return Inbound(
+                channel,
+                language=normalise_language(request["language"]),
+                scenario=request["scenario"],
+                # Touches the database: only called from the consumer's worker.
+                customer=_asserted_customer(device, request.get("customer_no", "")),
+                device=device,
+                user=user if device is None else None,
+            )
+        session: SessionInfo = principal["session"]
+        common = {
+            "session_id": session.id,
+            "step": request.get("step") or "",
+            "device": device,
+            "user": user if device is None else None,
+            "meta": {"frame_id": request.get("id")},
+        }
+        if kind == "ui.event":
+            return Inbound(
+                session.channel,
+                language=session.language,
+                event=request["name"],
+                data=request.get("data") or {},
+                **common,
+            )
+        if kind == "user.text":
+            return Inbound(
+                session.channel,
+                text=request["text"],
+                language=session.language,
+                source=request.get("source") or "text",
+                **common,
+            )
+        raise ProtocolError("unknown_type", f"{kind!r} carries no customer message.")
+
+    def outbound(self, inbound: Inbound, session_id: Any, result: Any) -> dict[str, Any]:
+        if inbound.starts:
+            return answer_frame(result, in_reply_to=None)
+        sentiment = inbound.meta["sentiment"]
+        return answer_frame(
+            result,
+            in_reply_to=inbound.meta["in_reply_to"],
+            customer_sentiment=getattr(result, "sentiment", "") or sentiment.label,
+            customer_angry=sentiment.is_angry,
+        )

@@ -72,6 +72,7 @@ from devices.speech_output import (
     sentences_of,
     speech_frame,
 )
+from scenarios.conversation import Inbound, adapter_for
 from scenarios.dialogue import MAX_TURN_CHARS
 from scenarios.services import session_presence
 
@@ -232,9 +233,11 @@ class AvatarConsumer(AsyncWebsocketConsumer):
         if not processes.is_started():
             # The process's first socket: register it and recover what dead processes left.
             await self._run_sync(processes.server_process_start)()
-        if self.scope.get("device_token_rejected") or (
-            self.device is None and not (self.user is not None and self.user.is_authenticated)
-        ):
+        # The socket is one channel adapter of scenarios.conversation, as registered.
+        self.adapter = adapter_for(avatar.AvatarSocketAdapter.channel)
+        try:
+            self.principal = self.adapter.authenticate(self.scope)
+        except PermissionError:
             # Closing before accept makes daphne refuse the handshake (HTTP 403).
             await self.close(code=CLOSE_UNAUTHENTICATED)
             return
@@ -439,11 +442,9 @@ class AvatarConsumer(AsyncWebsocketConsumer):
         self.sequencer.refuse_while_busy()
         self._choose_speech(frame)
         info = await self._run_sync(avatar.avatar_session_start)(
-            scenario=frame["scenario"],
-            language=frame["language"],
-            device=self.device,
-            user=self.user,
-            customer_no=frame.get("customer_no", ""),
+            adapter=self.adapter,
+            frame={**frame, "type": "session.start"},
+            principal=self.principal,
         )
         await self._bind(info, last_seq=0, resumed=False)
 
@@ -480,13 +481,8 @@ class AvatarConsumer(AsyncWebsocketConsumer):
         session = self.sequencer.require_session()
         self.sequencer.refuse_while_busy()
         self._start_turn(
-            self._with_heartbeat(avatar.avatar_turn),
-            {
-                "session_id": session.id,
-                "text": frame["text"],
-                "source": frame["source"],
-                "step": frame["step"],
-            },
+            self._with_heartbeat(avatar.avatar_converse),
+            {"adapter": self.adapter, "inbound": self._inbound(session, "user.text", frame)},
             frame,
             ack_extra={"source": frame["source"]},
         )
@@ -495,16 +491,19 @@ class AvatarConsumer(AsyncWebsocketConsumer):
         session = self.sequencer.require_session()
         self.sequencer.refuse_while_busy()
         self._start_turn(
-            avatar.avatar_event,
-            {
-                "session_id": session.id,
-                "name": frame["name"],
-                "step": frame["step"],
-                "data": frame["data"],
-            },
+            avatar.avatar_converse,
+            {"adapter": self.adapter, "inbound": self._inbound(session, "ui.event", frame)},
             frame,
             ack_extra={"event": frame["name"]},
         )
+
+    def _inbound(self, session: avatar.SessionInfo, kind: str, frame: dict[str, Any]) -> Inbound:
+        """The frame (parsed, without its type) as the adapter's Inbound."""
+        request = {**frame, "type": kind}
+        inbound = self.adapter.inbound(request, {**self.principal, "session": session})
+        if inbound is None:
+            raise ProtocolError("invalid", "This frame carries no message.")
+        return inbound
 
     # ------------------------------------------------------------------ spoken questions
 
@@ -579,10 +578,14 @@ class AvatarConsumer(AsyncWebsocketConsumer):
         if frame.get("id"):
             result["id"] = frame["id"]
         await self.send_frame(result)
+        spoken = {"text": text, "source": "asr", "step": utterance.step}
         await self._turn(
             session,
-            avatar.avatar_turn,
-            {"session_id": session.id, "text": text, "source": "asr", "step": utterance.step},
+            avatar.avatar_converse,
+            {
+                "adapter": self.adapter,
+                "inbound": self._inbound(session, "user.text", {**spoken, **frame}),
+            },
             frame,
             ack_extra={"source": "asr"},
         )
@@ -679,9 +682,7 @@ class AvatarConsumer(AsyncWebsocketConsumer):
             loop.call_soon_threadsafe(queue.put_nowait, ("delta", seq, (text, cue)))
 
         job = asyncio.ensure_future(
-            self._run_sync(work)(
-                **kwargs, language=session.language, on_ack=on_ack, on_delta=on_delta
-            )
+            self._run_sync(work)(**kwargs, on_ack=on_ack, on_delta=on_delta)
         )
 
         async def forward(kind: str, seq: int, payload: Any) -> None:

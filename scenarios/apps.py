@@ -12,8 +12,13 @@ class ScenariosConfig(AppConfig):
         # Registers every scenario package (behaviours and the scenario registry that
         # `Flow.scenario` is validated against).
         import scenarios.dialogue  # noqa: F401
+        from scenarios.api.adapter import SessionApiAdapter
+        from scenarios.conversation import adapter_register
         from scenarios.definitions import definitions_changed, watched_models
         from scenarios.models.watched import bulk_changed
+
+        # The session API is one of the channels every customer message comes in through.
+        adapter_register(SessionApiAdapter())
 
         # Any change to a row the turns keep per process makes every process reload it.
         for model in watched_models():

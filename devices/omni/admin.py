@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from devices.omni.models import ChannelIdentity, WebChatSite, WeChatAccount
+from devices.omni.models import ChannelIdentity, WebChatSite, WeChatAccount, WeChatMessage
 
 
 @admin.register(WeChatAccount)
@@ -20,3 +20,13 @@ class ChannelIdentityAdmin(admin.ModelAdmin):
     list_filter = ("channel",)
     search_fields = ("external_id", "customer__customer_no")
     raw_id_fields = ("customer", "session")
+
+
+@admin.register(WeChatMessage)
+class WeChatMessageAdmin(admin.ModelAdmin):
+    """Where a late or failed reply shows (the 5-second rule, devices.omni.wechat)."""
+
+    list_display = ("received_at", "account", "openid", "state", "attempts", "error")
+    list_filter = ("state", "account")
+    search_fields = ("openid", "msg_key")
+    raw_id_fields = ("session",)

@@ -1,18 +1,16 @@
-"""The channel-adapter interface every customer channel shares.
+"""What the omnichannel adapters (WeChat, web chat, voice) add to the shared channel seam.
 
-An adapter does three thin things: authenticate the caller (a platform signature, a widget
-key, a device token), turn the inbound message into a call of the domain
-(`scenarios.dialogue.session_start` / `session_turn`), and turn the `TurnResult` into its own
-wire format (WeChat XML, widget JSON, avatar frames). `converse` is the shared middle: it finds
-the identity's conversation (continuing the linked customer's open conversation from another
-channel), runs the turn and returns the result; the adapter only parses and renders.
+The adapter contract, `Inbound` and the shared `converse` live in the domain
+(`scenarios.conversation`), so the avatar socket and the session API go through the same seam.
+These channels have no session id of their own: the platform knows a person (an openid, a web
+visitor), so `converse` here finds that identity's conversation first (continuing the linked
+customer's open conversation from another channel), then runs the turn through the shared one.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import replace
 from datetime import timedelta
-from typing import Any, Protocol
 
 from django.conf import settings
 from django.db import transaction
@@ -20,38 +18,23 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from devices.omni.models import ChannelIdentity
-from scenarios import dialogue
+from scenarios import conversation
+from scenarios.conversation import ChannelAdapter, Inbound
 from scenarios.dialogue import DialogueError, TurnResult
 from scenarios.models import Customer, DialogueSession
 
+__all__ = [
+    "OMNI_CHANNELS",
+    "ChannelAdapter",
+    "Inbound",
+    "converse",
+    "identity_for",
+    "identity_link",
+    "reply_text",
+]
+
 # Sessions these adapters start; a linked customer's conversation moves freely between them.
 OMNI_CHANNELS = ("wechat", "webchat")
-
-
-@dataclass(frozen=True)
-class Inbound:
-    """A customer's message as any channel sees it."""
-
-    channel: str
-    external_id: str
-    text: str
-    language: str = "zh-hans"
-
-
-class ChannelAdapter(Protocol):
-    channel: str
-
-    def authenticate(self, request: Any) -> Any:
-        """The account/site/device the request comes from; raises on a bad signature or key."""
-        ...
-
-    def inbound(self, request: Any, principal: Any) -> Inbound | None:
-        """The customer's message in the request, or None for events that carry none."""
-        ...
-
-    def outbound(self, inbound: Inbound, result: TurnResult) -> Any:
-        """The channel's wire format of the domain's answer."""
-        ...
 
 
 def _stale_after() -> timedelta:
@@ -109,18 +92,21 @@ def converse(
     identity = identity or identity_for(inbound.channel, inbound.external_id, inbound.language)
     session = _open_session(identity)
     if session is None:
-        session, _greeting = dialogue.session_start(
-            scenario=scenario,
-            channel=inbound.channel,
+        start = Inbound(
+            inbound.channel,
+            inbound.external_id,
             language=inbound.language or identity.language,
+            scenario=scenario,
             customer=identity.customer,
         )
+        session, _greeting = conversation.converse(start)
+        assert session is not None  # noqa: S101 - a start always returns its session
     ChannelIdentity.objects.filter(pk=identity.pk).update(
         session=session, last_seen_at=timezone.now()
     )
-    if not inbound.text.strip():
+    if not inbound.text.strip() and not inbound.event:
         raise DialogueError("the message is empty")
-    result = dialogue.session_turn(session_id=session.pk, text=inbound.text)
+    _started, result = conversation.converse(replace(inbound, session_id=session.pk))
     return session, result
 
 

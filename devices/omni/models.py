@@ -93,3 +93,55 @@ class ChannelIdentity(models.Model):
 
     def __str__(self) -> str:
         return f"{self.channel}:{self.external_id}"
+
+
+class WeChatMessage(models.Model):
+    """A message WeChat delivered to the callback, stored before anything is answered.
+
+    It is the callback's record of the 5-second rule: the turn runs while the callback waits
+    up to `WECHAT_PASSIVE_REPLY_SECONDS`; an answer ready in time goes back as the passive
+    reply, a later one through the customer-service message API. WeChat retries a message it
+    got no answer to (same MsgId): the unique key makes the retry find this row instead of
+    running a second turn.
+    """
+
+    class State(models.TextChoices):
+        RECEIVED = "received", _("received")  # the turn is running, the callback waits
+        ANSWERED = "answered", _("answered")  # in time: the waiting callback replies with it
+        PASSIVE = "passive", _("replied passively")
+        LATE = "late", _("too late for a passive reply")  # the callback answered "success"
+        SENT = "sent", _("sent through the customer-service API")
+        FAILED = "failed", _("delivery failed")
+
+    account = models.ForeignKey(WeChatAccount, on_delete=models.CASCADE, related_name="messages")
+    # MsgId, or sender + CreateTime + event for events (which have no MsgId).
+    msg_key = models.CharField(_("message key"), max_length=120)
+    openid = models.CharField(_("sender"), max_length=120)
+    text = models.TextField(_("text"))
+    state = models.CharField(
+        _("state"), max_length=10, choices=State.choices, default=State.RECEIVED
+    )
+    reply = models.TextField(_("reply"), blank=True)
+    session = models.ForeignKey(
+        "scenarios.DialogueSession",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    error = models.CharField(_("error"), max_length=300, blank=True)
+    received_at = models.DateTimeField(_("received"), default=timezone.now)
+    answered_at = models.DateTimeField(_("answered"), null=True, blank=True)
+    # When its turn was last started (the callback, or the sweep after a process died).
+    tried_at = models.DateTimeField(_("last tried"), default=timezone.now)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=1)
+
+    class Meta:
+        verbose_name = _("WeChat message")
+        verbose_name_plural = _("WeChat messages")
+        constraints = [
+            models.UniqueConstraint(fields=["account", "msg_key"], name="omni_wechat_msg_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.account_id}:{self.msg_key}"

@@ -1,6 +1,9 @@
-"""Session API: the same dialogue engine every channel uses (websockets come next)."""
+"""Session API: a channel adapter (scenarios.api.adapter) over the shared `converse`."""
 
 from __future__ import annotations
+
+from dataclasses import replace
+from typing import cast
 
 from django.db.models import Q, QuerySet
 from django.http import FileResponse
@@ -12,6 +15,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from scenarios.api.adapter import SessionApiAdapter
 from scenarios.api.serializers import (
     EventCreateSerializer,
     RatingSerializer,
@@ -26,27 +30,17 @@ from scenarios.applications import (
     application_precheck,
     application_state,
 )
-from scenarios.dialogue import (
-    DialogueError,
-    TurnResult,
-    session_event,
-    session_start,
-    session_turn,
-)
-from scenarios.models import ApplicationDocument, CardApplication, Customer, DialogueSession
+from scenarios.conversation import Inbound, adapter_for, converse
+from scenarios.dialogue import DialogueError
+from scenarios.models import ApplicationDocument, CardApplication, DialogueSession
 from scenarios.periods import parse_date
 from scenarios.principals import is_touchpoint, touchpoint_device
 from scenarios.services import RatingError, session_rate
 
-# Devices allowed to say which customer is using them: the app backend, after its own login.
-CUSTOMER_IDENTITY = "customer_identity"
 
-
-def _caller(request: Request) -> dict[str, object]:
-    device = touchpoint_device(request.user)
-    if device is not None:
-        return {"device": device, "user": None}
-    return {"device": None, "user": request.user}
+def _adapter() -> SessionApiAdapter:
+    """The session API's adapter as registered (scenarios.apps), looked up per request."""
+    return cast(SessionApiAdapter, adapter_for(SessionApiAdapter.channel))
 
 
 def visible_sessions(request: Request) -> QuerySet[DialogueSession]:
@@ -60,54 +54,22 @@ def visible_sessions(request: Request) -> QuerySet[DialogueSession]:
     return sessions.filter(Q(user=request.user))
 
 
-def _result(session_id: object, result: TurnResult) -> dict[str, object]:
-    return {
-        "session": session_id,
-        "reply": result.reply,
-        "step": result.step,
-        "status": result.status,
-        "intent": result.intent,
-        "actions": result.actions,
-        "sources": result.sources,
-    }
-
-
-def _asserted_customer(request: Request, customer_no: str | None) -> Customer | None:
-    """The customer a trusted device says is logged in; never taken from anyone else.
-
-    Raises PermissionError for a caller that may not identify customers and LookupError for
-    an unknown customer number.
-    """
-    if not customer_no:
-        return None
-    device = touchpoint_device(request.user)
-    if device is None or not (device.capabilities or {}).get(CUSTOMER_IDENTITY):
-        raise PermissionError("this caller may not identify customers")
-    customer = Customer.objects.filter(customer_no=customer_no).first()
-    if customer is None:
-        raise LookupError(f"no customer {customer_no!r}")
-    return customer
-
-
 class SessionListView(APIView):
     @extend_schema(request=SessionCreateSerializer, responses={201: TurnResultSerializer})
     def post(self, request: Request) -> Response:
-        data = SessionCreateSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        fields = dict(data.validated_data)
+        api = _adapter()
         try:
-            customer = _asserted_customer(request, fields.pop("customer_no", None))
+            inbound = api.inbound(request, api.authenticate(request))
         except PermissionError as exc:
             return Response({"detail": str(exc)}, status=status.HTTP_403_FORBIDDEN)
         except LookupError as exc:
             return Response({"detail": str(exc)}, status=status.HTTP_400_BAD_REQUEST)
         try:
-            session, result = session_start(**fields, customer=customer, **_caller(request))
+            session, result = converse(inbound)
         except DialogueError as exc:
             return Response({"detail": str(exc)}, status=status.HTTP_400_BAD_REQUEST)
-        body = _result(session.pk, result)
-        body["id"] = str(session.pk)
-        return Response(body, status=status.HTTP_201_CREATED)
+        assert session is not None  # noqa: S101 - a start always returns its session
+        return Response(api.outbound(inbound, session.pk, result), status=status.HTTP_201_CREATED)
 
 
 class SessionDetailView(APIView):
@@ -125,13 +87,15 @@ class TurnListView(APIView):
     @extend_schema(request=TurnCreateSerializer, responses=TurnResultSerializer)
     def post(self, request: Request, session_id: str) -> Response:
         session = get_object_or_404(visible_sessions(request), pk=session_id)
-        data = TurnCreateSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
+        api = _adapter()
+        inbound = api.inbound(request, api.authenticate(request))
         try:
-            result = session_turn(session_id=session.pk, **data.validated_data)
+            _started, result = converse(
+                replace(inbound, session_id=session.pk, channel=session.channel)
+            )
         except DialogueError as exc:
             return Response({"detail": str(exc)}, status=status.HTTP_409_CONFLICT)
-        return Response(_result(session.pk, result))
+        return Response(api.outbound(inbound, session.pk, result))
 
 
 class EventListView(APIView):
@@ -146,13 +110,15 @@ class EventListView(APIView):
     @extend_schema(request=EventCreateSerializer, responses=TurnResultSerializer)
     def post(self, request: Request, session_id: str) -> Response:
         session = get_object_or_404(visible_sessions(request), pk=session_id)
-        data = EventCreateSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
+        api = _adapter()
+        inbound = api.inbound(request, api.authenticate(request))
         try:
-            result = session_event(session_id=session.pk, **data.validated_data)
+            _started, result = converse(
+                replace(inbound, session_id=session.pk, channel=session.channel)
+            )
         except DialogueError as exc:
             return Response({"detail": str(exc)}, status=status.HTTP_409_CONFLICT)
-        return Response(_result(session.pk, result))
+        return Response(api.outbound(inbound, session.pk, result))
 
 
 class DocumentUploadView(APIView):
@@ -225,8 +191,11 @@ class DocumentUploadView(APIView):
             and step is not None
             and step.behaviour == "application_documents"
         ):
-            result = session_event(session_id=session.pk, name="documents_uploaded", step=step.code)
-            body["turn"] = _result(session.pk, result)
+            inbound = Inbound(
+                session.channel, session_id=session.pk, event="documents_uploaded", step=step.code
+            )
+            _started, result = converse(inbound)
+            body["turn"] = _adapter().outbound(inbound, session.pk, result)
         return Response(body, status=status.HTTP_201_CREATED)
 
 
@@ -270,9 +239,7 @@ class ApplicationDocumentDownloadView(APIView):
     @extend_schema(responses={(200, "application/octet-stream"): bytes})
     def get(self, request: Request, name: str) -> FileResponse | Response:
         user = request.user
-        if is_touchpoint(user) or not user.has_perm(
-            "scenarios.view_applicationdocument"
-        ):
+        if is_touchpoint(user) or not user.has_perm("scenarios.view_applicationdocument"):
             return Response(
                 {"detail": "viewing application documents needs the document permission"},
                 status=status.HTTP_403_FORBIDDEN,

@@ -3,6 +3,7 @@ one customer identity and one conversation across channels."""
 
 from __future__ import annotations
 
+import time
 from datetime import timedelta
 
 import pytest
@@ -79,12 +80,124 @@ def test_a_text_message_gets_a_passive_xml_reply_from_the_dialogue_engine(accoun
     assert reply[:20] in body
 
 
-def test_a_retried_message_is_answered_once(account) -> None:  # noqa: ANN001
+def test_a_retried_message_runs_no_second_turn_and_gets_the_same_passive_reply(account) -> None:  # noqa: ANN001, E501
     client = Client()
-    _callback(client, message_xml("openid-2", Content="你好", msg_id="77"))
+    first = _callback(client, message_xml("openid-2", Content="你好", msg_id="77"))
+    # WeChat retries when our answer did not reach it: the retry gets that answer again.
     again = _callback(client, message_xml("openid-2", Content="你好", msg_id="77"))
-    assert again.content == b"success"
+    assert again.status_code == 200
+    assert _content(again) == _content(first) != ""
     assert Turn.objects.filter(role="customer", session__channel="wechat").count() == 1
+
+
+def _content(response) -> str:  # noqa: ANN001
+    body = response.content.decode()
+    return (
+        body.split("<Content><![CDATA[", 1)[1].split("]]></Content>", 1)[0]
+        if "<Content>" in body
+        else ""
+    )
+
+
+class SlowTurns:
+    """A turn still running when the callback's wait ends: held until `finish()`."""
+
+    def __init__(self) -> None:
+        self.pending: list[tuple] = []
+
+    def submit(self, function, *args):  # noqa: ANN001, ANN002, ANN201
+        from concurrent.futures import Future
+
+        self.pending.append((function, args))
+        return Future()  # never done while the callback waits
+
+    def finish(self) -> None:
+        while self.pending:
+            function, args = self.pending.pop(0)
+            function(*args)
+
+
+@pytest.fixture
+def slow_turns(monkeypatch):  # noqa: ANN001, ANN201
+    from devices.omni import wechat
+
+    turns = SlowTurns()
+    monkeypatch.setattr(wechat, "RUNNER", turns)
+    return turns
+
+
+@override_settings(WECHAT_PASSIVE_REPLY_SECONDS=0.2)
+def test_a_turn_slower_than_the_passive_window_is_stored_then_sent_through_the_api(
+    account,
+    slow_turns,  # noqa: ANN001
+) -> None:
+    from devices.omni.models import WeChatMessage
+
+    with FakeWeChatAPI() as api:
+        WeChatAccount.objects.filter(pk=account.pk).update(api_base=api.base_url)
+        started = time.monotonic()
+        response = _callback(
+            Client(), message_xml("openid-6", Content="信用卡年费是多少", msg_id="88")
+        )
+        waited = time.monotonic() - started
+        # It waited out the window, and answered well inside WeChat's 5 s all the same.
+        assert 0.2 <= waited < 4.5
+        # Answered in time with "success" (no passive reply, no retry), the message kept.
+        assert (response.status_code, response.content) == (200, b"success")
+        stored = WeChatMessage.objects.get(msg_key="88")
+        assert (stored.state, stored.text) == ("late", "信用卡年费是多少")
+        assert api.sent == []
+        slow_turns.finish()
+    stored.refresh_from_db()
+    assert stored.state == "sent"
+    reply = stored.session.turns.filter(role="assistant").order_by("-seq").first().text
+    assert api.sent == [{"touser": "openid-6", "msgtype": "text", "text": {"content": reply}}]
+    assert stored.reply == reply
+
+
+@override_settings(WECHAT_PASSIVE_REPLY_SECONDS=0.2)
+def test_a_retry_while_the_slow_turn_runs_gets_success_and_starts_no_second_turn(
+    account,
+    slow_turns,  # noqa: ANN001
+) -> None:
+    client = Client()
+    _callback(client, message_xml("openid-8", Content="你好", msg_id="99"))
+    retry = _callback(client, message_xml("openid-8", Content="你好", msg_id="99"))
+    assert retry.content == b"success"
+    assert len(slow_turns.pending) == 1
+    with FakeWeChatAPI() as api:
+        WeChatAccount.objects.filter(pk=account.pk).update(api_base=api.base_url)
+        slow_turns.finish()
+    assert Turn.objects.filter(role="customer", session__channel="wechat").count() == 1
+    assert len(api.sent) == 1
+
+
+@override_settings(WECHAT_PASSIVE_REPLY_SECONDS=0.2)
+def test_late_replies_share_one_cached_access_token(account, slow_turns) -> None:  # noqa: ANN001
+    with FakeWeChatAPI() as api:
+        WeChatAccount.objects.filter(pk=account.pk).update(api_base=api.base_url)
+        client = Client()
+        _callback(client, message_xml("openid-10", Content="你好", msg_id="101"))
+        _callback(client, message_xml("openid-11", Content="你好", msg_id="102"))
+        slow_turns.finish()
+    assert len(api.sent) == 2
+    assert api.tokens_issued == 1
+
+
+@override_settings(WECHAT_PASSIVE_REPLY_SECONDS=0.2)
+def test_a_late_reply_the_api_refuses_is_marked_failed_not_lost(account, slow_turns) -> None:  # noqa: ANN001
+    from devices.omni.models import WeChatMessage
+
+    with FakeWeChatAPI() as api:
+        WeChatAccount.objects.filter(pk=account.pk).update(
+            api_base=api.base_url, app_secret="wrong"
+        )
+        _callback(Client(), message_xml("openid-12", Content="你好", msg_id="103"))
+        slow_turns.finish()
+    stored = WeChatMessage.objects.get(msg_key="103")
+    assert stored.state == "failed"
+    assert "40013" in stored.error
+    assert stored.reply  # kept for an agent or a resend
 
 
 def test_a_menu_click_runs_as_the_configured_text_and_subscribe_gets_the_welcome(account) -> None:  # noqa: ANN001
@@ -94,6 +207,20 @@ def test_a_menu_click_runs_as_the_configured_text_and_subscribe_gets_the_welcome
     _callback(client, message_xml("openid-3", kind="event", Event="CLICK", EventKey="CARD_LOST"))
     session = ChannelIdentity.objects.get(external_id="bank:openid-3").session
     assert session.turns.filter(role="customer").get().text == "我的卡丢了"
+
+
+def test_two_menu_clicks_in_the_same_second_are_two_messages_not_a_retry(account) -> None:  # noqa: ANN001
+    account.menu = {"CARD_LOST": {"text": "我的卡丢了"}, "FEE": {"text": "信用卡年费是多少"}}
+    account.save()
+    client = Client()
+    for key in ("CARD_LOST", "FEE"):
+        click = message_xml(
+            "openid-16", kind="event", Event="CLICK", EventKey=key, create_time=1_700_000_000
+        )
+        assert b"<Content>" in _callback(client, click).content
+    session = ChannelIdentity.objects.get(external_id="bank:openid-16").session
+    texts = session.turns.filter(role="customer").order_by("seq").values_list("text", flat=True)
+    assert list(texts) == ["我的卡丢了", "信用卡年费是多少"]
 
 
 def test_malformed_xml_and_entity_tricks_are_refused_with_400(account) -> None:  # noqa: ANN001
@@ -331,3 +458,52 @@ def test_wechat_delivery_needs_a_linked_follower_seen_within_48_hours(account) -
         WeChatAccount.objects.filter(pk=account.pk).update(api_base=api.base_url)
         assert wechat.send(**kwargs) == "wechat:1"
     assert api.sent == [{"touser": "openid-7", "msgtype": "text", "text": {"content": "t\nb"}}]
+
+
+@override_settings(WECHAT_PASSIVE_REPLY_SECONDS=0.2)
+def test_a_message_whose_process_died_mid_turn_is_answered_by_the_recovery_sweep(
+    account,
+    slow_turns,  # noqa: ANN001
+) -> None:
+    from devices.omni.models import WeChatMessage
+    from devices.omni.wechat import wechat_messages_recover
+
+    _callback(Client(), message_xml("openid-13", Content="信用卡年费是多少", msg_id="104"))
+    slow_turns.pending.clear()  # the process running the turn died
+    WeChatMessage.objects.filter(msg_key="104").update(
+        tried_at=timezone.now() - timedelta(minutes=11)
+    )
+    with FakeWeChatAPI() as api:
+        WeChatAccount.objects.filter(pk=account.pk).update(api_base=api.base_url)
+        report = wechat_messages_recover(stale_after=timedelta(minutes=10))
+    assert report == {"rerun": 1, "resent": 0, "given_up": 0}
+    stored = WeChatMessage.objects.get(msg_key="104")
+    assert (stored.state, stored.attempts) == ("sent", 2)
+    assert api.sent[0]["text"]["content"] == stored.reply != ""
+
+
+def test_the_sweep_resends_a_stored_turns_reply_without_running_it_again(account) -> None:  # noqa: ANN001
+    from devices.omni.models import WeChatMessage
+    from devices.omni.wechat import wechat_messages_recover
+
+    _callback(Client(), message_xml("openid-14", Content="信用卡年费是多少", msg_id="105"))
+    stored = WeChatMessage.objects.get(msg_key="105")
+    # The turn was stored, then the process died before the answer reached the message row.
+    WeChatMessage.objects.filter(pk=stored.pk).update(
+        state="late", answered_at=None, tried_at=timezone.now() - timedelta(minutes=11)
+    )
+    with FakeWeChatAPI() as api:
+        WeChatAccount.objects.filter(pk=account.pk).update(api_base=api.base_url)
+        report = wechat_messages_recover(stale_after=timedelta(minutes=10))
+    assert report == {"rerun": 0, "resent": 1, "given_up": 0}
+    assert Turn.objects.filter(role="customer", session__channel="wechat").count() == 1
+    assert api.sent[0]["text"]["content"] == stored.reply
+
+
+def test_the_sweep_leaves_a_recent_message_to_its_running_turn(account, slow_turns) -> None:  # noqa: ANN001
+    from devices.omni.wechat import wechat_messages_recover
+
+    with override_settings(WECHAT_PASSIVE_REPLY_SECONDS=0.2):
+        _callback(Client(), message_xml("openid-15", Content="你好", msg_id="106"))
+    report = wechat_messages_recover(stale_after=timedelta(minutes=10))
+    assert report == {"rerun": 0, "resent": 0, "given_up": 0}

@@ -37,12 +37,14 @@ def message_xml(
     kind: str = "text",
     to: str = "gh_bank",
     msg_id: str | None = None,
+    create_time: int | None = None,
     **fields: str,
 ) -> bytes:
+    stamp = int(time.time()) if create_time is None else create_time
     parts = [
         f"<ToUserName><![CDATA[{to}]]></ToUserName>",
         f"<FromUserName><![CDATA[{openid}]]></FromUserName>",
-        f"<CreateTime>{int(time.time())}</CreateTime>",
+        f"<CreateTime>{stamp}</CreateTime>",
         f"<MsgType><![CDATA[{kind}]]></MsgType>",
     ]
     for name, value in fields.items():
