@@ -20,7 +20,9 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from functools import lru_cache
+from types import MappingProxyType
 
 from bank_ai.ai.text import tokens
 
@@ -50,6 +52,7 @@ _QUESTION_TYPES: tuple[tuple[str, tuple[str, ...], tuple[str, ...]], ...] = (
 _CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")
 
 
+@lru_cache(maxsize=8192)
 def question_types(text: str) -> frozenset[str]:
     """The kinds of answer a normalised question asks for (empty for a statement)."""
     found: set[str] = set()
@@ -139,64 +142,88 @@ _SLOTS: dict[str, tuple[tuple[str, ...], ...]] = {
 }
 
 
-def slot_groups(text: str) -> dict[str, frozenset[int]]:
-    """For each slot, the groups a normalised question names (longest cue wins, so "登录密码"
-    is a password, not also a login)."""
-    out: dict[str, frozenset[int]] = {}
-    for slot, groups in _SLOTS.items():
-        cues = sorted(
-            ((cue, g) for g, group in enumerate(groups) for cue in group),
-            key=lambda item: -len(item[0]),
+def _slot_cues() -> dict[str, tuple[tuple[str, int, bool], ...]]:
+    """Per slot, (cue, group, is Chinese), longest cue first."""
+    return {
+        slot: tuple(
+            (cue, g, bool(_CJK.search(cue)))
+            for cue, g in sorted(
+                ((cue, g) for g, group in enumerate(groups) for cue in group),
+                key=lambda item: -len(item[0]),
+            )
         )
+        for slot, groups in _SLOTS.items()
+    }
+
+
+_SLOT_CUES = _slot_cues()
+_NOT_WORD = re.compile(r"[^\w]+")
+
+
+@lru_cache(maxsize=8192)
+def slot_groups(text: str) -> Mapping[str, frozenset[int]]:
+    """For each slot, the groups a normalised question names (longest cue wins, so "登录密码"
+    is a password, not also a login). Cached: the curated questions come back every turn."""
+    out: dict[str, frozenset[int]] = {}
+    for slot, cues in _SLOT_CUES.items():
         rest = f" {text.lower()} "
+        words_only: str | None = None
         found: set[int] = set()
-        for cue, g in cues:
-            needle = cue if _CJK.search(cue) else f" {cue} "
-            padded = rest if _CJK.search(cue) else re.sub(r"[^\w]+", " ", rest)
-            if needle in padded:
+        for cue, g, chinese in cues:
+            if chinese:
+                hit = cue in rest
+            else:
+                if words_only is None:
+                    words_only = _NOT_WORD.sub(" ", rest)
+                hit = f" {cue} " in words_only
+            if hit:
                 found.add(g)
                 rest = rest.replace(cue, " ")
+                words_only = None
         if found:
             out[slot] = frozenset(found)
-    return out
+    return MappingProxyType(out)
 
 
-def slot_conflicts(a: dict[str, frozenset[int]], b: dict[str, frozenset[int]]) -> int:
+def slot_conflicts(a: Mapping[str, frozenset[int]], b: Mapping[str, frozenset[int]]) -> int:
     """Slots both questions fill, with nothing in common."""
     return sum(1 for slot in a.keys() & b.keys() if not a[slot] & b[slot])
 
 
-def slot_agreements(a: dict[str, frozenset[int]], b: dict[str, frozenset[int]]) -> int:
+def slot_agreements(a: Mapping[str, frozenset[int]], b: Mapping[str, frozenset[int]]) -> int:
     return sum(1 for slot in a.keys() & b.keys() if a[slot] & b[slot])
 
 
 _CLAUSE_END = re.compile(r"[？?。！!；;，,]+")
 
 
-def split_clauses(text: str) -> list[str]:
-    """The questions inside a text that asks more than one; [] when it asks one."""
-    parts = [p.strip() for p in _CLAUSE_END.split(text) if len(p.strip()) >= 2]
-    return parts if len(parts) > 1 else []
+@lru_cache(maxsize=8192)
+def split_clauses(text: str) -> tuple[str, ...]:
+    """The questions inside a text that asks more than one; () when it asks one."""
+    parts = tuple(p.strip() for p in _CLAUSE_END.split(text) if len(p.strip()) >= 2)
+    return parts if len(parts) > 1 else ()
 
 
 # --- words and character n-grams ---------------------------------------------------------------
+@lru_cache(maxsize=8192)
 def words(text: str) -> frozenset[str]:
     """jieba words (fine-grained) and English words, without stop words."""
     return frozenset(tokens(text))
 
 
-def char_ngrams(text: str, sizes: Iterable[int] = (1, 2, 3)) -> dict[str, int]:
+@lru_cache(maxsize=8192)
+def char_ngrams(text: str, sizes: tuple[int, ...] = (1, 2, 3)) -> Mapping[str, int]:
     chars = "".join(ch for ch in text if ch.isalnum())
     counts: dict[str, int] = {}
     for n in sizes:
         for i in range(len(chars) - n + 1):
             gram = chars[i : i + n]
             counts[gram] = counts.get(gram, 0) + 1
-    return counts
+    return MappingProxyType(counts)
 
 
 def tfidf_cosine(
-    a: dict[str, int], b: dict[str, int], idf: dict[str, float], unknown: float
+    a: Mapping[str, int], b: Mapping[str, int], idf: Mapping[str, float], unknown: float
 ) -> float:
     def weight(gram: str, count: int) -> float:
         return (1 + math.log(count)) * idf.get("c:" + gram, unknown)
@@ -214,13 +241,21 @@ def lcs_ratio(a: str, b: str) -> float:
     y = [ch for ch in b if ch.isalnum()]
     if not x or not y:
         return 0.0
-    previous = [0] * (len(y) + 1)
+    return lcs_length(x, y) / min(len(x), len(y))
+
+
+def lcs_length(x: Iterable[str], y: list[str]) -> int:
+    """Length of the longest common subsequence, bit-parallel (Hyyrö 2004): one big-integer
+    step per character of x instead of a row of the dynamic programme per character."""
+    positions: dict[str, int] = {}
+    for i, ch in enumerate(y):
+        positions[ch] = positions.get(ch, 0) | (1 << i)
+    everything = (1 << len(y)) - 1
+    v = everything
     for ch in x:
-        current = [0]
-        for j, other in enumerate(y):
-            current.append(previous[j] + 1 if ch == other else max(previous[j + 1], current[j]))
-        previous = current
-    return previous[-1] / min(len(x), len(y))
+        u = v & positions.get(ch, 0)
+        v = ((v + u) | (v - u)) & everything
+    return len(y) - v.bit_count()
 
 
 def corpus_idf(texts: Iterable[str]) -> dict[str, float]:
