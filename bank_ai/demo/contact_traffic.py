@@ -101,7 +101,8 @@ def _handover(
         session.refresh_from_db()
         if session.status != DialogueSession.Status.HANDED_OVER:
             return session
-        waited = timedelta(seconds=_wait(rng))
+        # With everybody away the wait runs on until somebody is back: often past overflow.
+        waited = timedelta(seconds=_wait(rng) + (rng.randint(60, 240) if busy else 0))
         shift_routing(session, waited)
         Takeover.objects.filter(session=session).update(requested_at=F("requested_at") - waited)
         routing_sweep()

@@ -172,6 +172,27 @@ def test_the_queue_trend_is_the_abandon_rate_day_by_day(routing) -> None:  # noq
     assert [(p["numerator"], p["denominator"]) for p in trend["points"]] == [(1, 6), (0, 0)]
 
 
+def test_the_page_agrees_with_the_routing_apps_own_queue_figures(routing) -> None:  # noqa: ANN001
+    from scenarios.agentrouting.selectors import queue_figures
+
+    report = contact_centre.queue_report(_filters())
+    mine = {k["code"]: k for k in report["kpis"]}
+    for own in queue_figures(DAY, DAY + timedelta(days=1)):
+
+        def of(code: str, queue: str = own["queue"]) -> dict[str, Any]:
+            return next(r for r in mine[code]["breakdown"] if r["key"] == queue)
+
+        assert of("contact_centre.offered")["numerator"] == own["entered"]
+        assert of("contact_centre.answered")["numerator"] == own["answered"]
+        assert of("contact_centre.abandoned")["numerator"] == own["abandoned"]
+        assert of("contact_centre.overflows")["numerator"] == own["overflowed_out"]
+        assert of("contact_centre.transfers")["numerator"] == own["transferred"]
+        assert of("contact_centre.waiting_now")["numerator"] == own["waiting_now"]
+        assert of("contact_centre.answer_seconds_p90")["value"] == own["answer_seconds_p90"]
+        sla = of("contact_centre.sla_met")["value"]
+        assert (round(sla, 4) if sla is not None else None) == own["sla_met_rate"]
+
+
 # ------------------------------------------------------------------------ campaigns
 
 
@@ -334,8 +355,17 @@ def test_the_api_gives_the_new_pages_and_their_series(routing, attempts) -> None
         f"/api/analytics/pages/outbound/series/?{QUERY}&kpi=outbound.converted"
     ).json()
     assert [p["numerator"] for p in series["points"]] == [3, 0]
-    missing = client.get(f"/api/analytics/pages/contact_centre/series/?{QUERY}&kpi=nope")
-    assert missing.status_code == 404
+    offered = client.get(
+        f"/api/analytics/pages/contact_centre/series/?{QUERY}&kpi=contact_centre.offered"
+    ).json()
+    assert [p["numerator"] for p in offered["points"]] == [8, 0]  # overflowed in included
+    sla = client.get(
+        f"/api/analytics/pages/contact_centre/series/?{QUERY}&kpi=contact_centre.sla_met&queue=vip"
+    ).json()
+    assert [(p["numerator"], p["denominator"]) for p in sla["points"]] == [(1, 1), (0, 0)]
+    for kpi in ("nope", "contact_centre.waiting_now", "contact_centre.answer_seconds_p90"):
+        missing = client.get(f"/api/analytics/pages/contact_centre/series/?{QUERY}&kpi={kpi}")
+        assert missing.status_code == 404
 
 
 @pytest.mark.parametrize("page", ["contact_centre", "outbound"])

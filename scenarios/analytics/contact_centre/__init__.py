@@ -64,12 +64,16 @@ __all__ = [
 ]
 
 
+# Figures of a moment or of the whole range, with no day-by-day value.
+NOT_DAILY = ("contact_centre.waiting_now", "contact_centre.answer_seconds_p90")
+
+
 def record_series(page_code: str, kpi_code: str, filters: Filters) -> dict[str, Any]:
     """One KPI of a record page, day by day (KeyError for a KPI without a daily figure:
-    waiting now, the breakdowns)."""
+    waiting now, the percentile, the breakdowns)."""
     kpi = next((k for k in record_kpis(page_code) if k.code == kpi_code), None)
-    if kpi is None or kpi.measure == kpi_defs.BREAKDOWN or kpi.code.endswith("waiting_now"):
+    if kpi is None or kpi.measure == kpi_defs.BREAKDOWN or kpi.code in NOT_DAILY:
         raise KeyError(kpi_code)
     if page_code == CONTACT_PAGE:
-        return series(kpi, filters, queue_facts(filters).by_day, queue_values)
+        return series(kpi, filters, queue_facts(filters, daily=True).by_day, queue_values)
     return series(kpi, filters, campaign_facts(filters).by_day, campaign_values)

@@ -84,15 +84,15 @@ def campaign_values(t: CampaignTally) -> dict[str, Figure3]:
     }
 
 
-def _attempts(filters: Filters) -> QuerySet[ContactAttempt]:
+def _attempts(filters: Filters, campaign_ids: list[int] | None) -> QuerySet[ContactAttempt]:
     start, end = range_bounds(filters)
     attempts = ContactAttempt.objects.filter(created_at__gte=start, created_at__lt=end)
     if filters.channel:
         attempts = attempts.filter(channel=filters.channel)
     if filters.language:
         attempts = attempts.filter(customer__preferred_language=filters.language)
-    if filters.campaign:
-        attempts = attempts.filter(campaign__code=filters.campaign)
+    if campaign_ids is not None:
+        attempts = attempts.filter(campaign_id__in=campaign_ids)
     return attempts
 
 
@@ -110,24 +110,26 @@ def campaign_facts(filters: Filters) -> CampaignFacts:
     campaigns = Campaign.objects.order_by("code")
     if filters.campaign:
         campaigns = campaigns.filter(code=filters.campaign)
+    by_id = {c.pk: c for c in campaigns}
     by_campaign: dict[str, CampaignTally] = defaultdict(CampaignTally)
     by_channel: dict[str, CampaignTally] = defaultdict(CampaignTally)
     by_day: dict[date, CampaignTally] = defaultdict(CampaignTally)
+    # Grouped by the campaign's id: joining the campaign for its code doubles the time.
     grouped = (
-        _attempts(filters)
+        _attempts(filters, list(by_id) if filters.campaign else None)
         .annotate(day=TruncDate("created_at", tzinfo=timezone.get_current_timezone()))
-        .values("day", "campaign__code", "channel", "status", "outcome", "skip_reason")
+        .values("day", "campaign_id", "channel", "status", "outcome", "skip_reason")
         .annotate(n=Count("id"))
     )
     for row in grouped:
         for tally in (
-            by_campaign[row["campaign__code"]],
+            by_campaign[by_id[row["campaign_id"]].code],
             by_channel[row["channel"]],
             by_day[row["day"]],
         ):
             tally.add(row["status"], row["outcome"], row["skip_reason"], row["n"])
     return CampaignFacts(
-        campaigns={c.code: c for c in campaigns},
+        campaigns={c.code: c for c in by_id.values()},
         by_campaign=dict(by_campaign),
         by_channel=dict(by_channel),
         by_day=dict(by_day),
@@ -170,6 +172,10 @@ def campaign_report(filters: Filters, facts: CampaignFacts | None = None) -> dic
     for tally in facts.by_campaign.values():
         total.merge(tally)
     totals = campaign_values(total)
+    per_campaign = {
+        code: campaign_values(facts.by_campaign.get(code, CampaignTally()))
+        for code in facts.campaigns
+    }
     rows: list[dict[str, Any]] = []
     for kpi in CAMPAIGN_KPIS:
         if kpi.code == "outbound.suppressed":
@@ -205,7 +211,7 @@ def campaign_report(filters: Filters, facts: CampaignFacts | None = None) -> dic
         row["breakdown"] = [
             breakdown_row(
                 code,
-                campaign_values(facts.by_campaign.get(code, CampaignTally()))[kpi.code],
+                per_campaign[code][kpi.code],
                 kpi.measure,
                 _campaign_link(kpi.code, filters, campaign__id__exact=campaign.pk),
                 label=f"{campaign.name} ({code}, {campaign.channel})",

@@ -5,22 +5,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date
+from functools import lru_cache
 from typing import Any
 from urllib.parse import urlencode
 
-from django.urls import reverse
+from django.urls import get_script_prefix, reverse
+from django.utils import timezone
 
 from scenarios.analytics.contact_centre.definitions import RecordKpi
 from scenarios.analytics.selectors import Filters, day_bounds
-
-
-def percentile(values: list[int], share: float) -> float | None:
-    """Nearest-rank percentile (as `agentrouting.selectors`), None without values."""
-    if not values:
-        return None
-    ordered = sorted(values)
-    return float(ordered[min(len(ordered) - 1, max(0, round(share * (len(ordered) - 1))))])
-
 
 Figure3 = tuple[float | None, int, int | None]  # value, numerator, denominator
 
@@ -43,9 +36,34 @@ def admin_list(model: str, filters: Filters, stamp: str, **params: Any) -> str:
     """An admin changelist of the records behind a number, over the range. The session
     filters (channel, branch, device, language) are not carried: the admin lists filter on
     the records' own fields only."""
-    start, end = range_bounds(filters)
-    query = {f"{stamp}__gte": start.isoformat(), f"{stamp}__lt": end.isoformat(), **params}
-    return f"{reverse(f'admin:{model}_changelist')}?{urlencode(query)}"
+    dates = _range_query(stamp, filters.since, filters.until, str(timezone.get_current_timezone()))
+    query = f"{dates}&{_encoded(tuple(params.items()))}" if params else dates
+    return f"{changelist(model)}?{query}"
+
+
+@lru_cache(maxsize=2048)
+def _encoded(params: tuple[tuple[str, Any], ...]) -> str:
+    return urlencode(params)
+
+
+@lru_cache(maxsize=64)
+def _range_query(stamp: str, since: date, until: date, zone: str) -> str:
+    # A page links a few hundred numbers over the same range: encode it once (`zone` keys the
+    # cache: the bounds are local days).
+    start, _end = day_bounds(since)
+    _start, end = day_bounds(until)
+    return urlencode({f"{stamp}__gte": start.isoformat(), f"{stamp}__lt": end.isoformat()})
+
+
+def changelist(model: str) -> str:
+    # A page links a few hundred numbers; resolving the same admin URL each time shows.
+    key = (get_script_prefix(), model)
+    if key not in _CHANGELISTS:
+        _CHANGELISTS[key] = reverse(f"admin:{model}_changelist")
+    return _CHANGELISTS[key]
+
+
+_CHANGELISTS: dict[tuple[str, str], str] = {}
 
 
 def kpi_row(kpi: RecordKpi, figure: Figure3, link: str) -> dict[str, Any]:
