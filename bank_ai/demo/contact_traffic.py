@@ -112,6 +112,11 @@ def _handover(
                 status=DialogueSession.Status.ABANDONED
             )
             routing_sweep()
+            # The request closes with the session (no service does it yet): an open one would
+            # count against the app's limit of sessions waiting for an agent for good.
+            Takeover.objects.filter(session=session, state=Takeover.State.REQUESTED).update(
+                state=Takeover.State.ENDED, ended_at=F("requested_at") + waited
+            )
             return session
         if busy:
             for agent in agents:

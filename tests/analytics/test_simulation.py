@@ -10,7 +10,7 @@ from django.utils import timezone
 from bank_ai.demo.traffic import MARK, simulate_traffic
 from scenarios.analytics.models import RollupDay
 from scenarios.branches.models import TicketSequence
-from scenarios.models import DialogueSession, FunnelEvent, Turn
+from scenarios.models import DialogueSession, FunnelEvent, Takeover, Turn
 
 pytestmark = pytest.mark.django_db
 
@@ -75,8 +75,11 @@ def test_a_simulated_day_routes_hand_overs_and_runs_campaigns_dated_to_that_day(
         day,
         date(2026, 10, 20),
     }
-    # Nobody is left waiting, and the answers waited as long as the simulation let them.
+    # Nobody is left waiting (a customer who left closed the request too, so it does not
+    # hold one of the app's places in the agents' queue), and the answers waited as long as
+    # the simulation let them.
     assert not QueueEntry.objects.filter(state__in=["waiting", "assigned"]).exists()
+    assert not Takeover.objects.filter(state="requested").exists()
     assert max(events.filter(kind="answered").values_list("waited_seconds", flat=True)) > 2
     attempts = ContactAttempt.objects.all()
     assert attempts.filter(status="sent").exists()
