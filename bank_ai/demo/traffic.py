@@ -26,6 +26,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from bank_ai.demo import contact, contact_traffic
 from devices.models import Device
 from scenarios import dialogue
 from scenarios.analytics.services import rollup_range
@@ -344,6 +345,8 @@ def _settle_takeover(session: DialogueSession, agent: Any, customer: Customer) -
     open_takeover = Takeover.objects.filter(session=session).exclude(state="ended").first()
     if open_takeover is None or agent is None:
         return
+    # With routing queues, only the agent the session was offered to may take it.
+    agent = contact_traffic.routed_agent(session, agent)
     try:
         takeover_start(session_id=session.pk, agent=agent)
         agent_say(
@@ -366,6 +369,7 @@ def _backdate(session: DialogueSession, moment: datetime) -> None:
     DialogueSession.objects.filter(pk=session.pk).update(created_at=moment)
     Turn.objects.filter(session=session).update(created_at=F("created_at") - shift)
     FunnelEvent.objects.filter(session=session).update(created_at=F("created_at") - shift)
+    contact_traffic.shift_routing(session, shift)
     takeovers = Takeover.objects.filter(session=session)
     takeovers.update(
         requested_at=F("requested_at") - shift,
@@ -432,9 +436,14 @@ def simulate_traffic(
     seed: int = 20261204,
     end: date | None = None,
     log: Callable[[str], None] = print,
+    contact_centre: bool = True,
 ) -> TrafficReport:
     """Simulate `per_day` (± a third) conversations on each of the `days` days before `end`
-    (default today, exclusive), skipping days simulated before; then roll those days up."""
+    (default today, exclusive), skipping days simulated before; then roll those days up.
+
+    With `contact_centre`, the demo's routing queues, agents and campaigns are seeded first
+    (`bank_ai.demo.contact`) and each day also has a few hand-overs routed through the queues
+    and a campaign run with replies (`bank_ai.demo.contact_traffic`)."""
     last = (end or timezone.localdate()) - timedelta(days=1)
     wanted = [last - timedelta(days=n) for n in range(days - 1, -1, -1)]
     done = simulated_days()
@@ -445,6 +454,8 @@ def simulate_traffic(
     by_name = {device.name: device for device in Device.objects.all()}
     today = timezone.localdate()
     sequences = {row.pk: row.last_number for row in TicketSequence.objects.filter(day=today)}
+    if contact_centre and any(day not in done for day in wanted):
+        contact.seed(log)
     for day in wanted:
         if day in done:
             report.skipped.append(day)
@@ -472,12 +483,29 @@ def simulate_traffic(
             if session is not None:
                 _backdate(session, moment)
                 report.sessions += 1
+        if contact_centre:
+            report.sessions += _contact_day(day, seed, by_name.get("demo-app"))
         report.days.append(day)
         log(f"{day}: {count} conversations")
     _restore_sequences(today, sequences)
+    if contact_centre and report.days:
+        contact_traffic.rest_second_agents()
     if report.days:
         report.rollup_rows = rollup_range(min(report.days), max(report.days))
     return report
+
+
+def _contact_day(day: date, seed: int, device: Device | None) -> int:
+    """The day's hand-overs through the routing queues and campaign runs (its own generator,
+    so the conversations above are the same with or without it); the sessions made."""
+    rng = random.Random(f"{seed}-{day.isoformat()}-contact")
+    start = datetime.combine(day, time.min, tzinfo=timezone.get_current_timezone())
+    moments = sorted(
+        start + timedelta(hours=rng.uniform(9, 20.5)) for _ in range(rng.randint(3, 7))
+    )
+    made = contact_traffic.simulate_handovers(rng, moments, device, MARK, _backdate)
+    contact_traffic.simulate_campaigns(rng, start + timedelta(hours=rng.uniform(10, 19)))
+    return made
 
 
 def _restore_sequences(today: date, before: dict[int, int]) -> None:

@@ -40,6 +40,9 @@ class Filters:
     branch_id: int | None = None
     device_id: int | None = None
     within_turns: int = 5
+    # The contact-centre pages' own filters (a routing queue's or a campaign's code).
+    queue: str = ""
+    campaign: str = ""
 
     def days(self) -> list[date]:
         return [self.since + timedelta(days=n) for n in range((self.until - self.since).days + 1)]
@@ -54,6 +57,9 @@ class Filters:
         if self.device_id is not None:
             query["device"] = str(self.device_id)
         query["turns"] = str(self.within_turns)
+        for name in ("queue", "campaign"):
+            if getattr(self, name):
+                query[name] = getattr(self, name)
         return query
 
 
@@ -428,8 +434,15 @@ def filter_choices() -> dict[str, list[tuple[str, str]]]:
         device_names[device_id] = name
         if branch_id is not None:
             branch_names[branch_id] = branch_code
+    from scenarios.agentrouting.models import RoutingQueue
+    from scenarios.notifications import CHANNELS as DELIVERY_CHANNELS
+    from scenarios.outbound.models import Campaign
+
     return {
         "channel": [(c, c) for c in CHANNELS],
+        "delivery_channel": [(c, c) for c in sorted(DELIVERY_CHANNELS)],
+        "queue": list(RoutingQueue.objects.order_by("code").values_list("code", "name")),
+        "campaign": list(Campaign.objects.order_by("code").values_list("code", "name")),
         "language": [(code, str(name)) for code, name in settings.LANGUAGES],
         "branch": sorted(((str(k), v) for k, v in branch_names.items()), key=lambda x: x[1]),
         "device": sorted(((str(k), v) for k, v in device_names.items()), key=lambda x: x[1]),
@@ -477,6 +490,10 @@ def parse_filters(params: Any, *, default_days: int = 30) -> Filters:
     language = str(params.get("language") or "")
     if len(channel) > 20 or len(language) > 10:
         raise FilterError("unknown channel or language")
+    queue = str(params.get("queue") or "")
+    campaign = str(params.get("campaign") or "")
+    if len(queue) > 40 or len(campaign) > 40:
+        raise FilterError("unknown queue or campaign")
     return Filters(
         since=since,
         until=until,
@@ -485,14 +502,23 @@ def parse_filters(params: Any, *, default_days: int = 30) -> Filters:
         branch_id=_int(params, "branch"),
         device_id=_int(params, "device"),
         within_turns=turns,
+        queue=queue,
+        campaign=campaign,
     )
 
 
 STUDIO_PAGE = "video_studio"
 
 
+# Pages computed live from their own records (not sessions' KPI roll-ups); their numbers drill
+# down to the admin lists of those records, not to sessions.
+CONTACT_PAGE = "contact_centre"
+OUTBOUND_PAGE = "outbound"
+RECORD_PAGES = (STUDIO_PAGE, CONTACT_PAGE, OUTBOUND_PAGE)
+
+
 def page_codes() -> list[str]:
-    return [page.code for page in kpi_defs.pages()] + [STUDIO_PAGE]
+    return [page.code for page in kpi_defs.pages()] + list(RECORD_PAGES)
 
 
 def studio_report(filters: Filters) -> dict[str, Any]:
@@ -589,8 +615,14 @@ def studio_report(filters: Filters) -> dict[str, Any]:
 
 def report(page_code: str, filters: Filters) -> dict[str, Any]:
     """Any dashboard page's report (KeyError for an unknown page)."""
+    from scenarios.analytics import contact_centre
+
     if page_code == STUDIO_PAGE:
         return studio_report(filters)
+    if page_code == CONTACT_PAGE:
+        return contact_centre.queue_report(filters)
+    if page_code == OUTBOUND_PAGE:
+        return contact_centre.campaign_report(filters)
     return page_report(page_code, filters)
 
 

@@ -35,6 +35,11 @@ def _filters(request: HttpRequest) -> selectors.Filters:
 def _pages() -> list[dict[str, str]]:
     found = [{"code": p.code, "title": str(p.title)} for p in kpi_defs.pages()]
     found.insert(len(found) - 1, {"code": selectors.STUDIO_PAGE, "title": _("Video studio")})
+    for code, title in (
+        (selectors.CONTACT_PAGE, _("Contact centre")),
+        (selectors.OUTBOUND_PAGE, _("Outbound campaigns")),
+    ):
+        found.insert(len(found) - 1, {"code": code, "title": title})
     return found
 
 
@@ -50,7 +55,9 @@ def dashboard(request: HttpRequest, page: str = "") -> HttpResponse:
     report = selectors.report(page, filters)
     overview = None
     if not request.resolver_match or request.resolver_match.url_name == "analytics-index":
-        entries = [e for e in _pages() if e["code"] not in ("across", selectors.STUDIO_PAGE)]
+        entries = [
+            e for e in _pages() if e["code"] != "across" and e["code"] not in selectors.RECORD_PAGES
+        ]
         counts = selectors.page_session_counts([e["code"] for e in entries], filters)
         overview = [{**entry, "sessions": counts[entry["code"]]} for entry in entries]
     query = urlencode(filters.as_query())
@@ -63,6 +70,8 @@ def dashboard(request: HttpRequest, page: str = "") -> HttpResponse:
         "page": page,
         "filters": filters,
         "choices": selectors.filter_choices(),
+        # Record pages link each number to the admin list of its records, not to sessions.
+        "drill_sessions": page not in selectors.RECORD_PAGES,
         "query": query,
         "overview": overview,
         "chart": {
@@ -106,7 +115,7 @@ def export(request: HttpRequest, page: str, fmt: str) -> HttpResponse:
 def sessions(request: HttpRequest, page: str) -> HttpResponse:
     """The sessions behind a number: the admin's session list, filtered to them."""
     _allowed(request)
-    if page not in selectors.page_codes() or page == selectors.STUDIO_PAGE:
+    if page not in selectors.page_codes() or page in selectors.RECORD_PAGES:
         raise Http404(_("No such dashboard."))
     code = request.GET.get("kpi", "")
     part = request.GET.get("part", "numerator")

@@ -120,3 +120,64 @@ def test_ops_sees_every_scenario_filters_the_chart_and_exports(
         assert f"channel={changed}" in header[1]
         codes = [row[0] for row in sheet.iter_rows(min_row=3, values_only=True)]
         assert "branch_hall.ticket_success" in codes
+
+
+def test_ops_sees_the_contact_centre_with_a_chart_and_filters_it_by_queue(
+    server: Live, demo_password: str
+) -> None:
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.select import Select
+    from selenium.webdriver.support.wait import WebDriverWait
+
+    from tests.browser import chromium
+
+    def total(browser, code: str) -> int:  # noqa: ANN001
+        cell = browser.find_element(
+            By.CSS_SELECTOR, f'tr[data-kpi="{code}"]:not(.breakdown) .value'
+        )
+        return int(cell.text)
+
+    with chromium() as browser:
+        wait = WebDriverWait(browser, 60)
+        _login(browser, server, demo_password)
+        wait.until(lambda b: b.find_elements(By.CSS_SELECTOR, "[data-overview]"))
+        browser.find_element(By.CSS_SELECTOR, '[data-page-link="contact_centre"]').click()
+        wait.until(
+            lambda b: (
+                b.find_element(By.ID, "analytics").get_attribute("data-page") == "contact_centre"
+            )
+        )
+        wait.until(lambda b: b.find_element(By.ID, "analytics").get_attribute("data-charts-ready"))
+        # The simulated hand-overs went through the queues: the day-by-day chart has points.
+        trend = json.loads(browser.find_element(By.ID, "trend-chart").get_attribute("data-points"))
+        assert any(point is not None for point in trend)
+        assert total(browser, "contact_centre.offered") > 0
+        assert total(browser, "contact_centre.answered") > 0
+
+        Select(browser.find_element(By.NAME, "queue")).select_by_value("priority")
+        browser.find_element(By.CSS_SELECTOR, "#analytics-filters button[type=submit]").click()
+        wait.until(lambda b: "queue=priority" in b.current_url)
+        wait.until(lambda b: b.find_element(By.ID, "analytics").get_attribute("data-charts-ready"))
+        keys = {
+            row.get_attribute("data-key")
+            for row in browser.find_elements(
+                By.CSS_SELECTOR, 'tr.breakdown[data-kpi="contact_centre.offered"]'
+            )
+        }
+        assert keys == {"priority"}
+
+        # The number links to the routing events behind it.
+        Select(browser.find_element(By.NAME, "queue")).select_by_value("")
+        browser.find_element(By.CSS_SELECTOR, "#analytics-filters button[type=submit]").click()
+        wait.until(lambda b: "queue=priority" not in b.current_url)
+        answered = total(browser, "contact_centre.answered")
+        browser.find_element(
+            By.CSS_SELECTOR, 'tr[data-kpi="contact_centre.answered"]:not(.breakdown) a.drill'
+        ).click()
+        wait.until(lambda b: "/admin/agentrouting/routingevent/" in b.current_url)
+        assert len(browser.find_elements(By.CSS_SELECTOR, "#result_list tbody tr")) == answered
+
+        browser.get(f"{server.http()}/admin/analytics/outbound/")
+        wait.until(lambda b: b.find_element(By.ID, "analytics").get_attribute("data-charts-ready"))
+        assert total(browser, "outbound.targeted") > 0
+        assert browser.find_elements(By.ID, "trend-chart")

@@ -10,7 +10,7 @@ from django.utils import timezone
 from bank_ai.demo.traffic import MARK, simulate_traffic
 from scenarios.analytics.models import RollupDay
 from scenarios.branches.models import TicketSequence
-from scenarios.models import DialogueSession, FunnelEvent, Turn
+from scenarios.models import DialogueSession, FunnelEvent, Takeover, Turn
 
 pytestmark = pytest.mark.django_db
 
@@ -60,3 +60,35 @@ def test_a_day_of_traffic_runs_every_scenario_through_the_engine_once() -> None:
     assert again.sessions == 0
     assert again.skipped == [date(2026, 10, 19)]
     assert sessions.count() == report.sessions
+
+
+def test_a_simulated_day_routes_hand_overs_and_runs_campaigns_dated_to_that_day() -> None:
+    from scenarios.agentrouting.models import QueueEntry, RoutingEvent
+    from scenarios.analytics import contact_centre, selectors
+    from scenarios.outbound.models import ContactAttempt
+
+    day = date(2026, 10, 19)
+    simulate_traffic(days=1, per_day=3, end=END, log=lambda line: None)
+    events = RoutingEvent.objects.all()
+    assert events.filter(kind="answered").exists()
+    assert {timezone.localtime(at).date() for at in events.values_list("at", flat=True)} <= {
+        day,
+        date(2026, 10, 20),
+    }
+    # Nobody is left waiting (a customer who left closed the request too, so it does not
+    # hold one of the app's places in the agents' queue), and the answers waited as long as
+    # the simulation let them.
+    assert not QueueEntry.objects.filter(state__in=["waiting", "assigned"]).exists()
+    assert not Takeover.objects.filter(state="requested").exists()
+    assert max(events.filter(kind="answered").values_list("waited_seconds", flat=True)) > 2
+    attempts = ContactAttempt.objects.all()
+    assert attempts.filter(status="sent").exists()
+    assert {
+        timezone.localtime(a).date() for a in attempts.values_list("created_at", flat=True)
+    } == {day}
+    report = contact_centre.queue_report(selectors.Filters(since=day, until=day))
+    answered = next(k for k in report["kpis"] if k["code"] == "contact_centre.answered")
+    assert answered["numerator"] == events.filter(kind="answered").count()
+    outbound = contact_centre.campaign_report(selectors.Filters(since=day, until=day))
+    targeted = next(k for k in outbound["kpis"] if k["code"] == "outbound.targeted")
+    assert targeted["numerator"] == attempts.count()

@@ -20,6 +20,11 @@ class Command(BaseCommand):
         parser.add_argument("--per-day", type=int, default=12, help="conversations a day (± 1/3)")
         parser.add_argument("--seed", type=int, default=20261204, help="the random seed")
         parser.add_argument("--end", default=None, help="first day NOT simulated (default today)")
+        parser.add_argument(
+            "--no-contact-centre",
+            action="store_true",
+            help="no routing queues, hand-overs through them or campaign runs",
+        )
 
     def handle(self, *args: object, **options: object) -> None:
         days, per_day = int(options["days"]), int(options["per_day"])  # type: ignore[call-overload]
@@ -40,6 +45,7 @@ class Command(BaseCommand):
                 seed=int(options["seed"]),  # type: ignore[call-overload]
                 end=end,
                 log=lambda line: self.stdout.write(f"  {line}"),
+                contact_centre=not options["no_contact_centre"],
             )
         except LookupError as exc:
             raise CommandError(str(exc)) from None

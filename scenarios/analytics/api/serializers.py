@@ -10,6 +10,9 @@ class BreakdownRowSerializer(serializers.Serializer):
     numerator = serializers.IntegerField()
     denominator = serializers.IntegerField(allow_null=True)
     value = serializers.FloatField(allow_null=True, help_text="numerator / denominator")
+    label = serializers.CharField(required=False, help_text="The queue's or campaign's name.")
+    measure = serializers.CharField(required=False, help_text="How `value` reads (record pages).")
+    link = serializers.CharField(required=False, help_text="Admin list of the records behind it.")
 
 
 class KpiFigureSerializer(serializers.Serializer):
@@ -17,13 +20,23 @@ class KpiFigureSerializer(serializers.Serializer):
     name = serializers.CharField()
     definition = serializers.CharField(help_text="The written definition (docs/kpis.md).")
     measure = serializers.ChoiceField(
-        choices=["ratio", "drop_off", "mean", "median", "count", "within", "breakdown"]
+        choices=[
+            "ratio",
+            "drop_off",
+            "mean",
+            "median",
+            "count",
+            "within",
+            "breakdown",
+            "percentile",
+        ]
     )
     value = serializers.FloatField(
         allow_null=True, help_text="A share 0–1, a mean/median, or a count; null without data."
     )
     numerator = serializers.IntegerField()
     denominator = serializers.IntegerField(allow_null=True)
+    link = serializers.CharField(required=False, help_text="Admin list of the records behind it.")
     breakdown = BreakdownRowSerializer(many=True)
 
 

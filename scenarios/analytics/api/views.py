@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import permissions, status
@@ -18,8 +19,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from scenarios.analytics import contact_centre, selectors
 from scenarios.analytics import kpis as kpi_defs
-from scenarios.analytics import selectors
 from scenarios.analytics.api import serializers as s
 
 PERMISSION = "analytics.view_dailyrollup"
@@ -32,6 +33,8 @@ FILTERS = [
     OpenApiParameter("branch", OpenApiTypes.INT, description="branch id"),
     OpenApiParameter("device", OpenApiTypes.INT, description="device id"),
     OpenApiParameter("turns", OpenApiTypes.INT, description="N of the 'within N turns' KPIs"),
+    OpenApiParameter("queue", OpenApiTypes.STR, description="routing queue code (contact_centre)"),
+    OpenApiParameter("campaign", OpenApiTypes.STR, description="campaign code (outbound)"),
 ]
 
 
@@ -85,12 +88,31 @@ class PageListView(AnalyticsView):
             }
             for page in kpi_defs.pages()
         ]
+        for code, title in (
+            (selectors.CONTACT_PAGE, _("Contact centre")),
+            (selectors.OUTBOUND_PAGE, _("Outbound campaigns")),
+        ):
+            kpis = [
+                {
+                    "code": kpi.code,
+                    "name": str(kpi.name),
+                    "definition": str(kpi.definition),
+                    "measure": kpi.measure,
+                    "value": None,
+                    "numerator": 0,
+                    "denominator": 0,
+                    "breakdown": [],
+                }
+                for kpi in contact_centre.record_kpis(code)
+            ]
+            pages.append({"code": code, "title": str(title), "kpis": kpis})
         return Response(pages)
 
 
 class PageReportView(AnalyticsView):
     """One page's figures over the filters (the video studio page ignores channel, language,
-    branch and device: its records are not conversations)."""
+    branch and device: its records are not conversations; on `outbound`, channel is the
+    delivery channel and language the customer's, branch and device do not apply)."""
 
     @extend_schema(parameters=FILTERS, responses={200: s.ReportSerializer})
     def get(self, request: Request, page: str) -> Response:
@@ -118,8 +140,12 @@ class PageSeriesView(AnalyticsView):
         filters = self.filters(request)
         if isinstance(filters, Response):
             return filters
+        code = str(request.query_params.get("kpi", ""))
         try:
-            series = selectors.page_series(page, str(request.query_params.get("kpi", "")), filters)
+            if page in selectors.RECORD_PAGES:
+                series = contact_centre.record_series(page, code, filters)
+            else:
+                series = selectors.page_series(page, code, filters)
         except KeyError:
             return _not_found("KPI")
         return Response(series)

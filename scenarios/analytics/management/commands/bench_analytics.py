@@ -1,10 +1,12 @@
 """Time the analytics dashboards over a year of events.
 
 Generates `--days` days of sessions with their funnel events, customer turns and takeovers in
-bulk (a seeded generator: the same figures every run), rolls every day up, then requests each
-dashboard page, export and API call `--repeat` times as an operations user and prints p50/p95
-per page. Everything runs in one transaction that is rolled back: the database is left as it
-was. Target: p95 <= 300 ms per page.
+bulk (a seeded generator: the same figures every run), `--handovers` hand-overs a day routed
+through three queues (entries and routing events: answered, abandoned, overflowed, transferred)
+and outbound campaigns contacting `--customers` generated customers twice a month (contact
+attempts with outcomes), rolls every day up, then requests each dashboard page, export and API
+call `--repeat` times as an operations user and prints p50/p95 per page. Everything runs in one
+transaction that is rolled back: the database is left as it was. Target: p95 <= 300 ms per page.
 """
 
 from __future__ import annotations
@@ -23,8 +25,10 @@ from django.db import transaction
 from django.test import Client
 from django.utils import timezone
 
+from scenarios.agentrouting.models import QueueEntry, RoutingEvent, RoutingQueue
 from scenarios.analytics.services import rollup_range
-from scenarios.models import DialogueSession, Flow, FunnelEvent, Takeover, Turn
+from scenarios.models import Customer, DialogueSession, Flow, FunnelEvent, Takeover, Turn
+from scenarios.outbound.models import Campaign, ContactAttempt, Segment
 
 TARGET_P95_MS = 300.0
 
@@ -98,6 +102,10 @@ class Command(BaseCommand):
         parser.add_argument("--per-day", type=int, default=120, help="sessions a day")
         parser.add_argument("--repeat", type=int, default=15, help="requests per page")
         parser.add_argument("--seed", type=int, default=7)
+        parser.add_argument("--handovers", type=int, default=40, help="routed hand-overs a day")
+        parser.add_argument(
+            "--customers", type=int, default=2000, help="customers each campaign targets"
+        )
 
     def handle(self, *args: object, **options: object) -> None:
         days, per_day = int(options["days"]), int(options["per_day"])  # type: ignore[call-overload]
@@ -115,6 +123,19 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"generated {sessions} sessions, {events} funnel events over {days} days "
                 f"in {generated:.1f} s"
+            )
+            started = clock.perf_counter()
+            rng = random.Random(f"{options['seed']}-contact")
+            entries, routing_events = self.generate_routing(
+                flows["after_sales"],
+                days,
+                int(options["handovers"]),
+                rng,  # type: ignore[call-overload]
+            )
+            attempts = self.generate_attempts(days, int(options["customers"]), rng)  # type: ignore[call-overload]
+            self.stdout.write(
+                f"generated {entries} queue entries, {routing_events} routing events, "
+                f"{attempts} contact attempts in {clock.perf_counter() - started:.1f} s"
             )
             today = timezone.localdate()
             started = clock.perf_counter()
@@ -214,6 +235,182 @@ class Command(BaseCommand):
         Takeover.objects.bulk_create(takeovers, batch_size=5000)
         return len(sessions), len(events)
 
+    def generate_routing(
+        self, flow: Flow, days: int, per_day: int, rng: random.Random
+    ) -> tuple[int, int]:
+        """Hand-overs through three queues, each one's events as the routing writes them."""
+        zone = timezone.get_current_timezone()
+        today = timezone.localdate()
+        tag = uuid.uuid4().hex[:6]
+        vip = RoutingQueue.objects.create(code=f"bench-vip-{tag}", name="VIP", sla_seconds=30)
+        queues = [
+            RoutingQueue.objects.create(
+                code=f"bench-general-{tag}",
+                name="General",
+                sla_seconds=60,
+                overflow_after_seconds=120,
+                overflow_to=vip,
+            ),
+            RoutingQueue.objects.create(code=f"bench-cards-{tag}", name="Cards", sla_seconds=45),
+            vip,
+        ]
+        user_model = get_user_model()
+        agents = [
+            user_model.objects.create_user(username=f"bench-agent-{tag}-{n}") for n in range(6)
+        ]
+        sessions: list[DialogueSession] = []
+        takeovers: list[Takeover] = []
+        plans: list[tuple[RoutingQueue, datetime, int, str, bool, bool]] = []
+        for back in range(days, 0, -1):
+            day = today - timedelta(days=back)
+            for _ in range(per_day):
+                started = datetime.combine(day, time(8), tzinfo=zone) + timedelta(
+                    minutes=rng.uniform(0, 12 * 60)
+                )
+                session = DialogueSession(
+                    id=uuid.uuid4(),
+                    flow=flow,
+                    channel=rng.choice(["app", "web"]),
+                    language=rng.choice(["zh-hans", "zh-hans", "en"]),
+                    status=DialogueSession.Status.COMPLETED,
+                    created_at=started,
+                )
+                sessions.append(session)
+                takeovers.append(
+                    Takeover(
+                        session=session,
+                        state=Takeover.State.ENDED,
+                        reason="asked_for_person",
+                        requested_at=started,
+                    )
+                )
+                wait = int(
+                    rng.choice([rng.uniform(3, 40), rng.uniform(30, 100), rng.uniform(90, 300)])
+                )
+                plans.append(
+                    (
+                        rng.choice(queues),
+                        started,
+                        wait,
+                        rng.choice(["answered"] * 8 + ["abandoned"]),
+                        rng.random() < 0.1,  # transferred
+                        rng.random() < 0.5,  # overflows when it waits past the time
+                    )
+                )
+        DialogueSession.objects.bulk_create(sessions, batch_size=5000)
+        Takeover.objects.bulk_create(takeovers, batch_size=5000)
+        entries: list[QueueEntry] = []
+        for (queue, started, wait, end, _t, overflow), takeover in zip(
+            plans, takeovers, strict=True
+        ):
+            moved = overflow and queue.overflow_to is not None and wait > 120
+            entries.append(
+                QueueEntry(
+                    takeover=takeover,
+                    session=takeover.session,
+                    queue=queue.overflow_to if moved else queue,
+                    state=QueueEntry.State.DONE
+                    if end == "answered"
+                    else QueueEntry.State.ABANDONED,
+                    entered_at=started,
+                    queued_at=started,
+                    overflows=1 if moved else 0,
+                )
+            )
+        QueueEntry.objects.bulk_create(entries, batch_size=5000)
+        events: list[RoutingEvent] = []
+        for entry, (queue, started, wait, end, transferred, _o) in zip(entries, plans, strict=True):
+            agent = rng.choice(agents)
+            steps: list[tuple[str, int, RoutingQueue, dict[str, object]]] = [
+                ("queued", 0, queue, {})
+            ]
+            if entry.overflows:
+                steps.append(("overflowed", 120, queue, {"to": entry.queue.code}))
+            steps.append((end, wait, entry.queue, {}))
+            if end == "answered" and transferred:
+                steps.append(("transferred", wait + 60, entry.queue, {}))
+            if end == "answered":
+                steps.append(("done", wait + 300, entry.queue, {}))
+            events.extend(
+                RoutingEvent(
+                    entry=entry,
+                    queue=where,
+                    kind=kind,
+                    agent=agent if kind in ("answered", "transferred", "done") else None,
+                    waited_seconds=seconds,
+                    detail=detail,
+                    at=started + timedelta(seconds=seconds),
+                )
+                for kind, seconds, where, detail in steps
+            )
+        RoutingEvent.objects.bulk_create(events, batch_size=5000)
+        return len(entries), len(events)
+
+    def generate_attempts(self, days: int, customers: int, rng: random.Random) -> int:
+        """Two campaigns a month, each contacting every generated customer once."""
+        zone = timezone.get_current_timezone()
+        today = timezone.localdate()
+        tag = uuid.uuid4().hex[:6]
+        people = Customer.objects.bulk_create(
+            [
+                Customer(
+                    customer_no=f"B{tag}{n:06d}",
+                    full_name="Bench",
+                    preferred_language=rng.choice(["zh-hans", "en"]),
+                    birth_year=1980,
+                    id_last4="0000",
+                    mobile_masked="138****0000",
+                    income_band="100k_250k",
+                    created_at=timezone.now(),
+                )
+                for n in range(customers)
+            ],
+            batch_size=5000,
+        )
+        segment = Segment.objects.create(code=f"bench-{tag}", name="bench")
+        attempts: list[ContactAttempt] = []
+        for number, back in enumerate(range(days, 0, -15)):
+            day = today - timedelta(days=back)
+            channel = ["app_inbox", "wechat", "voice"][number % 3]
+            campaign = Campaign.objects.create(
+                code=f"bench-{tag}-{number}",
+                name=f"Bench {number}",
+                segment=segment,
+                channel=channel,
+                status=Campaign.Status.FINISHED,
+                script={"start": "open", "steps": {"open": {"text": {"en": "hi"}}}},
+            )
+            for person in people:
+                at = datetime.combine(day, time(10), tzinfo=zone) + timedelta(
+                    minutes=rng.uniform(0, 9 * 60)
+                )
+                roll = rng.random()
+                status, reason, outcome = "sent", "", ""
+                if roll < 0.08:
+                    status, reason = (
+                        "skipped",
+                        rng.choice(["do_not_contact", "no_consent", "frequency_cap"]),
+                    )
+                elif roll < 0.12:
+                    status = "failed"
+                else:
+                    outcome = rng.choice(
+                        ["", "", "", "reached", "interested", "converted", "opted_out"]
+                    )
+                attempts.append(
+                    ContactAttempt(
+                        campaign=campaign,
+                        customer=person,
+                        channel=channel,
+                        status=status,
+                        skip_reason=reason,
+                        outcome=outcome,
+                        created_at=at,
+                    )
+                )
+        ContactAttempt.objects.bulk_create(attempts, batch_size=5000)
+        return len(attempts)
+
     def time_pages(self, days: int, repeat: int) -> None:
         user_model = get_user_model()
         user = user_model.objects.create_user(username=f"bench-{uuid.uuid4().hex[:8]}")
@@ -237,6 +434,11 @@ class Command(BaseCommand):
             ),
             ("credit_card, a year, web", f"/admin/analytics/credit_card/?{year}&channel=web"),
             ("video_studio, a year", f"/admin/analytics/video_studio/?{year}"),
+            ("contact_centre, a year", f"/admin/analytics/contact_centre/?{year}"),
+            ("contact_centre, a year, app", f"/admin/analytics/contact_centre/?{year}&channel=app"),
+            ("outbound, a year", f"/admin/analytics/outbound/?{year}"),
+            ("API contact_centre, a year", f"/api/analytics/pages/contact_centre/?{year}"),
+            ("export outbound xlsx, a year", f"/admin/analytics/outbound/export.xlsx?{year}"),
             ("export xlsx, a year", f"/admin/analytics/branch_hall/export.xlsx?{year}"),
             ("API page, a year", f"/api/analytics/pages/across/?{year}"),
             (
