@@ -187,7 +187,11 @@ class BoundedRecognizer:
         if callable(load):
             load()
         language = sorted(self.languages())[0]
-        self.transcribe(np.zeros(SAMPLE_RATE // 2, dtype=np.float32), language=language)
+        try:
+            self.transcribe(np.zeros(SAMPLE_RATE // 2, dtype=np.float32), language=language)
+        except RecognitionError as error:
+            if error.code != "no_speech":  # silence is meant to be heard as nothing
+                raise
         return time.monotonic() - started
 
     def transcribe(
