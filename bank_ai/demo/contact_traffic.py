@@ -111,11 +111,10 @@ def _handover(
             DialogueSession.objects.filter(pk=session.pk).update(
                 status=DialogueSession.Status.ABANDONED
             )
+            # The sweep withdraws the request with the session; it ends in simulated time.
             routing_sweep()
-            # The request closes with the session (no service does it yet): an open one would
-            # count against the app's limit of sessions waiting for an agent for good.
-            Takeover.objects.filter(session=session, state=Takeover.State.REQUESTED).update(
-                state=Takeover.State.ENDED, ended_at=F("requested_at") + waited
+            Takeover.objects.filter(session=session, state=Takeover.State.ENDED).update(
+                ended_at=F("requested_at") + waited
             )
             return session
         if busy:

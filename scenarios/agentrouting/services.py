@@ -289,6 +289,23 @@ def agent_presence_set(*, user: Any, presence: str, capacity: int | None = None)
 # ----------------------------------------------------------------------------- overflow, SLA
 
 
+def _withdraw_request(takeover: Takeover, now: datetime) -> None:
+    """A customer who left no longer waits: their request stops counting against the
+    caller's limit of sessions waiting for an agent (`takeover_queue_full`)."""
+    if takeover.state != Takeover.State.REQUESTED:
+        return
+    takeover.state, takeover.ended_at = Takeover.State.ENDED, now
+    takeover.save(update_fields=["state", "ended_at"])
+    TakeoverAudit.objects.create(
+        takeover=takeover,
+        session_id=takeover.session_id,
+        action=TakeoverAudit.Action.WITHDRAWN,
+        actor=None,
+        actor_name="system",
+        reason="customer_left",
+    )
+
+
 @transaction.atomic
 def routing_sweep(now: datetime | None = None) -> dict[str, int]:
     """Run by a django-q2 schedule every few seconds to a minute: end entries whose session
@@ -307,6 +324,7 @@ def routing_sweep(now: datetime | None = None) -> dict[str, int]:
         ):
             entry.state, entry.ended_at = QueueEntry.State.ABANDONED, now
             entry.save(update_fields=["state", "ended_at"])
+            _withdraw_request(entry.takeover, now)
             _event(entry, RoutingEvent.Kind.ABANDONED, by="customer_left")
             _changed(entry)
             counts["abandoned"] += 1

@@ -69,6 +69,8 @@ class TakeoverAudit(models.Model):
         REQUESTED = "requested", _("Requested")
         TAKEN = "taken", _("Taken over")
         HANDED_BACK = "handed_back", _("Handed back")
+        # The customer left while waiting: the request ends without an agent.
+        WITHDRAWN = "withdrawn", _("Withdrawn")
 
     takeover = models.ForeignKey(Takeover, on_delete=models.PROTECT, related_name="audit")
     session = models.ForeignKey(

@@ -197,6 +197,23 @@ def test_a_customer_who_leaves_while_waiting_counts_as_abandoned() -> None:
     assert _entry(session).state == "abandoned"
 
 
+def test_a_customer_who_left_no_longer_holds_a_place_among_the_devices_waiting_sessions(
+    settings,  # noqa: ANN001
+) -> None:
+    settings.TAKEOVER_MAX_WAITING_PER_DEVICE = 1
+    _queue("general")
+    left = _waiting()
+    DialogueSession.objects.filter(pk=left.pk).update(status="abandoned")
+    routing_sweep()
+    takeover = Takeover.objects.get(session=left)
+    assert takeover.state == "ended"
+    assert TakeoverAudit.objects.filter(
+        session=left, action="withdrawn", reason="customer_left"
+    ).exists()
+    # The same VTM may hand over its next customer: the one who left does not count.
+    _waiting()
+
+
 def test_a_warm_transfer_keeps_the_first_agent_in_control_until_accepted() -> None:
     queue = _queue("general")
     first = _agent("first", queue)
