@@ -3,9 +3,43 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any
+from typing import Any, Protocol
 
 from bank_ai.i18n import localised, normalise_language
+
+
+class CardCatalogue(Protocol):
+    """The bank's card catalogue as knowledge pages see it: cards by their code.
+
+    Knowledge names a card by its catalogue code, never by a key into another app's table;
+    whoever owns the catalogue registers it here (the project's wiring, `bank_ai/apps.py`).
+    """
+
+    def card(self, code: str) -> Any | None:
+        """The card with this code (its fees, limits, benefits), or None."""
+
+    def choices(self) -> list[tuple[str, str]]:
+        """(code, name) of every card an editor may link, for the page editor."""
+
+
+_catalogue: CardCatalogue | None = None
+
+
+def register_card_catalogue(catalogue: CardCatalogue) -> None:
+    global _catalogue
+    _catalogue = catalogue
+
+
+def card_for(code: str) -> Any | None:
+    """The catalogue's card for `code` ("" or an unknown code: None)."""
+    if not code or _catalogue is None:
+        return None
+    return _catalogue.card(code)
+
+
+def card_select_choices() -> list[tuple[str, str]]:
+    """The editor's list of cards, "no card" first."""
+    return [("", "—"), *(_catalogue.choices() if _catalogue is not None else [])]
 
 
 def _rmb(amount: Decimal | None) -> str:

@@ -47,7 +47,7 @@ def article_document(page: KnowledgeArticle) -> KnowledgeDocument:
         audience=page.audience,
         collection=page.collection.slug if page.collection_id else "",
         url=_page_url(page),
-        product_code=page.product.code if page.product is not None else "",
+        product_code=page.product_code,
         topics=tuple(page.topics or ()),
         valid_from=page.valid_from,
         valid_until=page.valid_until,
@@ -69,10 +69,7 @@ class ArticleKnowledgeSource:
 
     def live_documents(self) -> Iterator[KnowledgeDocument]:
         pages = (
-            retrievable_articles()
-            .specific()
-            .select_related("collection", "locale", "product")
-            .order_by("pk")
+            retrievable_articles().specific().select_related("collection", "locale").order_by("pk")
         )
         for page in pages:
             yield article_document(page)

@@ -160,7 +160,7 @@ def _build_page(
     record: dict[str, Any],
     text: dict[str, Any],
     collection: KnowledgeCollection,
-    product: CardProduct | None,
+    product_code: str,
 ) -> KnowledgeArticle:
     page_class = ARTICLE_TYPES[record["type"]]
     common = {
@@ -170,7 +170,7 @@ def _build_page(
         "audience": record["audience"],
         "collection": collection,
         "topics": record.get("tags", []),
-        "product": product,
+        "product_code": product_code,
         "valid_from": _date(record.get("valid_from")),
         "valid_until": _date(record.get("valid_until")),
         "questions": _stream(text.get("questions", []), "question"),
@@ -208,7 +208,7 @@ def seed(log: Callable[[str], None]) -> dict[str, int]:
     collections = _collections()
     indexes = _index_pages(locales)
     _editor_page_permissions(indexes)
-    products = {p.code: p for p in CardProduct.objects.all()}
+    products = set(CardProduct.objects.values_list("code", flat=True))
     records: list[dict[str, Any]] = []
     for file_name in KNOWLEDGE_FILES:
         path = DATA_DIRS["content"] / file_name
@@ -225,7 +225,7 @@ def seed(log: Callable[[str], None]) -> dict[str, int]:
                 record,
                 record[language],
                 collections[record["collection"]],
-                products.get(record.get("product") or ""),
+                code if (code := record.get("product") or "") in products else "",
             )
             page.translation_key = translation_key
             page.locale = locales[language]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 
+from django import forms
 from django.contrib.postgres.fields import ArrayField
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -22,6 +23,7 @@ from wagtail.models import Page
 from wagtail.search import index
 
 from content.blocks import ITEM_BLOCKS, QUESTION_BLOCKS, STEP_BLOCKS
+from content.catalogue import card_facts, card_for, card_select_choices
 from content.citations import REVISION_ROUTE, revision_url
 from content.models.collections import CHANNELS, Audience, KnowledgeCollection
 from content.panels import QuestionHitsPanel
@@ -87,14 +89,9 @@ class KnowledgeArticle(RoutablePageMixin, Page):
         verbose_name=_("topics"),
         help_text=_("Comma-separated topic tags, e.g. credit-card, fees."),
     )
-    product = models.ForeignKey(
-        "scenarios.CardProduct",
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("card product"),
-    )
+    # The catalogue's code of the card the page is about (content.catalogue): knowledge names
+    # a card, it does not hold a key into the scenarios' tables.
+    product_code = models.CharField(_("card product"), max_length=40, blank=True, default="")
     valid_from = models.DateField(_("valid from"), null=True, blank=True)
     valid_until = models.DateField(_("valid until"), null=True, blank=True)
     questions = StreamField(
@@ -111,7 +108,9 @@ class KnowledgeArticle(RoutablePageMixin, Page):
                 FieldPanel("audience"),
                 FieldPanel("collection"),
                 FieldPanel("topics"),
-                FieldPanel("product"),
+                # The list is read from the catalogue each time the editor opens (callable
+                # choices on the widget, not the model: checks and migrations never query it).
+                FieldPanel("product_code", widget=forms.Select(choices=card_select_choices)),
                 FieldPanel("valid_from"),
                 FieldPanel("valid_until"),
             ],
@@ -167,6 +166,8 @@ class KnowledgeArticle(RoutablePageMixin, Page):
                     % {"audience": self.collection.get_audience_display()}
                 }
             )
+        if self.product_code and card_for(self.product_code) is None:
+            raise ValidationError({"product_code": _("There is no such card in the catalogue.")})
 
     def citation_url(self, revision_id: int | None = None) -> str:
         return revision_url(self.get_url() or "", revision_id or self.live_revision_id)
@@ -342,9 +343,9 @@ class ProductPage(KnowledgeArticle):
 
     def clean(self) -> None:
         super().clean()
-        if not self.product_id:
+        if card_for(self.product_code) is None:
             raise ValidationError(
-                {"product": _("A product page must be linked to a card in the catalogue.")}
+                {"product_code": _("A product page must be linked to a card in the catalogue.")}
             )
 
     def body_text(self) -> str:
@@ -352,11 +353,9 @@ class ProductPage(KnowledgeArticle):
 
     def catalogue_facts(self) -> list[str]:
         """The catalogue's figures for this card, as sentences in the page's language."""
-        product = self.product
+        product = card_for(self.product_code)
         if product is None:
             return []
-        from content.catalogue import card_facts
-
         return card_facts(product, self.locale.language_code)
 
 

@@ -29,9 +29,6 @@ KNOWN_UPWARD_RELATIONS = {
     "scenarios.FunnelEvent.device -> devices.Device",
     "scenarios.DisclosureAcknowledgement.device -> devices.Device",
     "branches.Ticket.issued_by -> devices.Device",
-    # Removed when knowledge pages name their card product by code rather than by a foreign
-    # key into the scenarios catalogue (docs/architecture.md, step 4).
-    "content.KnowledgeArticle.product -> scenarios.CardProduct",
 }
 
 
