@@ -447,5 +447,5 @@ def test_an_announcement_too_long_or_with_nothing_to_say_gets_an_error_and_the_s
     assert [error.get("id") for error in errors] == ["long", "empty"]
     assert errors[1]["code"] == "nothing_to_say"
     assert frames[-1]["type"] == "pong"
-    assert frames[-1]["nonce"] == "still-open"
+    assert frames[-1]["echo"] == "still-open"
     assert "speech.audio" not in {frame["type"] for frame in frames}
