@@ -1117,10 +1117,10 @@
     }
 
     function frame(time) {
-      // A server speech clip is playing: its player moves the mouth from the clip's marks.
-      if (window.bankAvatarSpeech && window.bankAvatarSpeech.playing) { requestAnimationFrame(frame); return; }
       // Timed visemes from the server's speech timings (cue.visemes / cue.words).
       while (timed.length && timed[0].at <= time) { const mark = timed.shift(); setShape(mark.viseme, time); }
+      // A server speech clip is playing: its player opens the mouth from the clip's marks.
+      if (window.bankAvatarSpeech && window.bankAvatarSpeech.playing) { requestAnimationFrame(frame); return; }
       let open = 0;
       let wide = 0.5;
       if (speaking) {
