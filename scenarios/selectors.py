@@ -187,7 +187,7 @@ def campaigns_for_spending(
     campaigns = (
         CampaignPage.objects.live()
         .filter(locale__language_code=language, audience=Audience.PUBLIC)
-        .filter(Q(product__isnull=True) | Q(product=card.product))
+        .filter(product_code__in=("", card.product.code))
         .filter(Q(valid_from__isnull=True) | Q(valid_from__lte=today))
         .filter(Q(valid_until__isnull=True) | Q(valid_until__gte=today))
     )
@@ -200,7 +200,7 @@ def campaigns_for_spending(
         share = sum((row.share for row in served), Decimal("0"))
         if share <= 0:
             continue
-        if campaign.product_id == card.product_id:
+        if campaign.product_code == card.product.code:
             share *= 2
         matches.append(CampaignMatch(campaign, share, served))
     matches.sort(key=lambda match: (-match.score, match.campaign.pk))

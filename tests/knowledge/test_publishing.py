@@ -42,7 +42,7 @@ def _publish_in_cms(client: Client, **overrides: object) -> FaqPage:
         "audience": "public",
         "collection": collection.pk,
         "topics": "debit-account, fees",
-        "product": "",
+        "product_code": "",
         "valid_from": "",
         "valid_until": "",
         "questions": streamfield([("question", "How much bonus does the Lighthouse saver pay?")]),
