@@ -61,6 +61,23 @@ def _not_found(what: str) -> Response:
     return Response({"detail": f"no such {what}"}, status=status.HTTP_404_NOT_FOUND)
 
 
+def _kpi_stubs(kpis: Any) -> list[dict[str, Any]]:
+    """The page list's entry of each KPI: what it is, without figures (those come per page)."""
+    return [
+        {
+            "code": kpi.code,
+            "name": str(kpi.name),
+            "definition": str(kpi.definition),
+            "measure": kpi.measure,
+            "value": None,
+            "numerator": 0,
+            "denominator": 0,
+            "breakdown": [],
+        }
+        for kpi in kpis
+    ]
+
+
 class PageListView(AnalyticsView):
     """Every dashboard page with its KPIs' names and written definitions."""
 
@@ -69,42 +86,14 @@ class PageListView(AnalyticsView):
     @extend_schema(responses={200: s.PageSerializer(many=True)})
     def get(self, request: Request) -> Response:
         pages = [
-            {
-                "code": page.code,
-                "title": str(page.title),
-                "kpis": [
-                    {
-                        "code": kpi.code,
-                        "name": str(kpi.name),
-                        "definition": str(kpi.definition),
-                        "measure": kpi.measure,
-                        "value": None,
-                        "numerator": 0,
-                        "denominator": 0,
-                        "breakdown": [],
-                    }
-                    for kpi in page.kpis
-                ],
-            }
+            {"code": page.code, "title": str(page.title), "kpis": _kpi_stubs(page.kpis)}
             for page in kpi_defs.pages()
         ]
         for code, title in (
             (selectors.CONTACT_PAGE, _("Contact centre")),
             (selectors.OUTBOUND_PAGE, _("Outbound campaigns")),
         ):
-            kpis = [
-                {
-                    "code": kpi.code,
-                    "name": str(kpi.name),
-                    "definition": str(kpi.definition),
-                    "measure": kpi.measure,
-                    "value": None,
-                    "numerator": 0,
-                    "denominator": 0,
-                    "breakdown": [],
-                }
-                for kpi in contact_centre.record_kpis(code)
-            ]
+            kpis = _kpi_stubs(contact_centre.record_kpis(code))
             pages.append({"code": code, "title": str(title), "kpis": kpis})
         return Response(pages)
 
