@@ -77,6 +77,8 @@ from scenarios.dialogue import MAX_TURN_CHARS
 from scenarios.services import session_presence
 
 logger = logging.getLogger(__name__)
+# Sentences waiting for synthesis on one socket before `speech.say` is refused.
+MAX_QUEUED_SENTENCES = 20
 
 # Kept for callers of the 0.1 consumer; the limits now live in devices.conf.
 MAX_FRAME_BYTES = conf.max_frame_bytes()
@@ -607,6 +609,12 @@ class AvatarConsumer(AsyncWebsocketConsumer):
         sentences = sentences_of(frame["text"])
         if not sentences:
             raise ProtocolError("nothing_to_say", "The text has nothing to read aloud.")
+        # Synthesis is the costliest thing a frame can ask for: a screen may queue a few
+        # announcements, not keep a core busy (the frame rate limit alone allows 10 a second).
+        if self.speech_queue.qsize() + len(sentences) > MAX_QUEUED_SENTENCES:
+            raise ProtocolError(
+                "speech_busy", "Too much is waiting to be spoken; ask again when it has played."
+            )
         ref = frame.get("id") or ""
         for index, sentence in enumerate(sentences):
             last = index == len(sentences) - 1

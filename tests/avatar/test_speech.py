@@ -449,3 +449,25 @@ def test_an_announcement_too_long_or_with_nothing_to_say_gets_an_error_and_the_s
     assert frames[-1]["type"] == "pong"
     assert frames[-1]["echo"] == "still-open"
     assert "speech.audio" not in {frame["type"] for frame in frames}
+
+
+def test_a_screen_asking_for_more_speech_than_a_few_announcements_gets_speech_busy(
+    kiosk_token: str,
+) -> None:
+    text = " ".join(["Please wait until your number is called."] * 10)
+    frames = announce(
+        kiosk_token,
+        [
+            *(
+                {"type": "speech.say", "id": f"say-{n}", "text": text, "language": "en"}
+                for n in range(4)
+            ),
+            {"type": "ping", "nonce": "still-open"},
+        ],
+        until_last=False,
+    )
+    busy = [frame for frame in frames if frame["type"] == "error"]
+    assert busy
+    assert {error["code"] for error in busy} == {"speech_busy"}
+    assert "say-0" not in {error.get("id") for error in busy}
+    assert frames[-1]["type"] == "pong"
