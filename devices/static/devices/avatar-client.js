@@ -1107,7 +1107,7 @@
     // The current viseme target and when it was set; it relaxes towards the amplitude fallback.
     let shape = null;
     let shapeAt = 0;
-    let timed = [];
+    let timed = [];  // timers of the current cue's viseme marks
     const synth = "speechSynthesis" in window ? window.speechSynthesis : null;
 
     function setShape(name, time) {
@@ -1117,8 +1117,6 @@
     }
 
     function frame(time) {
-      // Timed visemes from the server's speech timings (cue.visemes / cue.words).
-      while (timed.length && timed[0].at <= time) { const mark = timed.shift(); setShape(mark.viseme, time); }
       // A server speech clip is playing: its player opens the mouth from the clip's marks.
       if (window.bankAvatarSpeech && window.bankAvatarSpeech.playing) { requestAnimationFrame(frame); return; }
       let open = 0;
@@ -1163,9 +1161,14 @@
     function schedule(cue, start) {
       const marks = (cue.visemes || []).map((mark) => ({ at: start + Number(mark.ms || 0), viseme: mark.viseme }))
         .concat((cue.words || []).map((mark) => ({ at: start + Number(mark.ms || 0), viseme: visemeFor(mark.text) })));
-      timed = marks.filter((mark) => VISEMES[mark.viseme]).sort((a, b) => a.at - b.at);
+      clearTimed();
+      // Timers, not the animation frame: a browser throttles frames on a hidden or busy page,
+      // and a mark must still land even when the clip or the queue ends before its time.
+      timed = marks.filter((mark) => VISEMES[mark.viseme])
+        .map((mark) => setTimeout(() => setShape(mark.viseme), Math.max(0, mark.at - performance.now())));
       return timed.length > 0;
     }
+    function clearTimed() { timed.forEach(clearTimeout); timed = []; }
 
     function boundary(text, charIndex, charLength) {
       const word = charLength ? text.substr(charIndex, charLength) : text.slice(charIndex).split(/[\s,.;:!?，。；：！？]/)[0] || text[charIndex];
@@ -1174,7 +1177,7 @@
 
     function next() {
       const item = queue.shift();
-      if (!item) { speaking = false; timed = []; els.avatar.dataset.state = "idle"; return; }
+      if (!item) { speaking = false; els.avatar.dataset.state = "idle"; return; }
       speaking = true;
       level = Math.max(0.15, item.cue.mouth || 0.5);
       els.avatar.dataset.state = "speaking";
@@ -1214,7 +1217,7 @@
       if (!speaking) next();
     }
 
-    function hush() { queue.length = 0; timed = []; if (synth) synth.cancel(); }
+    function hush() { queue.length = 0; clearTimed(); if (synth) synth.cancel(); }
     return { say, mood, hush, boundary, schedule, get busy() { return speaking; }, get until() { return until; } };
   })();
 
