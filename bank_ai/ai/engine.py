@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import re
+import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -164,15 +165,55 @@ def _curated_questions(context: AskContext, language: str):  # noqa: ANN202 - a 
     )
 
 
+class _CuratedVectors:
+    """The stored embedding of each curated question, kept per process.
+
+    Reading twenty 384-float vectors back as text and parsing them was most of the nearest-
+    question query's time, on every question. A row's embedding never changes (indexing
+    deletes a page's questions and writes new rows), so a vector remembered by id stays right;
+    rows the process has not seen yet are read in one query.
+    """
+
+    MAX_ROWS = 50_000
+
+    def __init__(self) -> None:
+        self._vectors: dict[int, Any] = {}
+        self._lock = threading.Lock()
+
+    def attach(self, rows: list[Any]) -> None:
+        with self._lock:
+            missing = [row.pk for row in rows if row.pk not in self._vectors]
+        if missing:
+            found = dict(
+                CuratedQuestion.objects.filter(pk__in=missing).values_list("pk", "embedding")
+            )
+            with self._lock:
+                if len(self._vectors) + len(found) > self.MAX_ROWS:
+                    self._vectors.clear()
+                self._vectors.update(found)
+        else:
+            found = {}
+        with self._lock:
+            for row in rows:
+                # A row deleted since the ranking query keeps no vector; callers skip it.
+                row.embedding = self._vectors.get(row.pk, found.get(row.pk))
+
+
+_curated_vectors = _CuratedVectors()
+
+
 def nearest_curated(vector: Any, context: AskContext, language: str, limit: int = 20) -> list[Any]:
     """The curated questions this caller may see, nearest to `vector` first."""
     if not context.allows_faq:
         return []
-    return list(
+    rows = list(
         _curated_questions(context, language)
+        .defer("embedding")
         .annotate(distance=CosineDistance("embedding", vector))
         .order_by("distance")[:limit]
     )
+    _curated_vectors.attach(rows)
+    return [row for row in rows if row.embedding is not None]
 
 
 def match_curated(
@@ -194,13 +235,20 @@ def match_curated(
     if not candidates:
         return None
     matcher = QuestionMatcher(get_embedder())
+    pairs, known = _curated_pairs(question, vector, candidates)
+    scores = matcher.score_many(pairs, known)
+    best_index = max(range(len(candidates)), key=lambda i: scores[i])
+    return candidates[best_index], float(scores[best_index])
+
+
+def _curated_pairs(
+    question: str, vector: Any, candidates: list[Any]
+) -> tuple[list[tuple[str, str]], dict[str, Any]]:
     # The stored vectors of the candidates and the question's own: only what differs
     # between them is embedded per query.
     known = {c.question: c.embedding for c in candidates}
     known[question] = vector
-    scores = matcher.score_many([(question, c.question) for c in candidates], known)
-    best_index = max(range(len(candidates)), key=lambda i: scores[i])
-    return candidates[best_index], float(scores[best_index])
+    return [(question, c.question) for c in candidates], known
 
 
 def related_questions(
@@ -294,10 +342,22 @@ def _answer_question(
             )
             return
     query = retrieval_query(masked_question, intent, language)
-    passages = get_retriever().search(query, filters=_filters(context, language), k=4)
-    # Embedded once here for both the curated match and the related questions.
-    question_vector = get_embedder().embed_queries([masked_question])[0]
+    embedder = get_embedder()
+    # Embedded once here (the intent model has just embedded the same words, so this is
+    # remembered) for the curated match, the related questions and the matcher's pairs.
+    question_vector = embedder.embed_queries([masked_question])[0]
     nearest = nearest_curated(question_vector, context, language)
+    # The retrieval query and what the matcher will embed go in one batch: the embedder
+    # remembers them for both, and one call of the model costs less than two.
+    embedder.embed_queries(
+        [
+            query,
+            *QuestionMatcher(embedder).texts_to_embed(
+                *_curated_pairs(masked_question, question_vector, nearest[:5])
+            ),
+        ]
+    )
+    passages = get_retriever().search(query, filters=_filters(context, language), k=4)
     curated = match_curated(masked_question, question_vector, context, language, nearest)
     if curated is not None and _curated_is_trustworthy(curated, passages):
         faq, _score = curated

@@ -36,7 +36,6 @@ from bank_ai.ai.matcher_features import (
     slot_conflicts,
     slot_groups,
     split_clauses,
-    tfidf_cosine,
     words,
 )
 from bank_ai.ai.matcher_trees import BoostedTrees, fit_trees
@@ -116,14 +115,100 @@ def idf_table(questions: Iterable[str]) -> dict[str, float]:
     return table
 
 
+def _weighted_cosine(a: _TextFeatures, b: _TextFeatures) -> float:
+    """`tfidf_cosine` of the two texts' character n-grams, from their remembered weights."""
+    wb = b.ngram_weights
+    dot = sum(w * wb[g] for g, w in a.ngram_weights.items() if g in wb)
+    norm = a.ngram_norm * b.ngram_norm
+    return dot / norm if norm else 0.0
+
+
+@dataclass(frozen=True)
+class _TextFeatures:
+    """What the pair features need of one normalised text on its own, computed once per text:
+    a query is compared with five candidates, and the curated questions recur across queries."""
+
+    units: frozenset[str]
+    bigrams: frozenset[str]
+    words: frozenset[str]
+    amounts: frozenset[float]
+    negation: bool
+    action_sides: frozenset[tuple[int, int]]
+    question_types: frozenset[str]
+    slots: Any
+    ngram_weights: dict[str, float]
+    ngram_norm: float
+    clauses: tuple[str, ...]
+
+
 class PairFeaturiser:
     """Feature vectors for question pairs; embeddings of known texts can be passed in (the
     curated questions' vectors are stored), so a query costs one batch of residuals."""
 
-    def __init__(self, embedder: Any, idf: dict[str, float]) -> None:
+    # Per-text features kept per model (the IDF weights are part of them); bounded so a long
+    # run of customer questions cannot grow it without end.
+    MAX_REMEMBERED_TEXTS = 20_000
+
+    def __init__(
+        self,
+        embedder: Any,
+        idf: dict[str, float],
+        remembered: dict[str, _TextFeatures] | None = None,
+    ) -> None:
         self.embedder = embedder
         self.idf = idf
         self.unknown_idf = max(idf.values(), default=1.0)
+        self._remembered = remembered if remembered is not None else {}
+
+    def _text(self, text: str) -> _TextFeatures:
+        found = self._remembered.get(text)
+        if found is not None:
+            return found
+        weights = {
+            gram: (1 + math.log(count)) * self.idf.get("c:" + gram, self.unknown_idf)
+            for gram, count in char_ngrams(text).items()
+        }
+        found = _TextFeatures(
+            units=lexical_units(text),
+            bigrams=char_bigrams(text),
+            words=words(text),
+            amounts=amounts(text),
+            negation=has_negation(text),
+            action_sides=frozenset(_action_sides(text)),
+            question_types=question_types(text),
+            slots=slot_groups(text),
+            ngram_weights=weights,
+            ngram_norm=math.sqrt(sum(w * w for w in weights.values())),
+            clauses=split_clauses(text),
+        )
+        if len(self._remembered) >= self.MAX_REMEMBERED_TEXTS:
+            self._remembered.clear()
+        self._remembered[text] = found
+        return found
+
+    def _plan(
+        self, pairs: Sequence[tuple[str, str]], known_vectors: dict[str, np.ndarray] | None
+    ) -> tuple[dict[str, str], list[tuple[str, str]], dict[str, np.ndarray], list[str]]:
+        """Normalised texts, residuals, the vectors known already and the texts to embed."""
+        norm = {t: normalise_text(t) for pair in pairs for t in pair}
+        residuals = [(residual(norm[a], norm[b]), residual(norm[b], norm[a])) for a, b in pairs]
+        vectors: dict[str, np.ndarray] = {}
+        for text, vector in (known_vectors or {}).items():
+            if text in norm:
+                vectors[norm[text]] = np.asarray(vector, np.float32)
+        wanted = {norm[t] for pair in pairs for t in pair}
+        wanted |= {r for rr in residuals for r in rr if r}
+        wanted |= {c for t in set(norm.values()) for c in self._text(t).clauses}
+        return norm, residuals, vectors, sorted(wanted - vectors.keys())
+
+    def texts_to_embed(
+        self,
+        pairs: Sequence[tuple[str, str]],
+        known_vectors: dict[str, np.ndarray] | None = None,
+    ) -> list[str]:
+        """The texts `transform` will embed: a caller can embed them in one batch with its
+        own (the embedder remembers a turn's recent queries)."""
+        return self._plan(pairs, known_vectors)[3] if pairs else []
 
     def transform(
         self,
@@ -132,18 +217,7 @@ class PairFeaturiser:
     ) -> np.ndarray:
         if not pairs:
             return np.zeros((0, len(FEATURES)), np.float32)
-        norm = {t: normalise_text(t) for pair in pairs for t in pair}
-        residuals = [(residual(norm[a], norm[b]), residual(norm[b], norm[a])) for a, b in pairs]
-        vectors: dict[str, np.ndarray] = {}
-        for text, vector in (known_vectors or {}).items():
-            if text in norm:
-                vectors[norm[text]] = np.asarray(vector, np.float32)
-        wanted = sorted(
-            ({norm[t] for pair in pairs for t in pair} | {r for rr in residuals for r in rr if r})
-            - vectors.keys()
-        )
-        clauses = {t: split_clauses(t) for t in set(norm.values())}
-        wanted = sorted(set(wanted) | ({c for cs in clauses.values() for c in cs} - vectors.keys()))
+        norm, residuals, vectors, wanted = self._plan(pairs, known_vectors)
         if wanted:
             embedded = self.embedder.embed_queries(wanted)
             vectors.update(zip(wanted, np.asarray(embedded, np.float32), strict=True))
@@ -152,38 +226,40 @@ class PairFeaturiser:
             return float(vectors[x] @ vectors[y])
 
         rows = []
+        weight = self._weight
         for (a, b), (ra, rb) in zip(pairs, residuals, strict=True):
             na, nb = norm[a], norm[b]
-            ua, ub = lexical_units(na), lexical_units(nb)
+            fa, fb = self._text(na), self._text(nb)
+            ua, ub = fa.units, fb.units
             same_script = _same_script(ua, ub)
             shared, union = ua & ub, ua | ub
-            weight = self._weight
             if ra and rb:
                 res = cos(ra, rb)
             elif ra or rb:
                 res = cos(ra, nb) if ra else cos(rb, na)
             else:
                 res = 1.0
-            am_a, am_b = amounts(na), amounts(nb)
-            wa, wb = words(na), words(nb)
+            am_a, am_b = fa.amounts, fb.amounts
+            wa, wb = fa.words, fb.words
             word_overlap = (
                 sum(self._word_weight(w) for w in wa & wb)
                 / sum(self._word_weight(w) for w in wa | wb)
                 if wa | wb
                 else 0.0
             )
-            ta, tb = question_types(na), question_types(nb)
-            sa, sb = slot_groups(na), slot_groups(nb)
+            ta, tb = fa.question_types, fb.question_types
+            sa, sb = fa.slots, fb.slots
             cosine = cos(na, nb)
             # An FAQ title often asks two things ("年费是多少？怎样免年费？"): the customer's
             # question may be either one.
             best_clause = max(
-                [cosine] + [cos(x, y) for x in clauses[na] for y in clauses[nb]],
+                [cosine] + [cos(x, y) for x in fa.clauses for y in fb.clauses],
             )
-            overlap = tfidf_cosine(char_ngrams(na), char_ngrams(nb), self.idf, self.unknown_idf)
+            overlap = _weighted_cosine(fa, fb)
+            bigrams_union = fa.bigrams | fb.bigrams
             rows.append(
                 [
-                    bigram_jaccard(na, nb),
+                    len(fa.bigrams & fb.bigrams) / len(bigrams_union) if bigrams_union else 0.0,
                     len(shared) / len(union) if same_script and union else 0.0,
                     (sum(weight(u) for u in shared) / sum(weight(u) for u in union))
                     if same_script and union
@@ -191,9 +267,9 @@ class PairFeaturiser:
                     len(shared) / min(len(ua), len(ub)) if same_script and ua and ub else 0.0,
                     cosine,
                     res,
-                    float(has_negation(na) != has_negation(nb)),
+                    float(fa.negation != fb.negation),
                     float(bool(am_a and am_b and am_a != am_b)),
-                    float(_opposite(_action_sides(na), _action_sides(nb))),
+                    float(_opposite(set(fa.action_sides), set(fb.action_sides))),
                     float(not same_script),
                     abs(len(na) - len(nb)) / max(len(na), len(nb), 1),
                     (len(ra) + len(rb)) / max(len(na) + len(nb), 1),
@@ -238,6 +314,9 @@ class TrainedMatcher:
     trees: BoostedTrees | None = None
     threshold: float = 0.5
     meta: dict[str, Any] = field(default_factory=dict)
+    _remembered_texts: dict[str, _TextFeatures] = field(
+        default_factory=dict, compare=False, repr=False
+    )
 
     def probabilities(self, features: np.ndarray) -> np.ndarray:
         if len(features) == 0:
@@ -249,7 +328,7 @@ class TrainedMatcher:
         return probability.astype(np.float32)
 
     def featuriser(self, embedder: Any) -> PairFeaturiser:
-        return PairFeaturiser(embedder, self.idf)
+        return PairFeaturiser(embedder, self.idf, self._remembered_texts)
 
     def to_json(self) -> dict[str, Any]:
         return {

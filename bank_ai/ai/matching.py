@@ -376,6 +376,20 @@ class QuestionMatcher:
             return model.probabilities(features)
         return self.blend_scores(pairs)
 
+    def texts_to_embed(
+        self,
+        pairs: Sequence[tuple[str, str]],
+        known_vectors: dict[str, np.ndarray] | None = None,
+    ) -> list[str]:
+        """What `score_many` will embed for these pairs (the trained model's texts; the
+        hand-set blend embeds its own), so a caller can batch them with its own texts."""
+        from bank_ai.ai.matcher_model import trained_model
+
+        model = trained_model()
+        if model is None or model.embedder_name != getattr(self.embedder, "name", None):
+            return []
+        return model.featuriser(self.embedder).texts_to_embed(list(pairs), known_vectors)
+
     def blend_scores(self, pairs: Sequence[tuple[str, str]]) -> np.ndarray:
         """The hand-set blend: what serves until a model is trained (and the old baseline)."""
         return np.array([self.combine(f) for f in self.features_many(pairs)], np.float32)

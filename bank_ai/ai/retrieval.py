@@ -9,7 +9,6 @@ from __future__ import annotations
 import math
 import threading
 import time
-from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
@@ -374,12 +373,15 @@ class HybridRetriever:
         }
         scored = []
         for chunk_id, search_text in pool:
-            counts = Counter(search_text.split())
-            length = sum(counts.values())
-            norm = BM25_K1 * (1 - BM25_B + BM25_B * length / average_length)
-            score = sum(
-                idf[w] * counts[w] * (BM25_K1 + 1) / (counts[w] + norm) for w in words if counts[w]
-            )
+            terms = search_text.split()
+            norm = BM25_K1 * (1 - BM25_B + BM25_B * len(terms) / average_length)
+            # A question has a handful of words: counting just those (in C) is several times
+            # faster than counting every word of the passage.
+            score = 0.0
+            for word in words:
+                count = terms.count(word)
+                if count:
+                    score += idf[word] * count * (BM25_K1 + 1) / (count + norm)
             scored.append((score, chunk_id))
         scored.sort(key=lambda pair: (-pair[0], pair[1]))
         return [chunk_id for _score, chunk_id in scored[: self.candidates]]
