@@ -6,6 +6,7 @@ import re
 from io import StringIO
 from pathlib import Path
 
+import numpy as np
 import pytest
 from django.core.management import CommandError, call_command
 
@@ -134,6 +135,16 @@ def test_eval_matching_reports_accuracy_and_auc(tmp_path: Path) -> None:
     )
     out = _run("eval_matching", "--pairs", str(pairs))
     assert re.search(r"^accuracy=\d\.\d{4} auc=\d\.\d{4}$", out.strip().splitlines()[-1])
+
+
+def test_the_suggested_threshold_lets_through_at_most_the_given_share_of_other_page_pairs() -> None:
+    from bank_ai.ai.management.commands.eval_matching import threshold_for_false_matches
+
+    negatives = np.asarray([0.1] * 90 + [0.55, 0.62, 0.7, 0.8, 0.9, 0.91, 0.93, 0.95, 0.97, 0.99])
+    # 5% of 100: the five highest may pass, the sixth (0.9) may not.
+    assert threshold_for_false_matches(negatives, 0.05) == 0.91
+    assert threshold_for_false_matches(negatives, 0.01) == 0.98
+    assert threshold_for_false_matches(negatives, 0.5) == 0.11
 
 
 def test_eval_matching_rejects_a_malformed_line(tmp_path: Path) -> None:

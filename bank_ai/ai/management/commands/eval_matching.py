@@ -5,6 +5,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from bank_ai.ai.evaluation import best_threshold, roc_auc
@@ -73,6 +74,11 @@ class Command(BaseCommand):
                 labels = np.asarray([p.label for p in subset])
                 name = f"FAQ variants, held-out pages ({folds}-fold), {language}"
                 self._rows(name, questions, labels, hand, held_out.model[index])
+            if len({p.label for p in held_out.pairs}) == 2:
+                self._thresholds(
+                    np.asarray(held_out.model, float),
+                    np.asarray([p.label for p in held_out.pairs]),
+                )
         else:
             self.stdout.write("(too few FAQ pages with question variants for a held-out split)")
 
@@ -106,6 +112,34 @@ class Command(BaseCommand):
             f"{len(rows)} pairs ({int(labels.sum())} positive), {ms_per_pair:.2f} ms per pair"
         )
         self.stdout.write(f"accuracy={accuracy:.4f} auc={auc:.4f}")
+
+    def _thresholds(self, scores: np.ndarray, labels: np.ndarray) -> None:
+        """What the engine's two thresholds let through on held-out pages, and the thresholds
+        these pairs suggest: a verbatim FAQ answer on the matcher's word alone ("sure") should
+        almost never be another page's; a borderline match must also be among retrieval's top
+        pages, so it may allow a few more."""
+        positives, negatives = scores[labels == 1], scores[labels == 0]
+        suggested = {
+            "CURATED_SURE_THRESHOLD": threshold_for_false_matches(negatives, 0.01),
+            "CURATED_MATCH_THRESHOLD": threshold_for_false_matches(negatives, 0.05),
+        }
+        configured = {
+            "CURATED_SURE_THRESHOLD": settings.CURATED_SURE_THRESHOLD,
+            "CURATED_MATCH_THRESHOLD": settings.CURATED_MATCH_THRESHOLD,
+        }
+        self.stdout.write("")
+        self.stdout.write(
+            f"| threshold (held-out pages, {len(positives)} same-page pairs, "
+            f"{len(negatives)} other-page pairs) | value | same-page passed "
+            "| other-page passed |"
+        )
+        self.stdout.write("|---|---|---|---|")
+        for name in configured:
+            for kind, value in (("configured", configured[name]), ("suggested", suggested[name])):
+                self.stdout.write(
+                    f"| {name} ({kind}) | {value:.2f} | {float((positives >= value).mean()):.3f}"
+                    f" | {float((negatives >= value).mean()):.3f} |"
+                )
 
     def _evaluation_model(self, embedder: object, file_texts: list[str]) -> TrainedMatcher | None:
         """The production recipe trained on every bank pair except those using a text of the
@@ -146,6 +180,16 @@ class Command(BaseCommand):
                 f"| {name} | {scorer} | {len(labels)} | {roc_auc(scores=scores, labels=labels):.3f}"
                 f" | {accuracy:.3f} | {_f1(predicted, labels):.3f} |"
             )
+
+
+def threshold_for_false_matches(negatives: np.ndarray, share: float) -> float:
+    """The lowest threshold (two decimals) at which at most `share` of the non-matching pairs
+    score at or above it."""
+    for cents in range(0, 101):
+        value = cents / 100
+        if float((negatives >= value).mean()) <= share:
+            return value
+    return 1.0
 
 
 def _f1(predicted: np.ndarray, labels: np.ndarray) -> float:
