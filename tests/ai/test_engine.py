@@ -49,6 +49,15 @@ def test_a_curated_faq_question_gets_the_editors_answer_verbatim() -> None:
     assert answer.sources[0]["revision_id"] == page.live_revision_id
 
 
+def test_an_faqs_own_question_with_a_greeting_gets_the_editors_answer() -> None:
+    page = FaqPage.objects.get(
+        slug="faq-credit-card-application-channels", locale__language_code="zh-hans"
+    )
+    for question in (page.title, f"你好，请问{page.question_variants()[0]}谢谢"):
+        answer = ask(question, _zh())
+        assert (answer.kind, answer.text) == ("curated", page.answer), question
+
+
 def test_a_question_without_a_curated_answer_is_generated_from_cited_passages() -> None:
     answer = ask("Before travelling abroad, what should I do with my bank cards?", _en())
     assert answer.kind in {"generated", "curated"}

@@ -16,6 +16,7 @@ from bank_ai.ai.matching import (
     cv_threshold_accuracy,
     has_negation,
     residual,
+    same_question,
 )
 
 PAIRS = Path(__file__).resolve().parents[2] / "bank_ai" / "ai" / "eval_data" / "question_pairs.tsv"
@@ -68,6 +69,19 @@ def test_identical_question_scores_highest(matcher: QuestionMatcher) -> None:
     )
     assert same > para
     assert same == pytest.approx(1.0, abs=1e-3)
+
+
+def test_the_same_words_around_a_greeting_or_thanks_are_the_same_question(
+    matcher: QuestionMatcher,
+) -> None:
+    assert same_question("你好，请问怎么注销银行卡？谢谢", "怎么注销银行卡")
+    assert same_question("Hi, how do I close my account, please?", "How do I close my account?")
+    assert not same_question("How do I close my account?", "How do I open my account?")
+    assert not same_question("谢谢", "please")  # nothing is asked
+    (score,) = matcher.score_many(
+        [("Hello - how do I close my account?", "How do I close my account")]
+    )
+    assert score == 1.0
 
 
 def test_cross_lingual_pair_uses_the_embedding(matcher: QuestionMatcher) -> None:
