@@ -282,6 +282,44 @@ def test_suppressed_contacts_are_broken_down_by_reason(attempts) -> None:  # noq
     }
 
 
+def test_held_back_contacts_are_counted_per_reason_with_quiet_hours_and_drill_down(
+    attempts,  # noqa: ANN001
+) -> None:
+    from scenarios.outbound.models import ContactHold
+
+    held = list(Customer.objects.order_by("-pk")[:3])
+    for customer in held:
+        ContactHold.objects.create(
+            campaign=attempts["inbox"],
+            customer=customer,
+            reason="quiet_hours",
+            first_held_at=_at(hour=22),
+            last_held_at=_at(hour=23),
+        )
+    ContactHold.objects.create(  # first held before the range: not counted
+        campaign=attempts["wechat"],
+        customer=held[0],
+        reason="quiet_hours",
+        first_held_at=_at(DAY - timedelta(days=3), hour=22),
+    )
+    row = _kpi(contact_centre.campaign_report(_filters()), "outbound.held_back")
+    assert row["value"] == row["numerator"] == 5
+    assert [(r["key"], r["numerator"]) for r in row["breakdown"]] == [
+        ("quiet_hours", 3),
+        ("do_not_contact", 1),
+        ("frequency_cap", 1),
+    ]
+    assert "quiet hours" in row["definition"]
+    quiet = _client("ops").get(row["breakdown"][0]["link"])
+    assert quiet.status_code == 200
+    assert quiet.context["cl"].result_count == 3
+    capped = _client("ops").get(row["breakdown"][2]["link"])
+    assert capped.context["cl"].result_count == 1
+    # The other campaign's filter sees none of them.
+    wechat = contact_centre.campaign_report(_filters(campaign="wx"))
+    assert _kpi(wechat, "outbound.held_back")["numerator"] == 0
+
+
 def test_conversion_per_channel_and_the_channel_filter(attempts) -> None:  # noqa: ANN001
     report = contact_centre.campaign_report(_filters())
     channels = _per(report, "outbound.conversion_per_channel")

@@ -151,10 +151,22 @@ CAMPAIGN_KPIS: tuple[RecordKpi, ...] = (
         _("Suppressed"),
         _(
             "Targeted customers not contacted, by reason: do-not-contact list, no marketing "
-            "consent, channel not consented, contact-frequency cap. Quiet hours defer a run "
-            "without a record, so they are not counted."
+            "consent, channel not consented, contact-frequency cap (share of targeted). Quiet "
+            "hours only delay a contact: see Held back."
         ),
         kpi_defs.BREAKDOWN,
+    ),
+    RecordKpi(
+        "outbound.held_back",
+        _("Held back, by reason"),
+        _(
+            "Customers a campaign held back, counted once per campaign, customer and reason: "
+            "quiet hours (a run was due to contact them while the campaign's quiet hours held "
+            "it back, counted on the day first held; most are contacted later and then count "
+            "as targeted too), do-not-contact list, no marketing consent, channel not consented "
+            "and contact-frequency cap (the suppressed contacts, on the day of the run)."
+        ),
+        kpi_defs.COUNT,
     ),
     RecordKpi(
         "outbound.delivery_rate",
