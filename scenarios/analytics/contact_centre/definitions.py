@@ -92,11 +92,21 @@ QUEUE_KPIS: tuple[RecordKpi, ...] = (
     RecordKpi(
         "contact_centre.answered_per_agent",
         _("Answers per agent"),
-        _(
-            "Answers by each agent (share of all answers). Occupancy is not shown: agents' "
-            "presence is stored as it is now, not as a history."
-        ),
+        _("Answers by each agent (share of all answers)."),
         kpi_defs.BREAKDOWN,
+    ),
+    RecordKpi(
+        "contact_centre.occupancy",
+        _("Agent occupancy"),
+        _(
+            "Seconds agents spent handling routed conversations / seconds they were staffed, "
+            "in the range, per agent and over all agents. Handling: at least one conversation "
+            "taken (or accepted in a transfer) and not yet handed back or transferred on; two "
+            "at once count once. Staffed: online, or handling while away; away without a "
+            "conversation (a break) and offline do not count. Not filtered by queue, channel "
+            "or language: an agent's time is not split between queues."
+        ),
+        kpi_defs.RATIO,
     ),
 )
 
