@@ -91,9 +91,7 @@ class WeChatOutboundAdmin(admin.ModelAdmin):
             wechat_outbound_send(outbound_id=outbound_id)
         self.message_user(
             request,
-            ngettext(
-                "%(count)d message sent again.", "%(count)d messages sent again.", len(resent)
-            )
+            ngettext("%(count)d message sent again.", "%(count)d messages sent again.", len(resent))
             % {"count": len(resent)},
             messages.SUCCESS,
         )

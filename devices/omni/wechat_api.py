@@ -108,18 +108,25 @@ class WeChatClient:
         cache.set(self._token_key(), token, max(lifetime - 300, 60))
         return token
 
+    def _token_for_sending(self, refresh: bool = False) -> str:
+        """The access token; failing to get one means nothing was sent (never "maybe")."""
+        try:
+            return self.access_token(refresh=refresh)
+        except WeChatError as exc:
+            raise WeChatError(str(exc), exc.code, maybe_delivered=False) from exc
+
     def send_text(self, openid: str, text: str) -> dict[str, Any]:
         body = {"touser": openid, "msgtype": "text", "text": {"content": text}}
         try:
             return self._call(
                 "/cgi-bin/message/custom/send",
-                query={"access_token": self.access_token()},
+                query={"access_token": self._token_for_sending()},
                 body=body,
             )
         except WeChatError as exc:
             if exc.code not in TOKEN_ERRORS:
                 raise
-            token = self.access_token(refresh=True)
+            token = self._token_for_sending(refresh=True)
             return self._call(
                 "/cgi-bin/message/custom/send", query={"access_token": token}, body=body
             )

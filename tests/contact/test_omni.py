@@ -201,9 +201,7 @@ def test_a_late_reply_the_api_refuses_is_kept_for_a_retry_not_lost(account, slow
         assert stored.reply  # kept for the retry
         # An administrator fixes the AppSecret; the retry, when due, sends it.
         WeChatAccount.objects.filter(pk=account.pk).update(app_secret=APP_SECRET)
-        WeChatOutbound.objects.filter(pk=stored.outbound.pk).update(
-            next_attempt_at=timezone.now()
-        )
+        WeChatOutbound.objects.filter(pk=stored.outbound.pk).update(next_attempt_at=timezone.now())
         assert wechat_outbound_send_task(stored.outbound.pk) == "sent"
     stored.refresh_from_db()
     assert stored.state == "sent"

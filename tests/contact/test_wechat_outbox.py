@@ -218,6 +218,23 @@ def test_a_send_that_timed_out_after_reaching_wechat_is_never_sent_again(
     assert WeChatOutbound.objects.filter(message=message).count() == 1
 
 
+def test_a_token_request_that_timed_out_is_retried_since_nothing_was_sent(
+    account,
+    monkeypatch,  # noqa: ANN001
+) -> None:
+    monkeypatch.setattr(wechat_api, "HTTP_TIMEOUT_SECONDS", 0.3)
+    message = _late_message(account)
+    with FakeWeChatAPI() as api:
+        _point(account, api.base_url)
+        api.stall_token_next(1.0)
+        message_deliver_late(message.pk)
+        outbound = WeChatOutbound.objects.get(message=message)
+        assert (outbound.state, outbound.gave_up) == ("pending", "")
+        _when_due(outbound)
+        assert wechat_outbound_send_task(outbound.pk) == "sent"
+    assert [m["text"]["content"] for m in api.sent] == [REPLY]
+
+
 def test_the_sweep_sends_an_overdue_retry_and_gives_up_a_send_whose_process_died(
     account,  # noqa: ANN001
 ) -> None:

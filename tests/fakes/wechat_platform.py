@@ -63,6 +63,7 @@ class FakeWeChatAPI:
         self.valid_token = ""
         self.failures: list[int] = []
         self.stalls: list[float] = []
+        self.token_stalls: list[float] = []
         self.refused: list[dict[str, Any]] = []
         fake = self
 
@@ -86,6 +87,8 @@ class FakeWeChatAPI:
                 elif (query.get("appid"), query.get("secret")) != (APP_ID, APP_SECRET):
                     self._answer({"errcode": 40013, "errmsg": "invalid appid"})
                 else:
+                    if fake.token_stalls:
+                        time.sleep(fake.token_stalls.pop(0))
                     fake.tokens_issued += 1
                     fake.valid_token = f"token-{fake.tokens_issued}"
                     self._answer({"access_token": fake.valid_token, "expires_in": 7200})
@@ -123,6 +126,10 @@ class FakeWeChatAPI:
     def stall_next(self, seconds: float) -> None:
         """The next send is delivered, then answered only after `seconds`."""
         self.stalls.append(seconds)
+
+    def stall_token_next(self, seconds: float) -> None:
+        """The next access-token request is answered only after `seconds`."""
+        self.token_stalls.append(seconds)
 
     def __enter__(self) -> FakeWeChatAPI:
         self.thread.start()
