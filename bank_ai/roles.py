@@ -127,6 +127,7 @@ ROLES: tuple[Role, ...] = (
             "agentrouting.view_routingevent",
             "outbound.view_campaign",
             "outbound.view_contactattempt",
+            "outbound.view_contacthold",
             "outbound.view_donotcontact",
             # Video studio: compliance approves or sends back scripts.
             "content.review_videoscript",

@@ -447,6 +447,10 @@ WECHAT_TURN_THREADS = env.int("WECHAT_TURN_THREADS", default=8)
 # A WeChat message whose turn started this long ago and never finished (its process died) is
 # run again, or its stored reply sent, by the recovery schedule (devices.omni.tasks).
 WECHAT_RECOVER_AFTER_MINUTES = env.int("WECHAT_RECOVER_AFTER_MINUTES", default=10)
+# A customer-service message WeChat failed to take is tried again after this many seconds,
+# doubling each time (at most an hour), and given up after WECHAT_SEND_MAX_ATTEMPTS attempts.
+WECHAT_SEND_RETRY_SECONDS = env.int("WECHAT_SEND_RETRY_SECONDS", default=30)
+WECHAT_SEND_MAX_ATTEMPTS = env.int("WECHAT_SEND_MAX_ATTEMPTS", default=6)
 # The outbound voice gateway (unset: the "voice" delivery channel refuses to dial).
 OMNI_VOICE_API_URL = env.str("OMNI_VOICE_API_URL", default="")
 OMNI_VOICE_API_KEY = _secret("OMNI_VOICE_API_KEY", default="") or ""

@@ -5,20 +5,30 @@ to an agent; time passes (the entry's clock is moved back by the wait, as `traff
 conversations back); the routing sweep flags SLA breaches and overflows, the customer may give
 up, an agent takes over, sometimes warm-transfers, and hands back. Campaigns: the real campaign
 run contacts the next customers at a moment of the day, and some customers reply through the
-real reply handling. Every figure is the services' own records, dated back to the day.
+real reply handling. Every figure is the services' own records, dated back to the day. For
+occupancy, each agent is online for the day's shift (09:00-21:00) and holds a conversation for a
+few minutes before handing it back.
 """
 
 from __future__ import annotations
 
 import random
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 from typing import Any
 
 from django.db.models import F
+from django.utils import timezone
 
 from scenarios import dialogue
-from scenarios.agentrouting.models import AgentProfile, QueueEntry, RoutingEvent, RoutingQueue
+from scenarios.agentrouting.models import (
+    AgentProfile,
+    HandlingPeriod,
+    PresencePeriod,
+    QueueEntry,
+    RoutingEvent,
+    RoutingQueue,
+)
 from scenarios.agentrouting.services import (
     RoutingError,
     agent_presence_set,
@@ -73,6 +83,9 @@ def shift_routing(session: DialogueSession, shift: timedelta) -> None:
         ended_at=F("ended_at") - shift,
     )
     RoutingEvent.objects.filter(entry__session=session).update(at=F("at") - shift)
+    HandlingPeriod.objects.filter(entry__session=session).update(
+        started_at=F("started_at") - shift, ended_at=F("ended_at") - shift
+    )
 
 
 def _wait(rng: random.Random) -> int:
@@ -137,6 +150,10 @@ def _handover(
             transfer_accept(session_id=session.pk, agent=colleague)
             agent = colleague
         takeover_end(session_id=session.pk, agent=agent)
+        # The agent talked with the customer for a few minutes (the script takes none).
+        HandlingPeriod.objects.filter(entry__session=session).update(
+            started_at=F("started_at") - timedelta(seconds=rng.randint(90, 600))
+        )
         return session
     except (DialogueError, TakeoverError, RoutingError):
         return None
@@ -163,6 +180,8 @@ def simulate_handovers(
         # The previous simulation sent the second agents home (`rest_second_agents`).
         if agent.agent_profile.presence != AgentProfile.Presence.ONLINE:
             agent_presence_set(user=agent, presence=AgentProfile.Presence.ONLINE)
+    for day in sorted({timezone.localtime(moment).date() for moment in moments}):
+        _shift_online(agents, day)
     made = 0
     for moment in moments:
         session = _handover(rng, agents, device, mark)
@@ -170,6 +189,21 @@ def simulate_handovers(
             backdate(session, moment)
             made += 1
     return made
+
+
+def _shift_online(agents: list[Any], day: Any) -> None:
+    """Each agent's online shift on a simulated day (once per agent and day), dated there:
+    the presence changes above happen now, not on that day."""
+    zone = timezone.get_current_timezone()
+    start = datetime.combine(day, time(9), tzinfo=zone)
+    end = datetime.combine(day, time(21), tzinfo=zone)
+    for agent in agents:
+        PresencePeriod.objects.get_or_create(
+            agent=agent,
+            presence=AgentProfile.Presence.ONLINE,
+            started_at=start,
+            defaults={"ended_at": end},
+        )
 
 
 def rest_second_agents(keep: str = "agent") -> None:

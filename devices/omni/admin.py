@@ -1,6 +1,17 @@
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
-from devices.omni.models import ChannelIdentity, WebChatSite, WeChatAccount, WeChatMessage
+from devices.omni.models import (
+    ChannelIdentity,
+    WebChatSite,
+    WeChatAccount,
+    WeChatMessage,
+    WeChatOutbound,
+)
+from devices.omni.outbox import wechat_outbound_resend, wechat_outbound_send
 
 
 @admin.register(WeChatAccount)
@@ -30,3 +41,57 @@ class WeChatMessageAdmin(admin.ModelAdmin):
     list_filter = ("state", "account")
     search_fields = ("openid", "msg_key")
     raw_id_fields = ("session",)
+
+
+@admin.register(WeChatOutbound)
+class WeChatOutboundAdmin(admin.ModelAdmin):
+    """Late replies and agents' words on their way to WeChat: retries, and why one was given up
+    (devices.omni.outbox)."""
+
+    list_display = (
+        "created_at",
+        "account",
+        "openid",
+        "kind",
+        "state",
+        "attempts",
+        "next_attempt_at",
+        "gave_up",
+        "last_error",
+    )
+    list_filter = ("state", "gave_up", "kind", "account")
+    search_fields = ("openid", "text")
+    raw_id_fields = ("message", "session")
+    readonly_fields = (
+        "account",
+        "openid",
+        "text",
+        "kind",
+        "message",
+        "session",
+        "state",
+        "attempts",
+        "next_attempt_at",
+        "claimed_at",
+        "last_error",
+        "gave_up",
+        "wechat_msgid",
+        "created_at",
+        "sent_at",
+    )
+    actions = ("send_again",)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    @admin.action(description=_("Send the given-up messages again"))
+    def send_again(self, request: HttpRequest, queryset: QuerySet[WeChatOutbound]) -> None:
+        resent = [o.pk for o in queryset if wechat_outbound_resend(outbound_id=o.pk)]
+        for outbound_id in resent:
+            wechat_outbound_send(outbound_id=outbound_id)
+        self.message_user(
+            request,
+            ngettext("%(count)d message sent again.", "%(count)d messages sent again.", len(resent))
+            % {"count": len(resent)},
+            messages.SUCCESS,
+        )

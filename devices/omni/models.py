@@ -145,3 +145,74 @@ class WeChatMessage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.account_id}:{self.msg_key}"
+
+
+class WeChatOutbound(models.Model):
+    """A customer-service message to a follower, kept until WeChat accepts it or it is given up.
+
+    Late replies (the 5-second rule) and an agent's words go out through WeChat's
+    customer-service message API, which can fail (network, "system busy", an expired access
+    token). The row is the durable record: a failed send waits `next_attempt_at` (a django-q2
+    one-off schedule tries it then), and is given up after `WECHAT_SEND_MAX_ATTEMPTS`, or at
+    once when WeChat refuses the follower for good, with the reason kept here. A send is
+    claimed (`pending` -> `sending`) before the API is called, so it never goes out twice.
+    """
+
+    class Kind(models.TextChoices):
+        REPLY = "reply", _("late reply to a message")
+        AGENT = "agent", _("agent's words")
+
+    class State(models.TextChoices):
+        PENDING = "pending", _("waiting to be sent")
+        SENDING = "sending", _("being sent")
+        SENT = "sent", _("sent")
+        GAVE_UP = "gave_up", _("given up")
+
+    class GiveUp(models.TextChoices):
+        NONE = "", _("not given up")
+        ATTEMPTS = "attempts", _("every attempt failed")
+        REFUSED = "refused", _("WeChat refused the follower for good")
+        UNKNOWN = "unknown", _("may have been delivered: not sent again")
+
+    account = models.ForeignKey(WeChatAccount, on_delete=models.CASCADE, related_name="outbounds")
+    openid = models.CharField(_("follower"), max_length=120)
+    text = models.TextField(_("text"))
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    # The message this replies to (at most one reply each: a second late delivery finds it).
+    message = models.OneToOneField(
+        WeChatMessage,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="outbound",
+        verbose_name=_("in reply to"),
+    )
+    session = models.ForeignKey(
+        "scenarios.DialogueSession",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    state = models.CharField(
+        _("state"), max_length=10, choices=State.choices, default=State.PENDING, db_index=True
+    )
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    next_attempt_at = models.DateTimeField(_("next attempt"), default=timezone.now)
+    # When the current attempt claimed it (a send stuck in `sending` ended with its process).
+    claimed_at = models.DateTimeField(_("claimed"), null=True, blank=True)
+    last_error = models.CharField(_("last error"), max_length=300, blank=True)
+    gave_up = models.CharField(
+        _("given up because"), max_length=10, choices=GiveUp.choices, default="", blank=True
+    )
+    wechat_msgid = models.CharField(_("WeChat msgid"), max_length=40, blank=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("WeChat customer-service message")
+        verbose_name_plural = _("WeChat customer-service messages")
+
+    def __str__(self) -> str:
+        return f"{self.account_id}:{self.openid} {self.state}"

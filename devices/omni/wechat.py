@@ -12,13 +12,9 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import json
 import logging
 import threading
 import time
-import urllib.error
-import urllib.parse
-import urllib.request
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
@@ -28,15 +24,16 @@ from xml.etree.ElementTree import Element
 
 from defusedxml import ElementTree
 from django.conf import settings
-from django.core.cache import cache
 from django.db import IntegrityError, close_old_connections, transaction
 from django.db.models import F
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from bank_ai.ai.masking import mask_pii
+from devices.omni import outbox
 from devices.omni.base import Inbound, converse, reply_text
-from devices.omni.models import ChannelIdentity, WeChatAccount, WeChatMessage
+from devices.omni.models import ChannelIdentity, WeChatAccount, WeChatMessage, WeChatOutbound
+from devices.omni.wechat_api import WeChatClient, WeChatError
 from scenarios import events
 from scenarios.dialogue import DialogueError, TurnResult
 from scenarios.models import Turn
@@ -45,17 +42,6 @@ log = logging.getLogger(__name__)
 
 CHANNEL = "wechat"
 MAX_BODY_BYTES = 64 * 1024
-HTTP_TIMEOUT_SECONDS = 10
-# Access tokens the API reports as invalid or expired: fetched again once.
-TOKEN_ERRORS = {40001, 40014, 42001}
-
-
-class WeChatError(Exception):
-    """The WeChat API refused a call, or a callback could not be read."""
-
-    def __init__(self, message: str, code: int | None = None) -> None:
-        super().__init__(message)
-        self.code = code
 
 
 def signature_valid(account: WeChatAccount, *, signature: str, timestamp: str, nonce: str) -> bool:
@@ -187,77 +173,6 @@ class WeChatAdapter:
 # ----------------------------------------------------------------------------- API client
 
 
-class WeChatClient:
-    """The parts of the Official Account API the bank uses: access token, custom messages."""
-
-    def __init__(self, account: WeChatAccount) -> None:
-        self.account = account
-
-    def _call(
-        self, path: str, *, query: dict[str, str], body: dict[str, Any] | None = None
-    ) -> dict[str, Any]:
-        base = self.account.api_base.rstrip("/")
-        if not base.startswith(("https://", "http://")):
-            raise WeChatError("the API base URL must be http(s)")
-        url = f"{base}{path}?{urllib.parse.urlencode(query)}"
-        data = json.dumps(body, ensure_ascii=False).encode() if body is not None else None
-        request = urllib.request.Request(  # noqa: S310 - http(s) checked above
-            url, data=data, headers={"Content-Type": "application/json; charset=utf-8"}
-        )
-        try:
-            with urllib.request.urlopen(request, timeout=HTTP_TIMEOUT_SECONDS) as response:  # noqa: S310
-                payload = json.loads(response.read().decode("utf-8"))
-        except urllib.error.HTTPError as exc:
-            raise WeChatError(f"WeChat API answered HTTP {exc.code}") from exc
-        except (urllib.error.URLError, TimeoutError, ValueError) as exc:
-            raise WeChatError(f"WeChat API unreachable: {exc}") from exc
-        if not isinstance(payload, dict):
-            raise WeChatError("WeChat API answered something that is not an object")
-        code = int(payload.get("errcode", 0) or 0)
-        if code:
-            raise WeChatError(f"WeChat API error {code}: {payload.get('errmsg', '')}", code)
-        return payload
-
-    def _token_key(self) -> str:
-        return f"omni:wechat:token:{self.account.code}"
-
-    def access_token(self, refresh: bool = False) -> str:
-        if not refresh:
-            cached = cache.get(self._token_key())
-            if cached:
-                return str(cached)
-        payload = self._call(
-            "/cgi-bin/token",
-            query={
-                "grant_type": "client_credential",
-                "appid": self.account.app_id,
-                "secret": self.account.app_secret,
-            },
-        )
-        token = str(payload.get("access_token", ""))
-        if not token:
-            raise WeChatError("WeChat API gave no access token")
-        lifetime = int(payload.get("expires_in", 7200))
-        cache.set(self._token_key(), token, max(lifetime - 300, 60))
-        return token
-
-    def send_text(self, openid: str, text: str) -> dict[str, Any]:
-        body = {"touser": openid, "msgtype": "text", "text": {"content": text}}
-        try:
-            return self._call(
-                "/cgi-bin/message/custom/send",
-                query={"access_token": self.access_token()},
-                body=body,
-            )
-        except WeChatError as exc:
-            if exc.code not in TOKEN_ERRORS:
-                raise
-            token = self.access_token(refresh=True)
-            return self._call(
-                "/cgi-bin/message/custom/send", query={"access_token": token}, body=body
-            )
-
-
 def send_to_identity(identity: ChannelIdentity, text: str) -> dict[str, Any]:
     account_code, _, openid = identity.external_id.partition(":")
     account = WeChatAccount.objects.filter(code=account_code, is_active=True).first()
@@ -270,6 +185,8 @@ def send_to_identity(identity: ChannelIdentity, text: str) -> dict[str, Any]:
 
 
 def _send_later(session_id: Any, text: str) -> None:
+    """An agent's words (or the hand-back's reply) to the follower: stored with the turn, sent
+    once it is committed, retried if WeChat fails (devices.omni.outbox)."""
     if not text:
         return
     identity = (
@@ -279,15 +196,19 @@ def _send_later(session_id: Any, text: str) -> None:
     )
     if identity is None:
         return
-
-    def send() -> None:
-        try:
-            send_to_identity(identity, text)
-        except WeChatError:
-            # The agent's words are in the transcript; a failed push must not undo them.
-            log.exception("WeChat push to %s failed", identity)
-
-    transaction.on_commit(send)
+    account_code, _sep, openid = identity.external_id.partition(":")
+    account = WeChatAccount.objects.filter(code=account_code, is_active=True).first()
+    if account is None or not openid:
+        log.warning("no active WeChat account for %s: agent's words not sent", identity)
+        return
+    outbound = outbox.wechat_outbound_create(
+        account=account,
+        openid=openid,
+        text=text,
+        kind=WeChatOutbound.Kind.AGENT,
+        session_id=session_id,
+    )
+    transaction.on_commit(lambda: outbox.wechat_outbound_send(outbound_id=outbound.pk))
 
 
 def _agent_said(event: events.AgentSaid) -> None:
@@ -395,22 +316,23 @@ def message_answer(message_id: int, inbound: Inbound, scenario: str) -> None:
 
 
 def message_deliver_late(message_id: int) -> None:
-    """The reply to a message the callback answered "success" to, via the customer-service API."""
+    """The reply to a message the callback answered "success" to, via the customer-service API:
+    stored as the message's one `WeChatOutbound` and sent (retried later if WeChat fails)."""
     message = WeChatMessage.objects.select_related("account").get(pk=message_id)
     if message.state != WeChatMessage.State.LATE:
         return
     if not message.reply:
         WeChatMessage.objects.filter(pk=message_id).update(state=WeChatMessage.State.SENT)
         return
-    try:
-        WeChatClient(message.account).send_text(message.openid, message.reply)
-    except WeChatError as exc:
-        log.warning("late WeChat reply to message %s failed: %s", message_id, exc)
-        WeChatMessage.objects.filter(pk=message_id).update(
-            state=WeChatMessage.State.FAILED, error=str(exc)[:300]
-        )
-        return
-    WeChatMessage.objects.filter(pk=message_id).update(state=WeChatMessage.State.SENT)
+    outbound = outbox.wechat_outbound_create(
+        account=message.account,
+        openid=message.openid,
+        text=message.reply,
+        kind=WeChatOutbound.Kind.REPLY,
+        message=message,
+        session_id=message.session_id,
+    )
+    outbox.wechat_outbound_send(outbound_id=outbound.pk)
 
 
 def _take_passive(message_id: int) -> str | None:

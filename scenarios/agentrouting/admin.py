@@ -1,7 +1,14 @@
 from django.contrib import admin
 
 from bank_ai.admin_inlines import RecordInline
-from scenarios.agentrouting.models import AgentProfile, QueueEntry, RoutingEvent, RoutingQueue
+from scenarios.agentrouting.models import (
+    AgentProfile,
+    HandlingPeriod,
+    PresencePeriod,
+    QueueEntry,
+    RoutingEvent,
+    RoutingQueue,
+)
 
 
 @admin.register(RoutingQueue)
@@ -63,3 +70,28 @@ class RoutingEventAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None) -> bool:  # noqa: ANN001
         return False
+
+
+class PeriodAdmin(admin.ModelAdmin):
+    """Agents' time as recorded for occupancy (the contact-centre page links here)."""
+
+    list_filter = ("agent",)
+    date_hierarchy = "started_at"
+
+    def has_add_permission(self, request) -> bool:  # noqa: ANN001
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:  # noqa: ANN001
+        return False
+
+
+@admin.register(PresencePeriod)
+class PresencePeriodAdmin(PeriodAdmin):
+    list_display = ("agent", "presence", "started_at", "ended_at")
+    list_filter = ("presence", "agent")
+
+
+@admin.register(HandlingPeriod)
+class HandlingPeriodAdmin(PeriodAdmin):
+    list_display = ("agent", "entry", "started_at", "ended_at")
+    raw_id_fields = ("entry",)

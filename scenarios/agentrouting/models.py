@@ -180,3 +180,52 @@ class RoutingEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.queue_id} {self.at:%Y-%m-%d %H:%M:%S}"
+
+
+class PresencePeriod(models.Model):
+    """A stretch of an agent's logged-in time with one presence (online or away), kept as a
+    history for occupancy: `AgentProfile.presence` is only the presence now. Offline time has
+    no row; the open row (`ended_at` empty) is the presence now."""
+
+    agent = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("agent"),
+    )
+    presence = models.CharField(_("presence"), max_length=10, choices=AgentProfile.Presence.choices)
+    started_at = models.DateTimeField(_("started"), default=timezone.now, db_index=True)
+    ended_at = models.DateTimeField(_("ended"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-started_at"]
+        verbose_name = _("presence period")
+        verbose_name_plural = _("presence periods")
+        indexes = [models.Index(fields=["agent", "ended_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.agent_id} {self.presence} {self.started_at:%Y-%m-%d %H:%M}"
+
+
+class HandlingPeriod(models.Model):
+    """The time one agent had one routed conversation: from taking it (or accepting its
+    transfer) to handing it back (or transferring it on)."""
+
+    agent = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("agent"),
+    )
+    entry = models.ForeignKey(QueueEntry, on_delete=models.CASCADE, related_name="handling")
+    started_at = models.DateTimeField(_("started"), default=timezone.now, db_index=True)
+    ended_at = models.DateTimeField(_("ended"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-started_at"]
+        verbose_name = _("handling period")
+        verbose_name_plural = _("handling periods")
+        indexes = [models.Index(fields=["entry", "ended_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.agent_id} {self.entry_id} {self.started_at:%Y-%m-%d %H:%M}"

@@ -6,6 +6,7 @@ its docstring for the shape.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from statistics import median
 from typing import Any
@@ -13,7 +14,14 @@ from typing import Any
 from django.db.models import Q
 from django.utils import timezone
 
-from scenarios.agentrouting.models import AgentProfile, QueueEntry, RoutingEvent, RoutingQueue
+from scenarios.agentrouting.models import (
+    AgentProfile,
+    HandlingPeriod,
+    PresencePeriod,
+    QueueEntry,
+    RoutingEvent,
+    RoutingQueue,
+)
 from scenarios.agentrouting.services import is_supervisor, routing_enabled
 
 
@@ -216,3 +224,83 @@ def queue_figures(
             }
         )
     return figures
+
+
+# ----------------------------------------------------------------------------- occupancy
+
+
+@dataclass(frozen=True)
+class Occupancy:
+    """An agent's seconds in a range: handling conversations, and logged in to take them."""
+
+    handling: int
+    staffed: int
+
+    @property
+    def share(self) -> float | None:
+        return self.handling / self.staffed if self.staffed else None
+
+
+Interval = tuple[datetime, datetime]
+
+
+def _union_seconds(intervals: list[Interval]) -> int:
+    """Seconds covered by at least one interval (two conversations at once count once)."""
+    total, current_start, current_end = 0.0, None, None
+    for start, end in sorted(intervals):
+        if current_end is None or start > current_end:
+            if current_end is not None and current_start is not None:
+                total += (current_end - current_start).total_seconds()
+            current_start, current_end = start, end
+        elif end > current_end:
+            current_end = end
+    if current_end is not None and current_start is not None:
+        total += (current_end - current_start).total_seconds()
+    return round(total)
+
+
+def agent_occupancy(
+    *, start: datetime, end: datetime, now: datetime | None = None
+) -> dict[Any, Occupancy]:
+    """Per agent (user id): seconds handling routed conversations, and seconds staffed, in
+    [start, end).
+
+    Handling: at least one conversation routed to the agent taken and not yet handed back or
+    transferred on (`HandlingPeriod`; one still open ends when its entry ended, or now).
+    Staffed: online (`PresencePeriod`), or handling while away. Occupancy = handling / staffed:
+    away time without a conversation (a break) and offline time do not count.
+    """
+    now = now or timezone.now()
+    stop = min(end, now)
+    if stop <= start:
+        return {}
+
+    def clip(begin: datetime, finish: datetime | None) -> Interval | None:
+        first, last = max(begin, start), min(finish or stop, stop)
+        return (first, last) if last > first else None
+
+    online: dict[Any, list[Interval]] = {}
+    presence = PresencePeriod.objects.filter(
+        presence=AgentProfile.Presence.ONLINE, started_at__lt=stop
+    ).filter(Q(ended_at__isnull=True) | Q(ended_at__gt=start))
+    for agent_id, began, ended in presence.values_list("agent_id", "started_at", "ended_at"):
+        span = clip(began, ended)
+        if span:
+            online.setdefault(agent_id, []).append(span)
+    handling: dict[Any, list[Interval]] = {}
+    periods = (
+        HandlingPeriod.objects.filter(started_at__lt=stop)
+        .filter(Q(ended_at__isnull=True) | Q(ended_at__gt=start))
+        .values_list("agent_id", "started_at", "ended_at", "entry__ended_at")
+    )
+    for agent_id, began, ended, entry_ended in periods:
+        span = clip(began, ended or entry_ended)
+        if span:
+            handling.setdefault(agent_id, []).append(span)
+    return {
+        agent_id: Occupancy(
+            handling=_union_seconds(handling.get(agent_id, [])),
+            staffed=_union_seconds(online.get(agent_id, []) + handling.get(agent_id, [])),
+        )
+        for agent_id in set(online) | set(handling)
+    }

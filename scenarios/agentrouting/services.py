@@ -20,7 +20,14 @@ from django.db import transaction
 from django.utils import timezone
 
 from scenarios import events
-from scenarios.agentrouting.models import AgentProfile, QueueEntry, RoutingEvent, RoutingQueue
+from scenarios.agentrouting.models import (
+    AgentProfile,
+    HandlingPeriod,
+    PresencePeriod,
+    QueueEntry,
+    RoutingEvent,
+    RoutingQueue,
+)
 from scenarios.models import DialogueSession, Takeover, TakeoverAudit
 
 ANGER_REASONS = {"anger", "keyword"}
@@ -117,6 +124,16 @@ def _changed(entry: QueueEntry) -> None:
 
 
 @transaction.atomic
+def _handling_start(entry: QueueEntry, agent: Any, now: datetime) -> None:
+    """The agent has the conversation from now (occupancy: `HandlingPeriod`)."""
+    _handling_end(entry, now)
+    HandlingPeriod.objects.create(agent=agent, entry=entry, started_at=now)
+
+
+def _handling_end(entry: QueueEntry, now: datetime) -> None:
+    HandlingPeriod.objects.filter(entry=entry, ended_at__isnull=True).update(ended_at=now)
+
+
 def route_takeover(takeover: Takeover) -> QueueEntry | None:
     """Put a new takeover request in the queue that fits it best, and try to assign it."""
     if not routing_enabled():
@@ -226,6 +243,7 @@ def routing_taken(session_id: Any, agent: Any) -> None:
     entry.assigned_at = entry.assigned_at or now
     entry.save(update_fields=["state", "agent", "answered_at", "assigned_at"])
     _event(entry, RoutingEvent.Kind.ANSWERED, agent)
+    _handling_start(entry, agent, now)
 
 
 def routing_ended(session_id: Any, agent: Any) -> None:
@@ -238,6 +256,7 @@ def routing_ended(session_id: Any, agent: Any) -> None:
     entry.ended_at = timezone.now()
     entry.transfer_to = None
     entry.save(update_fields=["state", "ended_at", "transfer_to"])
+    _handling_end(entry, entry.ended_at)
     kind = RoutingEvent.Kind.DONE if answered else RoutingEvent.Kind.ABANDONED
     _event(entry, kind, agent, by="hand_back")
     assign_waiting(entry.queue)
@@ -262,8 +281,14 @@ def agent_presence_set(*, user: Any, presence: str, capacity: int | None = None)
             "invalid", f"presence is one of {', '.join(AgentProfile.Presence.values)}"
         )
     profile, _ = AgentProfile.objects.select_for_update().get_or_create(user=user)
+    now = timezone.now()
+    if (
+        presence != profile.presence
+        or not PresencePeriod.objects.filter(agent=user, ended_at__isnull=True).exists()
+    ):
+        _presence_history(user, presence, now)
     profile.presence = presence
-    profile.presence_changed_at = timezone.now()
+    profile.presence_changed_at = now
     fields = ["presence", "presence_changed_at"]
     if capacity is not None:
         if not 0 <= capacity <= 20:
@@ -284,6 +309,14 @@ def agent_presence_set(*, user: Any, presence: str, capacity: int | None = None)
     for queue in sorted(queues, key=lambda q: q.pk):
         assign_waiting(queue)
     return profile
+
+
+def _presence_history(user: Any, presence: str, now: datetime) -> None:
+    """Close the agent's open presence period and open one for the new presence (offline time
+    has none): the logged-in time occupancy is measured against."""
+    PresencePeriod.objects.filter(agent=user, ended_at__isnull=True).update(ended_at=now)
+    if presence != AgentProfile.Presence.OFFLINE:
+        PresencePeriod.objects.create(agent=user, presence=presence, started_at=now)
 
 
 # ----------------------------------------------------------------------------- overflow, SLA
@@ -397,6 +430,7 @@ def transfer_offer(*, session_id: Any, agent: Any, to_agent: Any, note: str = ""
             assigned_at=now,
             answered_at=now,
         )
+        _handling_start(entry, agent, now)
     entry.transfer_to, entry.transfer_note = to_agent, note[:500]
     entry.save(update_fields=["transfer_to", "transfer_note"])
     _event(
@@ -425,6 +459,7 @@ def transfer_accept(*, session_id: Any, agent: Any) -> QueueEntry:
     _audit(takeover, TakeoverAudit.Action.TAKEN, agent, "warm_transfer", entry.transfer_note)
     entry.agent, entry.transfer_to, entry.transfer_note = agent, None, ""
     entry.save(update_fields=["agent", "transfer_to", "transfer_note"])
+    _handling_start(entry, agent, timezone.now())
     _event(
         entry,
         RoutingEvent.Kind.TRANSFERRED,

@@ -8,6 +8,7 @@ from scenarios.outbound.models import (
     Campaign,
     ContactAttempt,
     ContactConsent,
+    ContactHold,
     DoNotContact,
     Segment,
 )
@@ -77,7 +78,11 @@ class CampaignAdmin(admin.ModelAdmin):
                 request,
                 f"{campaign.code}: sent {report.sent}, failed {report.failed}, "
                 f"skipped {report.skipped}"
-                + (" (quiet hours: nothing sent)" if report.deferred_quiet_hours else ""),
+                + (
+                    f" (quiet hours: nothing sent, {report.held_quiet_hours} held back)"
+                    if report.deferred_quiet_hours
+                    else ""
+                ),
             )
 
 
@@ -94,6 +99,20 @@ class ContactAttemptAdmin(admin.ModelAdmin):
     )
     list_filter = ("status", "outcome", "skip_reason", "campaign")
     readonly_fields = [f.name for f in ContactAttempt._meta.fields]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+
+@admin.register(ContactHold)
+class ContactHoldAdmin(admin.ModelAdmin):
+    """Who a campaign held back for a while (quiet hours): the dashboard's drill-down."""
+
+    list_display = ("campaign", "customer", "reason", "first_held_at", "last_held_at")
+    # campaign__channel: the dashboard's drill-down filters on the delivery channel.
+    list_filter = ("reason", "campaign", "campaign__channel")
+    search_fields = ("customer__customer_no",)
+    readonly_fields = [f.name for f in ContactHold._meta.fields]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

@@ -56,6 +56,9 @@ class CampaignRunView(APIView):
                 "failed": serializers.IntegerField(),
                 "skipped": serializers.DictField(),
                 "deferred_quiet_hours": serializers.BooleanField(),
+                "held_quiet_hours": serializers.IntegerField(
+                    help_text="customers this run held back for quiet hours"
+                ),
             },
         ),
         description="Run a campaign now; consent, caps, do-not-contact and quiet hours apply.",
@@ -79,6 +82,7 @@ class CampaignRunView(APIView):
                 "failed": report.failed,
                 "skipped": report.skipped,
                 "deferred_quiet_hours": report.deferred_quiet_hours,
+                "held_quiet_hours": report.held_quiet_hours,
             }
         )
 

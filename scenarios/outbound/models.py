@@ -158,3 +158,36 @@ class ContactAttempt(models.Model):
 
     def __str__(self) -> str:
         return f"{self.campaign_id}/{self.customer_id} {self.status} {self.outcome}"
+
+
+class ContactHold(models.Model):
+    """A customer a campaign run was due to contact but held back for a while (quiet hours).
+
+    Skips for good (do-not-contact, consent, the frequency cap) are `ContactAttempt` rows; a
+    hold is not final: the customer is contacted by a later run. One row per campaign, customer
+    and reason however many runs held them back, so the dashboard counts people, not runs.
+    """
+
+    class Reason(models.TextChoices):
+        QUIET_HOURS = "quiet_hours", _("Quiet hours")
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="holds")
+    customer = models.ForeignKey(
+        "scenarios.Customer", on_delete=models.CASCADE, related_name="contact_holds"
+    )
+    reason = models.CharField(_("held back because"), max_length=20, choices=Reason.choices)
+    first_held_at = models.DateTimeField(_("first held back"), default=timezone.now, db_index=True)
+    last_held_at = models.DateTimeField(_("last held back"), default=timezone.now)
+
+    class Meta:
+        ordering = ["-first_held_at"]
+        verbose_name = _("contact held back")
+        verbose_name_plural = _("contacts held back")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["campaign", "customer", "reason"], name="outbound_one_hold_per_reason"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.campaign_id}/{self.customer_id} {self.reason}"

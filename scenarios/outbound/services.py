@@ -23,6 +23,7 @@ from scenarios.outbound.models import (
     Campaign,
     ContactAttempt,
     ContactConsent,
+    ContactHold,
     DoNotContact,
     Segment,
 )
@@ -132,6 +133,7 @@ class RunReport:
     failed: int = 0
     skipped: dict[str, int] = field(default_factory=dict)
     deferred_quiet_hours: bool = False
+    held_quiet_hours: int = 0
     already_done: int = 0
 
 
@@ -147,15 +149,45 @@ def campaign_run(campaign: Campaign, now: datetime | None = None) -> RunReport:
         return report
     if now < campaign.starts_at or (campaign.ends_at and now >= campaign.ends_at):
         return report
-    if in_quiet_hours(campaign, now):
-        report.deferred_quiet_hours = True
-        return report
-    validate_script(campaign.script)
     done = ContactAttempt.objects.filter(campaign=campaign).values("customer_id")
     todo = segment_customers(campaign.segment, timezone.localdate(now)).exclude(pk__in=done)
+    if in_quiet_hours(campaign, now):
+        report.deferred_quiet_hours = True
+        report.held_quiet_hours = contact_holds_record(
+            campaign=campaign,
+            customer_ids=list(todo.values_list("pk", flat=True)[: campaign.batch_size]),
+            reason=ContactHold.Reason.QUIET_HOURS,
+            now=now,
+        )
+        return report
+    validate_script(campaign.script)
     for customer in todo[: campaign.batch_size]:
         _contact(campaign, customer, now, report)
     return report
+
+
+@transaction.atomic
+def contact_holds_record(
+    *, campaign: Campaign, customer_ids: list[Any], reason: str, now: datetime
+) -> int:
+    """Note who a run held back and why: a new row per campaign, customer and reason, else
+    only `last_held_at` moves (the schedule runs many times a night). Returns how many."""
+    ContactHold.objects.bulk_create(
+        [
+            ContactHold(
+                campaign=campaign,
+                customer_id=customer_id,
+                reason=reason,
+                first_held_at=now,
+                last_held_at=now,
+            )
+            for customer_id in customer_ids
+        ],
+        update_conflicts=True,
+        unique_fields=["campaign", "customer", "reason"],
+        update_fields=["last_held_at"],
+    )
+    return len(customer_ids)
 
 
 def _contact(campaign: Campaign, customer: Customer, now: datetime, report: RunReport) -> None:

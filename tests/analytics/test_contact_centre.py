@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from django.contrib.auth import get_user_model
 from django.test import Client
-from django.utils import timezone
+from django.utils import timezone, translation
 from rest_framework.test import APIClient
 
 from scenarios.agentrouting.models import QueueEntry, RoutingEvent, RoutingQueue
@@ -193,6 +193,54 @@ def test_the_page_agrees_with_the_routing_apps_own_queue_figures(routing) -> Non
         assert (round(sla, 4) if sla is not None else None) == own["sla_met_rate"]
 
 
+def test_occupancy_is_handling_time_over_staffed_time_per_agent_and_overall() -> None:
+    from scenarios.agentrouting.models import HandlingPeriod, PresencePeriod
+
+    queue = _queue("general")
+    ann, ben = (
+        get_user_model().objects.create_user(username=name, password="x") for name in ("ann", "ben")
+    )
+    # Ann: online 10:00-12:00 with two conversations at once for a while (10:00-10:30 and
+    # 10:15-11:00: 60 min handling). Online since the day before too: clipped to the range.
+    PresencePeriod.objects.create(
+        agent=ann, presence="online", started_at=_at(DAY - timedelta(days=1), 23), ended_at=_at()
+    )
+    PresencePeriod.objects.create(
+        agent=ann, presence="online", started_at=_at(), ended_at=_at(hour=12)
+    )
+    for begin, end in ((0, 1800), (900, 3600)):
+        HandlingPeriod.objects.create(
+            agent=ann,
+            entry=_entry(queue),
+            started_at=_at(second=begin),
+            ended_at=_at(second=end),
+        )
+    # Ben: away 10:00-11:00 finishing a conversation (10:30-10:45, staffed while he has it),
+    # then online 11:00-12:00 without one: 15 of 75 minutes.
+    PresencePeriod.objects.create(
+        agent=ben, presence="away", started_at=_at(), ended_at=_at(hour=11)
+    )
+    PresencePeriod.objects.create(
+        agent=ben, presence="online", started_at=_at(hour=11), ended_at=_at(hour=12)
+    )
+    HandlingPeriod.objects.create(
+        agent=ben, entry=_entry(queue), started_at=_at(second=1800), ended_at=_at(second=2700)
+    )
+    with translation.override("en"):
+        row = _kpi(contact_centre.queue_report(_filters()), "contact_centre.occupancy")
+    ann_staffed = 10 * 60 + 120  # minutes: the day before is outside the range (from 00:00)
+    assert [(r["key"], r["numerator"], r["denominator"]) for r in row["breakdown"]] == [
+        ("ben", 15 * 60, 75 * 60),
+        ("ann", 60 * 60, ann_staffed * 60),
+    ]
+    assert (row["numerator"], row["denominator"]) == (75 * 60, (ann_staffed + 75) * 60)
+    assert row["value"] == pytest.approx(75 / (ann_staffed + 75))
+    assert "staffed" in row["definition"]
+    periods = _client("ops").get(row["breakdown"][1]["link"])
+    assert periods.status_code == 200
+    assert periods.context["cl"].result_count == 2
+
+
 # ------------------------------------------------------------------------ campaigns
 
 
@@ -280,6 +328,45 @@ def test_suppressed_contacts_are_broken_down_by_reason(attempts) -> None:  # noq
         "do_not_contact": 1,
         "frequency_cap": 1,
     }
+
+
+def test_held_back_contacts_are_counted_per_reason_with_quiet_hours_and_drill_down(
+    attempts,  # noqa: ANN001
+) -> None:
+    from scenarios.outbound.models import ContactHold
+
+    held = list(Customer.objects.order_by("-pk")[:3])
+    for customer in held:
+        ContactHold.objects.create(
+            campaign=attempts["inbox"],
+            customer=customer,
+            reason="quiet_hours",
+            first_held_at=_at(hour=22),
+            last_held_at=_at(hour=23),
+        )
+    ContactHold.objects.create(  # first held before the range: not counted
+        campaign=attempts["wechat"],
+        customer=held[0],
+        reason="quiet_hours",
+        first_held_at=_at(DAY - timedelta(days=3), hour=22),
+    )
+    with translation.override("en"):
+        row = _kpi(contact_centre.campaign_report(_filters()), "outbound.held_back")
+    assert row["value"] == row["numerator"] == 5
+    assert [(r["key"], r["numerator"]) for r in row["breakdown"]] == [
+        ("quiet_hours", 3),
+        ("do_not_contact", 1),
+        ("frequency_cap", 1),
+    ]
+    assert "quiet hours" in row["definition"]
+    quiet = _client("ops").get(row["breakdown"][0]["link"])
+    assert quiet.status_code == 200
+    assert quiet.context["cl"].result_count == 3
+    capped = _client("ops").get(row["breakdown"][2]["link"])
+    assert capped.context["cl"].result_count == 1
+    # The other campaign's filter sees none of them.
+    wechat = contact_centre.campaign_report(_filters(campaign="wx"))
+    assert _kpi(wechat, "outbound.held_back")["numerator"] == 0
 
 
 def test_conversion_per_channel_and_the_channel_filter(attempts) -> None:  # noqa: ANN001

@@ -92,3 +92,10 @@ def test_a_simulated_day_routes_hand_overs_and_runs_campaigns_dated_to_that_day(
     outbound = contact_centre.campaign_report(selectors.Filters(since=day, until=day))
     targeted = next(k for k in outbound["kpis"] if k["code"] == "outbound.targeted")
     assert targeted["numerator"] == attempts.count()
+    # Occupancy on that day: agents online for the 12-hour shift, busy a few minutes a call.
+    occupancy = next(k for k in report["kpis"] if k["code"] == "contact_centre.occupancy")
+    assert occupancy["breakdown"]
+    for agent in occupancy["breakdown"]:
+        assert agent["denominator"] >= 12 * 3600
+        assert 0 <= agent["value"] < 0.5
+    assert 0 < occupancy["value"] < 0.5

@@ -185,8 +185,9 @@ def test_late_replies_share_one_cached_access_token(account, slow_turns) -> None
 
 
 @override_settings(WECHAT_PASSIVE_REPLY_SECONDS=0.2)
-def test_a_late_reply_the_api_refuses_is_marked_failed_not_lost(account, slow_turns) -> None:  # noqa: ANN001
-    from devices.omni.models import WeChatMessage
+def test_a_late_reply_the_api_refuses_is_kept_for_a_retry_not_lost(account, slow_turns) -> None:  # noqa: ANN001
+    from devices.omni.models import WeChatMessage, WeChatOutbound
+    from devices.omni.tasks import wechat_outbound_send_task
 
     with FakeWeChatAPI() as api:
         WeChatAccount.objects.filter(pk=account.pk).update(
@@ -194,10 +195,17 @@ def test_a_late_reply_the_api_refuses_is_marked_failed_not_lost(account, slow_tu
         )
         _callback(Client(), message_xml("openid-12", Content="你好", msg_id="103"))
         slow_turns.finish()
-    stored = WeChatMessage.objects.get(msg_key="103")
-    assert stored.state == "failed"
-    assert "40013" in stored.error
-    assert stored.reply  # kept for an agent or a resend
+        stored = WeChatMessage.objects.get(msg_key="103")
+        assert stored.state == "late"
+        assert "40013" in stored.error
+        assert stored.reply  # kept for the retry
+        # An administrator fixes the AppSecret; the retry, when due, sends it.
+        WeChatAccount.objects.filter(pk=account.pk).update(app_secret=APP_SECRET)
+        WeChatOutbound.objects.filter(pk=stored.outbound.pk).update(next_attempt_at=timezone.now())
+        assert wechat_outbound_send_task(stored.outbound.pk) == "sent"
+    stored.refresh_from_db()
+    assert stored.state == "sent"
+    assert [m["text"]["content"] for m in api.sent] == [stored.reply]
 
 
 def test_a_menu_click_runs_as_the_configured_text_and_subscribe_gets_the_welcome(account) -> None:  # noqa: ANN001

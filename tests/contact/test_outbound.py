@@ -166,6 +166,29 @@ def test_nothing_is_sent_in_quiet_hours() -> None:
     assert not ContactAttempt.objects.exists()
 
 
+def test_a_run_in_quiet_hours_records_whom_it_held_back_once_per_customer() -> None:
+    from scenarios.outbound.models import ContactHold
+
+    campaign = _campaign(batch_size=2)
+    _consent(*segment_customers(campaign.segment))
+    night = _daytime().replace(hour=22)
+    first = campaign_run(campaign, night)
+    later = campaign_run(campaign, night + timedelta(minutes=30))
+    assert (first.held_quiet_hours, later.held_quiet_hours) == (2, 2)
+    holds = ContactHold.objects.filter(campaign=campaign).order_by("customer_id")
+    # The same two customers (the batch), one row each however many runs held them back.
+    assert [(h.reason, h.first_held_at, h.last_held_at) for h in holds] == [
+        ("quiet_hours", night, night + timedelta(minutes=30))
+    ] * 2
+    assert not ContactAttempt.objects.exists()
+    # In the morning they are contacted; their holds stay as the record of the delay.
+    morning = campaign_run(campaign, _daytime() + timedelta(days=1))
+    assert morning.sent == 2
+    assert set(ContactAttempt.objects.values_list("customer_id", flat=True)) == set(
+        holds.values_list("customer_id", flat=True)
+    )
+
+
 def test_a_draft_or_ended_campaign_sends_nothing() -> None:
     draft = _campaign(status="draft")
     _consent(*segment_customers(draft.segment))

@@ -268,3 +268,36 @@ def test_queue_figures_count_waiting_answered_abandoned_and_time_to_answer() -> 
     )
     yesterday = today - timedelta(days=1)
     assert queue_figures(yesterday, yesterday)[0]["entered"] == 0
+
+
+def test_presence_and_each_agents_conversations_are_kept_as_periods_for_occupancy() -> None:
+    from scenarios.agentrouting.models import HandlingPeriod, PresencePeriod
+
+    queue = _queue("general")
+    first = _agent("first", queue, online=False)
+    second = _agent("second", queue, online=False)
+    agent_presence_set(user=first, presence="online")
+    agent_presence_set(user=first, presence="online", capacity=2)  # same presence: one period
+    agent_presence_set(user=second, presence="online")
+    session = _waiting()
+    takeover_start(session_id=session.pk, agent=first)
+    transfer_offer(session_id=session.pk, agent=first, to_agent=second)
+    transfer_accept(session_id=session.pk, agent=second)
+    takeover_end(session_id=session.pk, agent=second)
+    agent_presence_set(user=first, presence="away")
+    agent_presence_set(user=first, presence="offline")
+
+    presence = list(
+        PresencePeriod.objects.filter(agent=first)
+        .order_by("started_at")
+        .values_list("presence", "ended_at")
+    )
+    assert [p for p, _ended in presence] == ["online", "away"]
+    assert all(ended is not None for _p, ended in presence)  # offline: nothing open
+    handled = list(
+        HandlingPeriod.objects.filter(entry=_entry(session)).order_by("started_at", "pk")
+    )
+    assert [h.agent for h in handled] == [first, second]
+    # The first agent's time ends when the second accepts; the second's when handed back.
+    assert handled[0].ended_at == handled[1].started_at
+    assert handled[1].ended_at == _entry(session).ended_at

@@ -4,7 +4,9 @@
   way the platform does (SHA-1 signature of the sorted token, timestamp and nonce).
 - As the WeChat API the bank calls: `FakeWeChatAPI` serves `GET /cgi-bin/token` and
   `POST /cgi-bin/message/custom/send` on loopback, records what was sent, and can be told to
-  expire the access token (errcode 42001) so the client's refresh is exercised.
+  expire the access token (errcode 42001) so the client's refresh is exercised, answer the
+  next sends with an error code (`fail_next`, e.g. -1 "system busy" or 45015), or accept a send
+  and then answer too late (`stall_next`: delivered, but the caller times out).
 
 Stdlib only.
 """
@@ -59,6 +61,10 @@ class FakeWeChatAPI:
         self.sent: list[dict[str, Any]] = []
         self.tokens_issued = 0
         self.valid_token = ""
+        self.failures: list[int] = []
+        self.stalls: list[float] = []
+        self.token_stalls: list[float] = []
+        self.refused: list[dict[str, Any]] = []
         fake = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -81,6 +87,8 @@ class FakeWeChatAPI:
                 elif (query.get("appid"), query.get("secret")) != (APP_ID, APP_SECRET):
                     self._answer({"errcode": 40013, "errmsg": "invalid appid"})
                 else:
+                    if fake.token_stalls:
+                        time.sleep(fake.token_stalls.pop(0))
                     fake.tokens_issued += 1
                     fake.valid_token = f"token-{fake.tokens_issued}"
                     self._answer({"access_token": fake.valid_token, "expires_in": 7200})
@@ -94,8 +102,14 @@ class FakeWeChatAPI:
                     self._answer({"errcode": 404, "errmsg": "not found"})
                 elif query.get("access_token") != fake.valid_token:
                     self._answer({"errcode": 42001, "errmsg": "access_token expired"})
+                elif fake.failures:
+                    fake.refused.append(body)
+                    code = fake.failures.pop(0)
+                    self._answer({"errcode": code, "errmsg": f"refused ({code})"})
                 else:
                     fake.sent.append(body)
+                    if fake.stalls:
+                        time.sleep(fake.stalls.pop(0))
                     self._answer({"errcode": 0, "errmsg": "ok", "msgid": len(fake.sent)})
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
@@ -104,6 +118,18 @@ class FakeWeChatAPI:
 
     def expire_token(self) -> None:
         self.valid_token = "expired-" + self.valid_token
+
+    def fail_next(self, errcode: int, times: int = 1) -> None:
+        """The next `times` sends (with a valid token) are refused with `errcode`."""
+        self.failures.extend([errcode] * times)
+
+    def stall_next(self, seconds: float) -> None:
+        """The next send is delivered, then answered only after `seconds`."""
+        self.stalls.append(seconds)
+
+    def stall_token_next(self, seconds: float) -> None:
+        """The next access-token request is answered only after `seconds`."""
+        self.token_stalls.append(seconds)
 
     def __enter__(self) -> FakeWeChatAPI:
         self.thread.start()

@@ -64,8 +64,14 @@ __all__ = [
 ]
 
 
-# Figures of a moment or of the whole range, with no day-by-day value.
-NOT_DAILY = ("contact_centre.waiting_now", "contact_centre.answer_seconds_p90")
+# Figures of a moment or of the whole range, with no day-by-day value (occupancy is time
+# intervals, held back a count of reasons from two kinds of record: over the range only).
+NOT_DAILY = (
+    "contact_centre.waiting_now",
+    "contact_centre.answer_seconds_p90",
+    "contact_centre.occupancy",
+    "outbound.held_back",
+)
 
 
 def record_series(page_code: str, kpi_code: str, filters: Filters) -> dict[str, Any]:

@@ -1,5 +1,6 @@
 """The outbound page: campaigns' figures from the `ContactAttempt` rows made in the range (the
-counts of `outbound.selectors.campaign_figures`), per campaign, delivery channel and day."""
+counts of `outbound.selectors.campaign_figures`), per campaign, delivery channel and day, and
+the customers held back for quiet hours (`ContactHold` rows first held in the range)."""
 
 from __future__ import annotations
 
@@ -24,9 +25,13 @@ from scenarios.analytics.contact_centre.common import (
     ratio,
     series,
 )
-from scenarios.analytics.contact_centre.definitions import CAMPAIGN_KPIS, CAMPAIGN_TREND
+from scenarios.analytics.contact_centre.definitions import (
+    CAMPAIGN_KPIS,
+    CAMPAIGN_TREND,
+    RecordKpi,
+)
 from scenarios.analytics.selectors import OUTBOUND_PAGE, Filters
-from scenarios.outbound.models import Campaign, ContactAttempt
+from scenarios.outbound.models import Campaign, ContactAttempt, ContactHold
 
 
 @dataclass
@@ -96,12 +101,26 @@ def _attempts(filters: Filters, campaign_ids: list[int] | None) -> QuerySet[Cont
     return attempts
 
 
+def _holds(filters: Filters, campaign_ids: list[int] | None) -> QuerySet[ContactHold]:
+    start, end = range_bounds(filters)
+    holds = ContactHold.objects.filter(first_held_at__gte=start, first_held_at__lt=end)
+    if filters.channel:
+        holds = holds.filter(campaign__channel=filters.channel)
+    if filters.language:
+        holds = holds.filter(customer__preferred_language=filters.language)
+    if campaign_ids is not None:
+        holds = holds.filter(campaign_id__in=campaign_ids)
+    return holds
+
+
 @dataclass
 class CampaignFacts:
     campaigns: dict[str, Campaign]
     by_campaign: dict[str, CampaignTally]
     by_channel: dict[str, CampaignTally]
     by_day: dict[date, CampaignTally]
+    # Customers held back for a while (quiet hours), per reason.
+    held: dict[str, int] = field(default_factory=dict)
 
 
 def campaign_facts(filters: Filters) -> CampaignFacts:
@@ -128,11 +147,18 @@ def campaign_facts(filters: Filters) -> CampaignFacts:
             by_day[row["day"]],
         ):
             tally.add(row["status"], row["outcome"], row["skip_reason"], row["n"])
+    held = (
+        _holds(filters, list(by_id) if filters.campaign else None)
+        .values_list("reason")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
     return CampaignFacts(
         campaigns={c.code: c for c in by_id.values()},
         by_campaign=dict(by_campaign),
         by_channel=dict(by_channel),
         by_day=dict(by_day),
+        held=dict(held),
     )
 
 
@@ -148,6 +174,7 @@ CAMPAIGN_ATTEMPTS: dict[str, dict[str, str]] = {
     "outbound.converted": {"status__exact": "sent", "outcome__exact": "converted"},
     "outbound.opted_out": {"status__exact": "sent", "outcome__exact": "opted_out"},
     "outbound.suppressed": {"status__exact": "skipped"},
+    "outbound.held_back": {"status__exact": "skipped"},
 }
 CAMPAIGN_ATTEMPTS["outbound.delivery_rate"] = CAMPAIGN_ATTEMPTS["outbound.delivered"]
 CAMPAIGN_ATTEMPTS["outbound.reach_rate"] = CAMPAIGN_ATTEMPTS["outbound.reached"]
@@ -165,6 +192,33 @@ def _campaign_link(code: str, filters: Filters, **where: Any) -> str:
     return admin_list("outbound_contactattempt", filters, "created_at", **params)
 
 
+def _hold_link(filters: Filters, facts: CampaignFacts, reason: str) -> str:
+    params: dict[str, Any] = {"reason__exact": reason}
+    if filters.campaign and filters.campaign in facts.campaigns:
+        params["campaign__id__exact"] = facts.campaigns[filters.campaign].pk
+    if filters.channel:
+        params["campaign__channel__exact"] = filters.channel
+    return admin_list("outbound_contacthold", filters, "first_held_at", **params)
+
+
+def _held_back_row(
+    kpi: RecordKpi, filters: Filters, facts: CampaignFacts, total: CampaignTally
+) -> dict[str, Any]:
+    """Quiet-hours holds first, then the suppressions for good, each linked to its records."""
+    counts = [
+        (reason, n, _hold_link(filters, facts, reason)) for reason, n in sorted(facts.held.items())
+    ]
+    counts += [
+        (reason, n, _campaign_link(kpi.code, filters, skip_reason__exact=reason))
+        for reason, n in sorted(total.suppressed.items(), key=lambda i: (-i[1], i[0]))
+    ]
+    row = kpi_row(kpi, count_of(sum(n for _r, n, _l in counts)), "")
+    row["breakdown"] = [
+        breakdown_row(reason, count_of(n), kpi_defs.COUNT, link) for reason, n, link in counts
+    ]
+    return row
+
+
 def campaign_report(filters: Filters, facts: CampaignFacts | None = None) -> dict[str, Any]:
     """The outbound page: every campaign KPI over the range, per campaign below it."""
     facts = facts or campaign_facts(filters)
@@ -178,6 +232,9 @@ def campaign_report(filters: Filters, facts: CampaignFacts | None = None) -> dic
     }
     rows: list[dict[str, Any]] = []
     for kpi in CAMPAIGN_KPIS:
+        if kpi.code == "outbound.held_back":
+            rows.append(_held_back_row(kpi, filters, facts, total))
+            continue
         if kpi.code == "outbound.suppressed":
             suppressed = sum(total.suppressed.values())
             row = kpi_row(kpi, ratio(suppressed, total.targeted), _campaign_link(kpi.code, filters))

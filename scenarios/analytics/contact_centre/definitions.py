@@ -92,11 +92,21 @@ QUEUE_KPIS: tuple[RecordKpi, ...] = (
     RecordKpi(
         "contact_centre.answered_per_agent",
         _("Answers per agent"),
-        _(
-            "Answers by each agent (share of all answers). Occupancy is not shown: agents' "
-            "presence is stored as it is now, not as a history."
-        ),
+        _("Answers by each agent (share of all answers)."),
         kpi_defs.BREAKDOWN,
+    ),
+    RecordKpi(
+        "contact_centre.occupancy",
+        _("Agent occupancy"),
+        _(
+            "Seconds agents spent handling routed conversations / seconds they were staffed, "
+            "in the range, per agent and over all agents. Handling: at least one conversation "
+            "taken (or accepted in a transfer) and not yet handed back or transferred on; two "
+            "at once count once. Staffed: online, or handling while away; away without a "
+            "conversation (a break) and offline do not count. Not filtered by queue, channel "
+            "or language: an agent's time is not split between queues."
+        ),
+        kpi_defs.RATIO,
     ),
 )
 
@@ -151,10 +161,22 @@ CAMPAIGN_KPIS: tuple[RecordKpi, ...] = (
         _("Suppressed"),
         _(
             "Targeted customers not contacted, by reason: do-not-contact list, no marketing "
-            "consent, channel not consented, contact-frequency cap. Quiet hours defer a run "
-            "without a record, so they are not counted."
+            "consent, channel not consented, contact-frequency cap (share of targeted). Quiet "
+            "hours only delay a contact: see Held back."
         ),
         kpi_defs.BREAKDOWN,
+    ),
+    RecordKpi(
+        "outbound.held_back",
+        _("Held back, by reason"),
+        _(
+            "Customers a campaign held back, counted once per campaign, customer and reason: "
+            "quiet hours (a run was due to contact them while the campaign's quiet hours held "
+            "it back, counted on the day first held; most are contacted later and then count "
+            "as targeted too), do-not-contact list, no marketing consent, channel not consented "
+            "and contact-frequency cap (the suppressed contacts, on the day of the run)."
+        ),
+        kpi_defs.COUNT,
     ),
     RecordKpi(
         "outbound.delivery_rate",

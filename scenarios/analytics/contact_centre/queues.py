@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from scenarios.agentrouting.models import QueueEntry, RoutingEvent, RoutingQueue
+from scenarios.agentrouting.selectors import Occupancy, agent_occupancy
 from scenarios.analytics import kpis as kpi_defs
 from scenarios.analytics.contact_centre.common import (
     Figure3,
@@ -29,7 +30,7 @@ from scenarios.analytics.contact_centre.common import (
     ratio,
     series,
 )
-from scenarios.analytics.contact_centre.definitions import QUEUE_KPIS, QUEUE_TREND
+from scenarios.analytics.contact_centre.definitions import QUEUE_KPIS, QUEUE_TREND, RecordKpi
 from scenarios.analytics.selectors import CONTACT_PAGE, Filters
 
 
@@ -127,6 +128,8 @@ class QueueFacts:
     by_queue: dict[str, QueueTally]
     by_day: dict[date, QueueTally]
     by_agent: dict[tuple[int, str], int]  # (user id, username): answers
+    # (user id, username): seconds handling and staffed (not filtered: see the definition).
+    occupancy: dict[tuple[int, str], Occupancy] = field(default_factory=dict)
 
 
 KIND_FIELDS: dict[str, str] = {
@@ -214,9 +217,10 @@ def queue_facts(filters: Filters, *, daily: bool = False) -> QueueFacts:
         .annotate(n=Count("id"))
         .values_list("agent_id", "n")
     )
+    occupancy = agent_occupancy(start=start, end=end)
     names = dict(
         get_user_model()
-        .objects.filter(pk__in=list(answered_by))
+        .objects.filter(pk__in=list(answered_by) + list(occupancy))
         .values_list("pk", get_user_model().USERNAME_FIELD)
     )
     return QueueFacts(
@@ -224,6 +228,7 @@ def queue_facts(filters: Filters, *, daily: bool = False) -> QueueFacts:
         by_queue=dict(by_queue),
         by_day=dict(by_day),
         by_agent={(pk, str(names.get(pk, pk))): n for pk, n in answered_by.items()},
+        occupancy={(pk, str(names.get(pk, pk))): o for pk, o in occupancy.items()},
     )
 
 
@@ -292,6 +297,29 @@ def _queue_link(code: str, filters: Filters, queue: RoutingQueue | None) -> str:
     )
 
 
+def _occupancy_row(kpi: RecordKpi, filters: Filters, facts: QueueFacts) -> dict[str, Any]:
+    """Over all agents (handling seconds / staffed seconds summed), then each agent, busiest
+    first; each links to the agent's handling periods."""
+    handling = sum(o.handling for o in facts.occupancy.values())
+    staffed = sum(o.staffed for o in facts.occupancy.values())
+    link = admin_list("agentrouting_handlingperiod", filters, "started_at")
+    row = kpi_row(kpi, ratio(handling, staffed), link)
+    row["breakdown"] = [
+        breakdown_row(
+            username,
+            ratio(o.handling, o.staffed),
+            kpi_defs.RATIO,
+            admin_list(
+                "agentrouting_handlingperiod", filters, "started_at", agent__id__exact=agent_id
+            ),
+        )
+        for (agent_id, username), o in sorted(
+            facts.occupancy.items(), key=lambda item: (-(item[1].share or 0), item[0][1])
+        )
+    ][:20]
+    return row
+
+
 def queue_report(filters: Filters, facts: QueueFacts | None = None) -> dict[str, Any]:
     """The contact-centre page: every queue KPI over the range, per queue below it."""
     facts = facts or queue_facts(filters)
@@ -304,6 +332,9 @@ def queue_report(filters: Filters, facts: QueueFacts | None = None) -> dict[str,
     }
     rows: list[dict[str, Any]] = []
     for kpi in QUEUE_KPIS:
+        if kpi.code == "contact_centre.occupancy":
+            rows.append(_occupancy_row(kpi, filters, facts))
+            continue
         if kpi.code == "contact_centre.answered_per_agent":
             answered = sum(facts.by_agent.values())
             row = kpi_row(kpi, (None, answered, answered), "")
