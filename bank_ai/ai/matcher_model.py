@@ -154,11 +154,15 @@ class PairFeaturiser:
         embedder: Any,
         idf: dict[str, float],
         remembered: dict[str, _TextFeatures] | None = None,
+        clause_vectors: dict[str, np.ndarray] | None = None,
     ) -> None:
         self.embedder = embedder
         self.idf = idf
         self.unknown_idf = max(idf.values(), default=1.0)
         self._remembered = remembered if remembered is not None else {}
+        # Vectors of the clauses of stored texts (the curated questions, whose own vectors are
+        # passed in): the knowledge base's words, asked about again and again.
+        self._clause_vectors = clause_vectors if clause_vectors is not None else {}
 
     def _text(self, text: str) -> _TextFeatures:
         found = self._remembered.get(text)
@@ -188,18 +192,25 @@ class PairFeaturiser:
 
     def _plan(
         self, pairs: Sequence[tuple[str, str]], known_vectors: dict[str, np.ndarray] | None
-    ) -> tuple[dict[str, str], list[tuple[str, str]], dict[str, np.ndarray], list[str]]:
-        """Normalised texts, residuals, the vectors known already and the texts to embed."""
+    ) -> tuple[dict[str, str], list[tuple[str, str]], dict[str, np.ndarray], list[str], set[str]]:
+        """Normalised texts, residuals, the vectors known already, the texts to embed and the
+        clauses of the stored texts."""
         norm = {t: normalise_text(t) for pair in pairs for t in pair}
         residuals = [(residual(norm[a], norm[b]), residual(norm[b], norm[a])) for a, b in pairs]
         vectors: dict[str, np.ndarray] = {}
+        stored_clauses: set[str] = set()
         for text, vector in (known_vectors or {}).items():
             if text in norm:
                 vectors[norm[text]] = np.asarray(vector, np.float32)
+                stored_clauses.update(self._text(norm[text]).clauses)
+        for clause in stored_clauses:
+            remembered = self._clause_vectors.get(clause)
+            if remembered is not None:
+                vectors.setdefault(clause, remembered)
         wanted = {norm[t] for pair in pairs for t in pair}
         wanted |= {r for rr in residuals for r in rr if r}
         wanted |= {c for t in set(norm.values()) for c in self._text(t).clauses}
-        return norm, residuals, vectors, sorted(wanted - vectors.keys())
+        return norm, residuals, vectors, sorted(wanted - vectors.keys()), stored_clauses
 
     def texts_to_embed(
         self,
@@ -217,10 +228,15 @@ class PairFeaturiser:
     ) -> np.ndarray:
         if not pairs:
             return np.zeros((0, len(FEATURES)), np.float32)
-        norm, residuals, vectors, wanted = self._plan(pairs, known_vectors)
+        norm, residuals, vectors, wanted, stored_clauses = self._plan(pairs, known_vectors)
         if wanted:
             embedded = self.embedder.embed_queries(wanted)
             vectors.update(zip(wanted, np.asarray(embedded, np.float32), strict=True))
+            new_clauses = stored_clauses.intersection(wanted)
+            if new_clauses:
+                if len(self._clause_vectors) + len(new_clauses) > self.MAX_REMEMBERED_TEXTS:
+                    self._clause_vectors.clear()
+                self._clause_vectors.update((c, vectors[c]) for c in new_clauses)
 
         def cos(x: str, y: str) -> float:
             return float(vectors[x] @ vectors[y])
@@ -317,6 +333,9 @@ class TrainedMatcher:
     _remembered_texts: dict[str, _TextFeatures] = field(
         default_factory=dict, compare=False, repr=False
     )
+    _remembered_clause_vectors: dict[str, np.ndarray] = field(
+        default_factory=dict, compare=False, repr=False
+    )
 
     def probabilities(self, features: np.ndarray) -> np.ndarray:
         if len(features) == 0:
@@ -328,7 +347,9 @@ class TrainedMatcher:
         return probability.astype(np.float32)
 
     def featuriser(self, embedder: Any) -> PairFeaturiser:
-        return PairFeaturiser(embedder, self.idf, self._remembered_texts)
+        return PairFeaturiser(
+            embedder, self.idf, self._remembered_texts, self._remembered_clause_vectors
+        )
 
     def to_json(self) -> dict[str, Any]:
         return {
