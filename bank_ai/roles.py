@@ -27,6 +27,8 @@ ROLES: tuple[Role, ...] = (
         "Runs devices, branches, the card catalogue and background tasks from the admin.",
         (
             "devices.*",
+            # The branches moved to the domain (issue 14, step 2) and took their permissions.
+            "branches.*",
             "scenarios.*",
             # Contact centre: routing queues and agents, outbound campaigns, channel accounts.
             "agentrouting.*",

@@ -27,6 +27,7 @@ def test_each_demo_user_belongs_to_its_group(username: str, group: str) -> None:
 def test_operations_manage_devices_but_not_knowledge_pages() -> None:
     ops = User.objects.get(username="ops")
     assert ops.has_perm("devices.change_device")
+    assert ops.has_perm("branches.change_branch")
     assert ops.has_perm("django_q.view_task")
     assert not ops.has_perm("wagtailadmin.access_admin")
 
