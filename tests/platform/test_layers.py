@@ -22,9 +22,9 @@ LAYER = {
 }
 
 KNOWN_UPWARD_RELATIONS = {
-    # Removed when customers, sessions and the audit keep a touchpoint reference of the domain
-    # instead of the device registry of the channel layer (docs/architecture.md, step 3).
-    "ai.AnswerAudit.device -> devices.Device",
+    # Removed when sessions, funnel events, disclosures and tickets keep a touchpoint reference
+    # of the domain instead of the device registry of the channel layer (docs/architecture.md,
+    # step 3).
     "scenarios.DialogueSession.device -> devices.Device",
     "scenarios.FunnelEvent.device -> devices.Device",
     "scenarios.DisclosureAcknowledgement.device -> devices.Device",
