@@ -27,6 +27,10 @@ ROLES: tuple[Role, ...] = (
         "Runs devices, branches, the card catalogue and background tasks from the admin.",
         (
             "devices.*",
+            # The branches moved to the domain (issue 14, step 2) and took their permissions.
+            "branches.*",
+            # So did the device registry (step 3).
+            "touchpoints.*",
             "scenarios.*",
             # Contact centre: routing queues and agents, outbound campaigns, channel accounts.
             "agentrouting.*",
@@ -103,7 +107,7 @@ ROLES: tuple[Role, ...] = (
         "Reviews conversations, answers and restricted regulations; reads everything.",
         (
             "wagtailadmin.access_admin",
-            "devices.view_device",
+            "touchpoints.view_device",
             "branches.view_branch",
             "scenarios.view_cardproduct",
             "scenarios.view_cardbenefit",
@@ -186,7 +190,7 @@ ROLES: tuple[Role, ...] = (
         "remote agent",
         "Watches live avatar sessions and takes them over from the agent console.",
         (
-            "devices.view_device",
+            "touchpoints.view_device",
             "branches.view_branch",
             "scenarios.view_cardproduct",
             "scenarios.view_customer",
@@ -205,7 +209,7 @@ ROLES: tuple[Role, ...] = (
             "branches.view_branch",
             "branches.view_counter",
             "branches.change_counter",
-            "devices.view_device",
+            "touchpoints.view_device",
             "branches.view_servicetype",
             "branches.view_ticket",
             "branches.add_ticket",

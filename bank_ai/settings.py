@@ -120,6 +120,7 @@ INSTALLED_APPS = [
     "devices.omni",
     "scenarios",
     "scenarios.branches",
+    "scenarios.touchpoints",
     "scenarios.analytics",
     "scenarios.quality",
     "scenarios.agentrouting",

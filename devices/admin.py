@@ -20,7 +20,7 @@ from devices.models import (
     PlaylistItem,
     SessionFrame,
 )
-from devices.selectors import devices_offline, devices_online
+from devices.selectors import device_is_online, devices_offline, devices_online
 from devices.services import device_sockets_close, device_token_issue, device_tokens_revoke
 
 
@@ -70,7 +70,7 @@ class DeviceAdmin(admin.ModelAdmin):
 
     @admin.display(boolean=True, description=_("online"))
     def online(self, obj: Device) -> bool:
-        return obj.is_online
+        return device_is_online(obj)
 
     @admin.display(description=_("demo console"))
     def console(self, obj: Device) -> str:

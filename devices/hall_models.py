@@ -29,7 +29,7 @@ class Playlist(models.Model):
 
     name = models.CharField(_("name"), max_length=120)
     device_group = models.ForeignKey(
-        "devices.DeviceGroup",
+        "touchpoints.DeviceGroup",
         on_delete=models.CASCADE,
         related_name="playlists",
         verbose_name=_("device group"),

@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-from datetime import timedelta
-
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -17,62 +15,9 @@ from scenarios.branches.models import (  # noqa: F401
     TicketSequence,
 )
 
-
-class DeviceGroup(models.Model):
-    name = models.CharField(_("name"), max_length=80, unique=True)
-    branch = models.ForeignKey(
-        Branch, on_delete=models.CASCADE, null=True, blank=True, related_name="device_groups"
-    )
-    description = models.CharField(_("description"), max_length=255, blank=True)
-
-    class Meta:
-        ordering = ["name"]
-        verbose_name = _("device group")
-        verbose_name_plural = _("device groups")
-
-    def __str__(self) -> str:
-        return self.name
-
-
-class Device(models.Model):
-    class Kind(models.TextChoices):
-        HALL_SCREEN = "hall_screen", _("Hall screen")
-        KIOSK = "kiosk", _("Kiosk")
-        VTM = "vtm", _("VTM")
-        MOBILE_APP = "mobile_app", _("Mobile app")
-        WEB = "web", _("Web channel")
-
-    name = models.SlugField(_("name"), max_length=80, unique=True)
-    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
-    branch = models.ForeignKey(
-        Branch, on_delete=models.PROTECT, null=True, blank=True, related_name="devices"
-    )
-    groups = models.ManyToManyField(DeviceGroup, related_name="devices", blank=True)
-    # e.g. {"speech_synthesis": true, "printer": true, "card_reader": true, "camera": false}
-    capabilities = models.JSONField(_("capabilities"), default=dict, blank=True)
-    is_active = models.BooleanField(_("active"), default=True)
-    last_seen_at = models.DateTimeField(_("last seen"), null=True, blank=True)
-    created_at = models.DateTimeField(_("created"), default=timezone.now)
-
-    class Meta:
-        ordering = ["name"]
-        verbose_name = _("device")
-        verbose_name_plural = _("devices")
-
-    def __str__(self) -> str:
-        return self.name
-
-    @property
-    def is_online(self) -> bool:
-        """A live socket or a heartbeat within the configured window (devices.conf)."""
-        from devices.conf import connection_stale_seconds, online_window_seconds
-
-        now = timezone.now()
-        window = online_window_seconds()
-        if self.last_seen_at and (now - self.last_seen_at).total_seconds() <= window:
-            return True
-        stale = now - timedelta(seconds=connection_stale_seconds())
-        return self.connections.filter(last_seen_at__gte=stale).exists()
+# The device registry (devices and their groups) belongs to the domain too
+# (scenarios.touchpoints); re-exported for callers that still import them from here.
+from scenarios.touchpoints.models import Device, DeviceGroup  # noqa: F401
 
 
 class DeviceToken(models.Model):

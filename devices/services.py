@@ -195,7 +195,7 @@ def device_connection_close(*, channel_name: str) -> None:
 
 PAIRING_SALT = "devices.pairing"
 PAIRING_MAX_AGE = 12 * 3600
-PAIRING_PERMISSION = "devices.view_device"
+PAIRING_PERMISSION = "touchpoints.view_device"
 
 
 def pairing_allowed(*, user: Any) -> bool:

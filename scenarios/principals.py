@@ -21,7 +21,7 @@ class TouchpointPrincipal:
     pk = None
 
     def __init__(self, device: Any) -> None:
-        # The `devices.Device` that authenticated (the domain keeps foreign keys to it).
+        # The `touchpoints.Device` that authenticated.
         self.device = device
 
     def has_perm(self, perm: str, obj: object = None) -> bool:

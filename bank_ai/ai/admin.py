@@ -154,7 +154,7 @@ class AnswerAuditAdmin(ReadOnlyAdmin):
     list_display = [
         "created_at",
         "channel",
-        "device",
+        "touchpoint_id",
         "user",
         "answer_kind",
         "intent",

@@ -78,7 +78,8 @@ class AskContext:
     channel: str
     audiences: tuple[str, ...] = ("public",)
     extra_collections: tuple[str, ...] = ()
-    device: Any = None
+    # The touchpoint (device id) asking, kept in the audit; None for staff and CMS questions.
+    touchpoint_id: int | None = None
     user: Any = None
     session_ref: str = ""
     history: tuple[tuple[str, str], ...] = ()
@@ -563,7 +564,7 @@ def _audit(context: AskContext, masked_question: str, answer: Answer, injection:
     user = context.user if getattr(context.user, "pk", None) else None
     record = AnswerAudit.objects.create(
         channel=context.channel,
-        device=context.device,
+        touchpoint_id=context.touchpoint_id,
         user=user,
         session_ref=context.session_ref,
         language=answer.language,

@@ -185,8 +185,11 @@ class AnswerAudit(models.Model):
 
     created_at = models.DateTimeField(_("created"), default=timezone.now, db_index=True)
     channel = models.CharField(_("channel"), max_length=20)
-    device = models.ForeignKey(
-        "devices.Device", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    # The touchpoint (device) the question came from, as an opaque id: the AI core names no
+    # app's models (docs/architecture.md, step 3). The column kept its name from when this was
+    # a foreign key.
+    touchpoint_id = models.BigIntegerField(
+        _("touchpoint"), null=True, blank=True, db_index=True, db_column="device_id"
     )
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"

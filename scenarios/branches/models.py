@@ -114,9 +114,7 @@ class TicketSequence(models.Model):
     on Ticket is the second line of defence.
     """
 
-    branch_service = models.ForeignKey(
-        BranchService, on_delete=models.CASCADE, related_name="+"
-    )
+    branch_service = models.ForeignKey(BranchService, on_delete=models.CASCADE, related_name="+")
     day = models.DateField(_("day"))
     last_number = models.PositiveIntegerField(_("last number"), default=0)
 
@@ -167,10 +165,9 @@ class Ticket(models.Model):
     )
     # The dialogue session that issued the ticket (kiosk, hall avatar, app), if any.
     session_id = models.UUIDField(_("dialogue session"), null=True, blank=True)
-    # A key into the channel layer's device registry, which the domain otherwise never names:
-    # it goes when the domain keeps its own touchpoint reference (docs/architecture.md, step 3).
+    # The touchpoint (kiosk, hall screen, app) that drew the ticket, if any.
     issued_by = models.ForeignKey(
-        "devices.Device",
+        "touchpoints.Device",
         on_delete=models.SET_NULL,
         null=True,
         blank=True,

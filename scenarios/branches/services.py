@@ -62,7 +62,7 @@ def ticket_issue(
     session_id: Any = None,
     device: models.Model | None = None,
 ) -> Ticket:
-    """A new waiting ticket; `device` is the touchpoint (a `devices.Device`) that issued it."""
+    """A new waiting ticket; `device` is the touchpoint (a `touchpoints.Device`) that issued it."""
     if not branch.is_active:
         raise TicketError("branch_closed", f"branch {branch.code!r} is not active")
     branch_service = (

@@ -487,7 +487,7 @@ def side_question(ctx: StepContext, text: str) -> TurnResult:
         AskContext(
             language=ctx.language,
             channel=session.channel,
-            device=session.device,
+            touchpoint_id=session.device_id,
             user=session.user,
             session_ref=str(session.pk),
             history=_history(session),

@@ -30,7 +30,7 @@ class DisclosureAcknowledgement(models.Model):
     )
     channel = models.CharField(_("channel"), max_length=20)
     device = models.ForeignKey(
-        "devices.Device", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        "touchpoints.Device", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,

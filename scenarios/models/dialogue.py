@@ -118,7 +118,7 @@ class DialogueSession(models.Model):
     channel = models.CharField(_("channel"), max_length=20)
     language = models.CharField(_("language"), max_length=10)
     device = models.ForeignKey(
-        "devices.Device", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        "touchpoints.Device", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -215,7 +215,7 @@ class FunnelEvent(models.Model):
     turn_number = models.PositiveIntegerField(_("turn number"))
     channel = models.CharField(_("channel"), max_length=20)
     device = models.ForeignKey(
-        "devices.Device", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        "touchpoints.Device", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     detail = models.JSONField(_("detail"), default=dict, blank=True)
     created_at = models.DateTimeField(_("created"), default=timezone.now, db_index=True)

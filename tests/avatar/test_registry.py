@@ -10,7 +10,7 @@ from django.test import Client as HttpClient
 from django.utils import timezone
 
 from devices.models import Device, DeviceConnection
-from devices.selectors import devices_online
+from devices.selectors import device_is_online, devices_online
 from devices.services import (
     device_connection_close,
     device_connection_open,
@@ -35,7 +35,7 @@ def test_a_device_is_online_with_a_recent_heartbeat_only() -> None:
     _age(device, 3600)
     assert not devices_online().filter(pk=device.pk).exists()
     device.refresh_from_db()
-    assert not device.is_online
+    assert not device_is_online(device)
 
 
 def test_a_live_socket_keeps_a_quiet_device_online(settings) -> None:
@@ -44,10 +44,10 @@ def test_a_live_socket_keeps_a_quiet_device_online(settings) -> None:
     device_connection_open(device=device, channel_name="test.channel!1")
     _age(device, 60)
     device.refresh_from_db()
-    assert device.is_online
+    assert device_is_online(device)
     assert devices_online().filter(pk=device.pk).exists()
     device_connection_close(channel_name="test.channel!1")
-    assert not device.is_online
+    assert not device_is_online(device)
 
 
 def test_the_socket_registers_its_connection_and_removes_it_on_close(kiosk_token: str) -> None:
@@ -75,8 +75,8 @@ def test_the_socket_registers_its_connection_and_removes_it_on_close(kiosk_token
 def test_the_admin_lists_devices_with_an_online_filter(admin_client: HttpClient) -> None:
     _age(Device.objects.get(name="demo-kiosk"), 5)
     _age(Device.objects.get(name="demo-vtm"), 86400)
-    online = admin_client.get("/admin/devices/device/?online=yes").content.decode()
-    offline = admin_client.get("/admin/devices/device/?online=no").content.decode()
+    online = admin_client.get("/admin/touchpoints/device/?online=yes").content.decode()
+    offline = admin_client.get("/admin/touchpoints/device/?online=no").content.decode()
     assert "demo-kiosk" in online
     assert "demo-vtm" not in online
     assert "demo-vtm" in offline

@@ -116,7 +116,7 @@ def test_disabling_a_device_in_the_admin_closes_its_sockets(
         for prefix in ("connections", "tokens"):
             data.update({f"{prefix}-TOTAL_FORMS": "0", f"{prefix}-INITIAL_FORMS": "0"})
         with django_capture_on_commit_callbacks(execute=True):
-            response = admin_client.post(f"/admin/devices/device/{device.pk}/change/", data)
+            response = admin_client.post(f"/admin/touchpoints/device/{device.pk}/change/", data)
         assert response.status_code == 302, response.content[:2000]
 
     result = _outputs_after(kiosk_token, disable)

@@ -18,7 +18,7 @@ def test_a_record_inline_shows_its_rows_without_inputs_or_an_add_row(
 ) -> None:
     device = Device.objects.get(name="demo-kiosk")
     device_token_issue(device=device, label="shown read-only")
-    page = admin_client.get(f"/admin/devices/device/{device.pk}/change/").content.decode()
+    page = admin_client.get(f"/admin/touchpoints/device/{device.pk}/change/").content.decode()
     assert "shown read-only" in page
     assert 'name="tokens-0-label"' not in page
     assert "tokens-empty" not in page

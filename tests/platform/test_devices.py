@@ -6,6 +6,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from devices.models import Device, DeviceToken
+from devices.selectors import device_is_online
 from devices.services import (
     DeviceTokenError,
     device_authenticate,
@@ -70,4 +71,4 @@ def test_authenticating_marks_the_device_as_seen() -> None:
     token = device_token_issue(device=device)
     device_authenticate(token=token)
     device.refresh_from_db()
-    assert device.is_online
+    assert device_is_online(device)

@@ -26,7 +26,9 @@ def test_each_demo_user_belongs_to_its_group(username: str, group: str) -> None:
 
 def test_operations_manage_devices_but_not_knowledge_pages() -> None:
     ops = User.objects.get(username="ops")
-    assert ops.has_perm("devices.change_device")
+    assert ops.has_perm("touchpoints.change_device")
+    assert ops.has_perm("devices.change_devicetoken")
+    assert ops.has_perm("branches.change_branch")
     assert ops.has_perm("django_q.view_task")
     assert not ops.has_perm("wagtailadmin.access_admin")
 
@@ -34,7 +36,7 @@ def test_operations_manage_devices_but_not_knowledge_pages() -> None:
 def test_knowledge_editors_reach_wagtail_but_not_devices() -> None:
     editor = User.objects.get(username="editor")
     assert editor.has_perm("wagtailadmin.access_admin")
-    assert not editor.has_perm("devices.change_device")
+    assert not editor.has_perm("touchpoints.change_device")
 
 
 def test_only_compliance_may_be_answered_from_the_restricted_collection() -> None:

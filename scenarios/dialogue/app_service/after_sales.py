@@ -29,7 +29,7 @@ class ProblemAnswer(StepBehaviour):
             AskContext(
                 language=ctx.language,
                 channel=session.channel,
-                device=session.device,
+                touchpoint_id=session.device_id,
                 user=session.user,
                 session_ref=str(session.pk),
             ),
