@@ -12,9 +12,11 @@ import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 from django.conf import settings
+from django.db import connection
 from django.db.models import Q
 from django.utils import timezone
 from pgvector.django import CosineDistance
@@ -34,9 +36,15 @@ from bank_ai.ai.llm import (
 from bank_ai.ai.masking import mask_pii
 from bank_ai.ai.matching import QuestionMatcher
 from bank_ai.ai.models import AnswerAudit, CuratedQuestion, LLMCall
-from bank_ai.ai.retrieval import RetrievalFilters, RetrievedPassage
+from bank_ai.ai.retrieval import (
+    VECTOR_MARKER,
+    RetrievalFilters,
+    RetrievedPassage,
+    vector_parameter,
+)
 from bank_ai.ai.runtime import get_embedder, get_llm, get_retriever
 from bank_ai.ai.sentiment import analyse_sentiment
+from bank_ai.ai.sql_templates import shared as sql_templates
 
 logger = logging.getLogger(__name__)
 # One canary per process: if it ever shows up in an answer, the system prompt leaked.
@@ -154,9 +162,9 @@ def _filters(context: AskContext, language: str) -> RetrievalFilters:
     )
 
 
-def _curated_questions(context: AskContext, language: str):  # noqa: ANN202 - a QuerySet
+def _curated_questions(context: AskContext, language: str, today: date | None = None):  # noqa: ANN202
     """Curated questions this caller may be answered from, valid today."""
-    today = timezone.localdate()
+    today = today or timezone.localdate()
     audience = Q(audience__in=context.audiences)
     if context.extra_collections:
         audience |= Q(collection__in=context.extra_collections)
@@ -203,16 +211,48 @@ class _CuratedVectors:
 _curated_vectors = _CuratedVectors()
 
 
+# In the model's field order (CuratedQuestion.from_db reads them so); the embedding is left
+# out (remembered per process, see _CuratedVectors).
+_CURATED_FIELDS = (
+    "id",
+    "page_id",
+    "revision_id",
+    "language",
+    "audience",
+    "collection",
+    "valid_from",
+    "valid_until",
+    "question",
+    "answer",
+    "title",
+    "url",
+)
+
+
 def nearest_curated(vector: Any, context: AskContext, language: str, limit: int = 20) -> list[Any]:
     """The curated questions this caller may see, nearest to `vector` first."""
     if not context.allows_faq:
         return []
-    rows = list(
-        _curated_questions(context, language)
-        .defer("embedding")
-        .annotate(distance=CosineDistance("embedding", vector))
-        .order_by("distance")[:limit]
+    today = timezone.localdate()
+    sql, params = sql_templates.render(
+        ("nearest-curated", context.audiences, context.extra_collections, language, today, limit),
+        lambda given: (
+            _curated_questions(context, language, today)
+            .annotate(distance=CosineDistance("embedding", given["vector"]))
+            .order_by("distance")
+            .values_list(*_CURATED_FIELDS, "distance")[:limit]
+        ),
+        {"vector": VECTOR_MARKER},
+        {"vector": vector_parameter(vector)},
     )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        found = cursor.fetchall()
+    rows = []
+    for *values, distance in found:
+        row = CuratedQuestion.from_db(connection.alias, _CURATED_FIELDS, values)
+        row.distance = distance
+        rows.append(row)
     _curated_vectors.attach(rows)
     return [row for row in rows if row.embedding is not None]
 

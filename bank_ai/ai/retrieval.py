@@ -14,14 +14,16 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Literal, Protocol
 
+import numpy as np
 import psycopg
 from django.contrib.postgres.search import SearchQuery, SearchRank
 from django.db import connection, transaction
 from django.db.models import Avg, Count, F, FloatField, Q, QuerySet, Value
 from django.utils import timezone
-from pgvector.django import CosineDistance
+from pgvector.django import CosineDistance, VectorField
 
-from bank_ai.ai.models import KNOWLEDGE_CORPUS, KnowledgeChunk
+from bank_ai.ai.models import EMBEDDING_DIM, KNOWLEDGE_CORPUS, KnowledgeChunk
+from bank_ai.ai.sql_templates import shared as sql_templates
 from bank_ai.ai.text import tokens
 
 Mode = Literal["hybrid", "vector", "lexical"]
@@ -98,13 +100,31 @@ def _term_query(word: str) -> SearchQuery:
     )
 
 
-def lexical_query(text: str) -> SearchQuery | None:
-    """An OR-query over the segmented tokens: recall first, the ranking sorts it out."""
+def lexical_terms(text: str) -> str | None:
+    """The raw tsquery of an OR-query over the segmented tokens: recall first, the ranking
+    sorts it out."""
     words = sorted(set(tokens(text)))
     if not words:
         return None
-    quoted = " | ".join("'" + word.replace("'", "''").replace("\\", "") + "'" for word in words)
-    return SearchQuery(quoted, search_type="raw", config="simple")
+    return " | ".join("'" + word.replace("'", "''").replace("\\", "") + "'" for word in words)
+
+
+def lexical_query(text: str) -> SearchQuery | None:
+    terms = lexical_terms(text)
+    return SearchQuery(terms, search_type="raw", config="simple") if terms is not None else None
+
+
+def vector_parameter(vector: Any) -> Any:
+    """A query vector as Django compiles it into a query's parameters."""
+    return VectorField().get_db_prep_value(vector, connection)
+
+
+# Markers for the per-question parameters of the SQL compiled once per shape (sql_templates):
+# what the queryset is given, and the parameter Django compiles it to.
+_MARKER_ARRAY = np.full(EMBEDDING_DIM, 0.0625, dtype=np.float32)
+VECTOR_MARKER = (_MARKER_ARRAY, vector_parameter(_MARKER_ARRAY))
+_MARKER_TERMS = "'zz-question-terms-zz'"
+TERMS_MARKER = (SearchQuery(_MARKER_TERMS, search_type="raw", config="simple"), _MARKER_TERMS)
 
 
 class CorpusStatistics:
@@ -254,22 +274,39 @@ class HybridRetriever:
         chunks = filtered_chunks(filters)
         words = sorted(set(tokens(query)))
         query_vector = self.embedder.embed_queries([query])[0] if mode != "lexical" else None
+        shape = _filters_key(filters)
         # The vector candidates come with their fields: the winners are usually among them, so
         # no second round trip fetches the passages.
         vector_rows = (
-            chunks.annotate(distance=CosineDistance("embedding", query_vector))
-            .order_by("distance")
-            .values_list("id", "distance", *_PASSAGE_FIELDS)[: self.candidates]
+            sql_templates.render(
+                ("retrieval-vector", shape, self.candidates),
+                lambda given: (
+                    filtered_chunks(filters)
+                    .annotate(distance=CosineDistance("embedding", given["vector"]))
+                    .order_by("distance")
+                    .values_list("id", "distance", *_PASSAGE_FIELDS)[: self.candidates]
+                ),
+                {"vector": VECTOR_MARKER},
+                {"vector": vector_parameter(query_vector)},
+            )
             if query_vector is not None
             else None
         )
-        search_query = lexical_query(query) if mode != "vector" else None
+        terms = lexical_terms(query) if mode != "vector" else None
         pool_rows = (
-            chunks.filter(search_vector=search_query)
-            .annotate(rank=SearchRank(F("search_vector"), search_query))
-            .order_by("-rank", "id")
-            .values_list("id", "search_text")[: self.lexical_pool]
-            if search_query is not None
+            sql_templates.render(
+                ("retrieval-pool", shape, self.lexical_pool),
+                lambda given: (
+                    filtered_chunks(filters)
+                    .filter(search_vector=given["terms"])
+                    .annotate(rank=SearchRank(F("search_vector"), given["terms"]))
+                    .order_by("-rank", "id")
+                    .values_list("id", "search_text")[: self.lexical_pool]
+                ),
+                {"terms": TERMS_MARKER},
+                {"terms": terms},
+            )
+            if terms is not None
             else None
         )
         vector_result, pool = self._fetch(vector_rows, pool_rows)
@@ -313,7 +350,9 @@ class HybridRetriever:
         ]
 
     def _fetch(
-        self, vector_rows: QuerySet | None, pool_rows: QuerySet | None
+        self,
+        vector_rows: tuple[str, list[Any]] | None,
+        pool_rows: tuple[str, list[Any]] | None,
     ) -> tuple[list[tuple], list[tuple]]:
         """The vector candidates and the full-text pool, in one round trip when the driver
         allows it.
@@ -324,12 +363,12 @@ class HybridRetriever:
         permits several statements with parameters; otherwise each runs on its own, as
         before, in a transaction of their own.
         """
-        parts: list[tuple[str, tuple]] = []
+        parts: list[tuple[str, Any]] = []
         if vector_rows is not None:
             parts.append((_TUNE_HNSW, (str(int(self.ef_search)),)))
-            parts.append(vector_rows.query.sql_with_params())
+            parts.append(vector_rows)
         if pool_rows is not None:
-            parts.append(pool_rows.query.sql_with_params())
+            parts.append(pool_rows)
         if not parts:
             return [], []
         with connection.cursor() as cursor:
@@ -344,12 +383,17 @@ class HybridRetriever:
                 results = results[1:] if vector_rows is not None else results
                 vector_result = results.pop(0) if vector_rows is not None else []
                 return vector_result, results[0] if pool_rows is not None else []
-        with transaction.atomic():
-            vector_result = []
+        with transaction.atomic(), connection.cursor() as cursor:
+            vector_result: list[tuple] = []
             if vector_rows is not None:
-                self._tune_hnsw()
-                vector_result = list(vector_rows)
-            return vector_result, list(pool_rows) if pool_rows is not None else []
+                cursor.execute(_TUNE_HNSW, [str(int(self.ef_search))])
+                cursor.execute(*vector_rows)
+                vector_result = cursor.fetchall()
+            pool: list[tuple] = []
+            if pool_rows is not None:
+                cursor.execute(*pool_rows)
+                pool = cursor.fetchall()
+            return vector_result, pool
 
     def _bm25(
         self,
