@@ -123,7 +123,6 @@ def _changed(entry: QueueEntry) -> None:
     events.emit(events.LiveSessionChanged(session_id=entry.session_id))
 
 
-@transaction.atomic
 def _handling_start(entry: QueueEntry, agent: Any, now: datetime) -> None:
     """The agent has the conversation from now (occupancy: `HandlingPeriod`)."""
     _handling_end(entry, now)
@@ -134,6 +133,7 @@ def _handling_end(entry: QueueEntry, now: datetime) -> None:
     HandlingPeriod.objects.filter(entry=entry, ended_at__isnull=True).update(ended_at=now)
 
 
+@transaction.atomic
 def route_takeover(takeover: Takeover) -> QueueEntry | None:
     """Put a new takeover request in the queue that fits it best, and try to assign it."""
     if not routing_enabled():
