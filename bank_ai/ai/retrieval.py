@@ -155,10 +155,14 @@ class CorpusStatistics:
             self._generation += 1
 
     def get(
-        self, chunks: QuerySet[KnowledgeChunk], filters: RetrievalFilters, words: list[str]
+        self,
+        chunks: QuerySet[KnowledgeChunk] | None,
+        filters: RetrievalFilters,
+        words: list[str],
     ) -> tuple[int, float, dict[str, int]]:
         """(passages, mean length, {word: passages containing it}) for `chunks`, which are
-        `filtered_chunks(filters)`."""
+        `filtered_chunks(filters)` (built here, only when something must be counted, if
+        None)."""
         key = _filters_key(filters)
         now = self._clock()
         with self._lock:
@@ -180,6 +184,8 @@ class CorpusStatistics:
         }
         if entry is None:
             aggregates.update(total=Count("id"), length=Avg("search_length"))
+        if chunks is None:
+            chunks = filtered_chunks(filters)
         counted = chunks.aggregate(**aggregates)
         for i, word in enumerate(missing):
             known[word] = counted[f"df{i}"]
@@ -271,7 +277,6 @@ class HybridRetriever:
     ) -> list[RetrievedPassage]:
         if not query.strip():
             return []
-        chunks = filtered_chunks(filters)
         words = sorted(set(tokens(query)))
         query_vector = self.embedder.embed_queries([query])[0] if mode != "lexical" else None
         shape = _filters_key(filters)
@@ -312,7 +317,7 @@ class HybridRetriever:
         vector_result, pool = self._fetch(vector_rows, pool_rows)
         rows = {row[0]: dict(zip(_PASSAGE_FIELDS, row[2:], strict=True)) for row in vector_result}
         vector_hits = [(row[0], 1.0 - float(row[1])) for row in vector_result]
-        lexical_hits = self._bm25(pool, words, chunks, filters) if pool else []
+        lexical_hits = self._bm25(pool, words, filters) if pool else []
         scores: dict[int, float] = {}
         ranks: dict[int, dict[str, int]] = {}
         for rank, (chunk_id, _similarity) in enumerate(vector_hits, start=1):
@@ -399,7 +404,6 @@ class HybridRetriever:
         self,
         pool: list[tuple[int, str]],
         words: list[str],
-        chunks: QuerySet[KnowledgeChunk],
         filters: RetrievalFilters,
     ) -> list[int]:
         """The full-text pool (from the GIN index) ranked by Okapi BM25.
@@ -410,7 +414,7 @@ class HybridRetriever:
         with document frequencies counted over the same filtered passages (kept per process:
         see CorpusStatistics).
         """
-        total, average_length, doc_freq = _statistics.get(chunks, filters, words)
+        total, average_length, doc_freq = _statistics.get(None, filters, words)
         idf = {
             word: math.log(1 + (total - doc_freq[word] + 0.5) / (doc_freq[word] + 0.5))
             for word in words
