@@ -410,10 +410,10 @@ class QuestionMatcher:
 
 
 # Greetings and thanks around a question ask nothing (normalised text: lower case, ASCII
-# punctuation).
+# punctuation). English ones must be whole words ("hi" is not the start of "history").
 _COURTESY = re.compile(
-    r"^(?:请问|你好|您好|麻烦问一下|麻烦|hi|hello|hey|excuse me|dear sir or madam)[,!.\s]*"
-    r"|[,!.\s]*(?:谢谢|谢谢你|谢谢您|多谢|please|thanks|thank you)[,!.?\s]*$"
+    r"^(?:请问|你好|您好|麻烦问一下|麻烦|(?:hi|hello|hey|excuse me|dear sir or madam)\b)[,!.\s]*"
+    r"|[,!.\s]*(?:谢谢您|谢谢你|谢谢|多谢|\b(?:please|thanks|thank you))[,!.?\s]*$"
 )
 
 
