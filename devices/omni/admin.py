@@ -87,11 +87,35 @@ class WeChatOutboundAdmin(admin.ModelAdmin):
     @admin.action(description=_("Send the given-up messages again"))
     def send_again(self, request: HttpRequest, queryset: QuerySet[WeChatOutbound]) -> None:
         resent = [o.pk for o in queryset if wechat_outbound_resend(outbound_id=o.pk)]
-        for outbound_id in resent:
-            wechat_outbound_send(outbound_id=outbound_id)
+        states = [wechat_outbound_send(outbound_id=outbound_id) for outbound_id in resent]
+        sent = states.count(WeChatOutbound.State.SENT)
         self.message_user(
             request,
-            ngettext("%(count)d message sent again.", "%(count)d messages sent again.", len(resent))
-            % {"count": len(resent)},
+            ngettext("%(count)d message sent again.", "%(count)d messages sent again.", sent)
+            % {"count": sent},
             messages.SUCCESS,
         )
+        # Staff must see what did not go out, not only what did.
+        if len(resent) > sent:
+            self.message_user(
+                request,
+                ngettext(
+                    "%(count)d message failed again; see its state and last error.",
+                    "%(count)d messages failed again; see their state and last error.",
+                    len(resent) - sent,
+                )
+                % {"count": len(resent) - sent},
+                messages.WARNING,
+            )
+        skipped = queryset.count() - len(resent)
+        if skipped:
+            self.message_user(
+                request,
+                ngettext(
+                    "%(count)d selected message was not given up and was left as it is.",
+                    "%(count)d selected messages were not given up and were left as they are.",
+                    skipped,
+                )
+                % {"count": skipped},
+                messages.WARNING,
+            )

@@ -324,3 +324,23 @@ def test_the_admin_shows_why_a_send_was_given_up_and_staff_can_send_it_again(acc
     assert (outbound.state, outbound.attempts, outbound.gave_up) == ("sent", 1, "")
     assert message.state == "sent"
     assert len(api.sent) == 1
+
+
+def test_send_again_leaves_a_message_that_was_not_given_up_and_says_so(account) -> None:  # noqa: ANN001
+    message = _late_message(account)
+    with FakeWeChatAPI() as api:
+        _point(account, api.base_url)
+        message_deliver_late(message.pk)
+        outbound = WeChatOutbound.objects.get(message=message)
+        assert outbound.state == "sent"
+        staff = get_user_model().objects.create_superuser("outbox-admin2", "b@example.com", "x")
+        client = Client()
+        client.force_login(staff)
+        response = client.post(
+            "/admin/omni/wechatoutbound/",
+            {"action": "send_again", "_selected_action": [outbound.pk]},
+            follow=True,
+        )
+        shown = [str(m) for m in response.context["messages"]]
+    assert len(api.sent) == 1  # not sent twice
+    assert any("not given up" in text or "并未放弃" in text for text in shown), shown
