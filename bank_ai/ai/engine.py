@@ -10,7 +10,7 @@ import logging
 import re
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -263,11 +263,13 @@ def match_curated(
     context: AskContext,
     language: str,
     nearest: list[Any] | None = None,
+    also_embed: Sequence[str] = (),
 ) -> tuple[Any, float] | None:
     """The best curated FAQ question for this customer, with its matcher score.
 
     `nearest`: `nearest_curated(vector, ...)` when the caller has it already (one query for
-    the match and the related questions)."""
+    the match and the related questions). `also_embed`: the caller's own texts, embedded in
+    the matcher's batch (the embedder remembers them for the turn)."""
     if not context.allows_faq:
         return None
     if nearest is None:
@@ -276,20 +278,15 @@ def match_curated(
     if not candidates:
         return None
     matcher = QuestionMatcher(get_embedder())
-    pairs, known = _curated_pairs(question, vector, candidates)
-    scores = matcher.score_many(pairs, known)
-    best_index = max(range(len(candidates)), key=lambda i: scores[i])
-    return candidates[best_index], float(scores[best_index])
-
-
-def _curated_pairs(
-    question: str, vector: Any, candidates: list[Any]
-) -> tuple[list[tuple[str, str]], dict[str, Any]]:
     # The stored vectors of the candidates and the question's own: only what differs
     # between them is embedded per query.
     known = {c.question: c.embedding for c in candidates}
     known[question] = vector
-    return [(question, c.question) for c in candidates], known
+    scores = matcher.score_many(
+        [(question, c.question) for c in candidates], known, also_embed=also_embed
+    )
+    best_index = max(range(len(candidates)), key=lambda i: scores[i])
+    return candidates[best_index], float(scores[best_index])
 
 
 def related_questions(
@@ -388,18 +385,12 @@ def _answer_question(
     # remembered) for the curated match, the related questions and the matcher's pairs.
     question_vector = embedder.embed_queries([masked_question])[0]
     nearest = nearest_curated(question_vector, context, language)
-    # The retrieval query and what the matcher will embed go in one batch: the embedder
-    # remembers them for both, and one call of the model costs less than two.
-    embedder.embed_queries(
-        [
-            query,
-            *QuestionMatcher(embedder).texts_to_embed(
-                *_curated_pairs(masked_question, question_vector, nearest[:5])
-            ),
-        ]
+    # The retrieval query goes in the matcher's batch: one call of the model costs less than
+    # two, and the embedder remembers the query's vector for the search below.
+    curated = match_curated(
+        masked_question, question_vector, context, language, nearest, also_embed=(query,)
     )
     passages = get_retriever().search(query, filters=_filters(context, language), k=4)
-    curated = match_curated(masked_question, question_vector, context, language, nearest)
     if curated is not None and _curated_is_trustworthy(curated, passages):
         faq, _score = curated
         guarded = check_output(faq.answer, language=language, canaries=(CANARY,))

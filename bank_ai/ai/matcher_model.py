@@ -212,26 +212,21 @@ class PairFeaturiser:
         wanted |= {c for t in set(norm.values()) for c in self._text(t).clauses}
         return norm, residuals, vectors, sorted(wanted - vectors.keys()), stored_clauses
 
-    def texts_to_embed(
-        self,
-        pairs: Sequence[tuple[str, str]],
-        known_vectors: dict[str, np.ndarray] | None = None,
-    ) -> list[str]:
-        """The texts `transform` will embed: a caller can embed them in one batch with its
-        own (the embedder remembers a turn's recent queries)."""
-        return self._plan(pairs, known_vectors)[3] if pairs else []
-
     def transform(
         self,
         pairs: Sequence[tuple[str, str]],
         known_vectors: dict[str, np.ndarray] | None = None,
+        also_embed: Sequence[str] = (),
     ) -> np.ndarray:
+        """Feature rows of the pairs. `also_embed`: a caller's own texts, embedded in the
+        pairs' batch (one model call instead of two; the caller's embedder remembers them)."""
         if not pairs:
             return np.zeros((0, len(FEATURES)), np.float32)
         norm, residuals, vectors, wanted, stored_clauses = self._plan(pairs, known_vectors)
-        if wanted:
-            embedded = self.embedder.embed_queries(wanted)
-            vectors.update(zip(wanted, np.asarray(embedded, np.float32), strict=True))
+        extra = [text for text in dict.fromkeys(also_embed) if text not in wanted]
+        if wanted or extra:
+            embedded = np.asarray(self.embedder.embed_queries(wanted + extra), np.float32)
+            vectors.update(zip(wanted, embedded[: len(wanted)], strict=True))
             new_clauses = stored_clauses.intersection(wanted)
             if new_clauses:
                 if len(self._clause_vectors) + len(new_clauses) > self.MAX_REMEMBERED_TEXTS:

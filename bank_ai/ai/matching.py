@@ -365,17 +365,22 @@ class QuestionMatcher:
         self,
         pairs: Sequence[tuple[str, str]],
         known_vectors: dict[str, np.ndarray] | None = None,
+        also_embed: Sequence[str] = (),
     ) -> np.ndarray:
         """Scores in [0, 1] from the trained model (``matcher_model``) when one for this
         embedder is stored; otherwise the hand-set blend below. ``known_vectors`` (text ->
-        stored embedding, e.g. the curated questions' own) saves embedding them again."""
+        stored embedding, e.g. the curated questions' own) saves embedding them again;
+        ``also_embed``: the caller's texts, embedded in the same batch as the pairs'."""
         from bank_ai.ai.matcher_model import trained_model
 
         model = trained_model()
         if model is not None and model.embedder_name == getattr(self.embedder, "name", None):
-            features = model.featuriser(self.embedder).transform(list(pairs), known_vectors)
+            featuriser = model.featuriser(self.embedder)
+            features = featuriser.transform(list(pairs), known_vectors, also_embed=also_embed)
             scores = model.probabilities(features)
         else:
+            if also_embed:
+                self.embedder.embed_queries(list(also_embed))
             scores = self.blend_scores(pairs)
         # The same words (but for case, punctuation and a greeting or thanks) are the same
         # question. The model learnt from reworded positives and one-word-edit negatives, so a
@@ -386,20 +391,6 @@ class QuestionMatcher:
             scores = np.array(scores, np.float32)
             scores[same] = 1.0
         return scores
-
-    def texts_to_embed(
-        self,
-        pairs: Sequence[tuple[str, str]],
-        known_vectors: dict[str, np.ndarray] | None = None,
-    ) -> list[str]:
-        """What `score_many` will embed for these pairs (the trained model's texts; the
-        hand-set blend embeds its own), so a caller can batch them with its own texts."""
-        from bank_ai.ai.matcher_model import trained_model
-
-        model = trained_model()
-        if model is None or model.embedder_name != getattr(self.embedder, "name", None):
-            return []
-        return model.featuriser(self.embedder).texts_to_embed(list(pairs), known_vectors)
 
     def blend_scores(self, pairs: Sequence[tuple[str, str]]) -> np.ndarray:
         """The hand-set blend: what serves until a model is trained (and the old baseline)."""
