@@ -111,6 +111,9 @@ def _strings(value: Any) -> Iterator[str]:
             yield from _strings(item)
 
 
+_IDENTIFIER = re.compile(r"(?=[0-9-]*[a-f])[0-9a-f]{8,}(?:-[0-9a-f]{4,})*")
+
+
 def _dumped_strings() -> set[str]:
     buffer = io.StringIO()
     call_command("dumpdata", format="json", stdout=buffer)
@@ -216,6 +219,12 @@ def test_no_card_id_or_mobile_in_any_spelling_is_stored_anywhere(demo_password: 
                 if _spell(name, separator) in text:
                     leaks.append((name, f"spelt with {separator!r}", text[:200]))
     for text in stored:
+        # Generated identifiers and hashes (tokens, ids, fingerprints) are hex with letters:
+        # a card's digit run turns up in one by chance now and then (a run failed on
+        # "…6b1904d94fd4"), and a card number cannot reach one (the whole-number checks above
+        # still read them).
+        if _IDENTIFIER.fullmatch(text):
+            continue
         for name, runs in _hidden_runs().items():
             for run in runs:
                 if re.search(rf"(?<![0-9]){run}(?![0-9])", text):
