@@ -103,12 +103,19 @@ def _tail(path: Path) -> str:
 
 def _login(browser, server: Live, username: str, password: str) -> None:  # noqa: ANN001
     from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.wait import WebDriverWait
 
     browser.delete_all_cookies()
     browser.get(f"{server.http()}/admin/login/?next=/admin/")
     browser.find_element(By.ID, "id_username").send_keys(username)
     browser.find_element(By.ID, "id_password").send_keys(password)
     browser.find_element(By.CSS_SELECTOR, "input[type=submit]").click()
+    # The next browser.get() must not cut the login's POST short: on a loaded machine it did,
+    # and the page after it was the login form again.
+    WebDriverWait(browser, 60).until(
+        lambda b: b.find_elements(By.ID, "logout-form") or b.find_elements(By.ID, "user-tools"),
+        message=f"{username} was not logged in: {browser.page_source[-2000:]}",
+    )
 
 
 def _run_action(browser, row_text: str, action: str) -> None:  # noqa: ANN001
@@ -175,7 +182,10 @@ def test_a_video_goes_from_topic_to_hall_screen_and_platform(
         # The producer picks the anti-fraud topic from the ranked pool.
         _login(browser, server, "producer", demo_password)
         browser.get(f"{server.http()}/admin/content/topic/?q=校园贷")
-        browser.find_element(By.CSS_SELECTOR, "a.generate-script").click()
+        WebDriverWait(browser, 60).until(
+            lambda b: b.find_elements(By.CSS_SELECTOR, "a.generate-script"),
+            message=f"no topic to script: {browser.page_source[-3000:]}",
+        )[0].click()
         Select(browser.find_element(By.ID, "id_template")).select_by_visible_text(
             "反诈提醒 / Anti-fraud alert"
         )
