@@ -81,7 +81,9 @@ def test_outside_a_transaction_listeners_run_in_autocommit_and_a_failure_stops_n
     # No transaction or savepoint of its own: each listener's statement commits by itself.
     statements = seen["statements"]
     assert isinstance(statements, list)
-    assert "SAVEPOINT" not in statements and "BEGIN" not in statements
+    assert "SAVEPOINT" not in statements
+    assert "BEGIN" not in statements
     # The failure was logged, the next listener still ran and its row was committed.
     assert "answer listener" in caplog.text
-    assert seen["rows"] == 1 and seen["usable"] is True
+    assert seen["rows"] == 1
+    assert seen["usable"] is True

@@ -22,8 +22,10 @@
   };
   const MAX_CHUNK_BYTES = 12000; // raw bytes per binary frame: under the 16 KiB frame limit
   const MAX_RECORD_MS = 15000;
-  // `clips`, `said`, `announced` and `heard` record what arrived and what was shown (tests,
-  // diagnostics).
+  // Set by the page's script tag: the static file's name is hashed in production.
+  const WORKLET_URL = (document.currentScript && document.currentScript.dataset.micWorklet) || "";
+  // `clips`, `said`, `announced` and `heard` record what arrived and what was shown, `capture`
+  // where the microphone was read (tests, diagnostics).
   const speech = { ws: null, server: false, language: "zh-hans", queue: [], playing: null, pending: {}, clips: 0, said: [], announced: [], heard: [] };
   window.bankAvatarSpeech = speech;
 
@@ -184,35 +186,58 @@
     },
 
     async start() {
-      if (!speech.ws || speech.ws.readyState !== NativeWebSocket.OPEN) return;
+      if (this.starting || !speech.ws || speech.ws.readyState !== NativeWebSocket.OPEN) return;
+      this.starting = true;
+      try { await this.open(); } finally { this.starting = false; }
+    },
+
+    async open() {
       stopPlayback();
+      const Context = window.AudioContext || window.webkitAudioContext;
+      let context;
+      try { context = new Context({ sampleRate: 16000 }); } catch (_error) { context = new Context(); }
+      // The capture module is loaded before the microphone opens: a device starts delivering
+      // sound when it is opened, and what it delivers before the graph is wired is lost.
+      let onAudioThread = false;
+      if (WORKLET_URL && context.audioWorklet && window.AudioWorkletNode) {
+        try { await context.audioWorklet.addModule(WORKLET_URL); onAudioThread = true; } catch (_error) { /* the main-thread fallback below */ }
+      }
       let stream;
       try {
         stream = await navigator.mediaDevices.getUserMedia({ audio: { channelCount: 1, echoCancellation: true, noiseSuppression: true } });
       } catch (_error) {
+        context.close();
         this.say(document.documentElement.lang.startsWith("zh") ? "无法使用麦克风。" : "The microphone is not available.");
         return;
       }
-      const Context = window.AudioContext || window.webkitAudioContext;
-      let context;
-      try { context = new Context({ sampleRate: 16000 }); } catch (_error) { context = new Context(); }
       const source = context.createMediaStreamSource(stream);
-      const processor = context.createScriptProcessor(4096, 1, 1);
-      const recording = { stream, context, source, processor, pending: [], pendingBytes: 0, sent: 0 };
+      const recording = { stream, context, source, node: null, pending: [], pendingBytes: 0, sent: 0, finished: false, full: false };
       this.recording = recording;
       speech.ws.send(JSON.stringify({ type: "audio.start", format: "pcm_s16le", sample_rate: Math.round(context.sampleRate), language: speech.language, id: "mic-" + Date.now() }));
-      processor.onaudioprocess = (event) => {
-        if (this.recording !== recording) return;
-        const input = event.inputBuffer.getChannelData(0);
+      const take = (input) => {
+        if (recording.finished) return;
         const pcm = new Int16Array(input.length);
         for (let i = 0; i < input.length; i++) pcm[i] = Math.max(-32768, Math.min(32767, Math.round(input[i] * 32767)));
         recording.pending.push(pcm);
         recording.pendingBytes += pcm.byteLength;
         if (recording.pendingBytes >= MAX_CHUNK_BYTES) this.flush(recording);
+        if (recording.full && this.recording === recording) this.stop(true);
       };
-      source.connect(processor);
-      processor.connect(context.destination);
-      recording.timer = setTimeout(() => this.stop(true), MAX_RECORD_MS);
+      speech.capture = onAudioThread ? "audio-thread" : "main-thread";
+      if (onAudioThread) {
+        recording.node = new AudioWorkletNode(context, "bank-mic-capture", { numberOfInputs: 1, numberOfOutputs: 1, outputChannelCount: [1] });
+        recording.node.port.onmessage = (event) => {
+          if (event.data === "flushed") { if (recording.onFlushed) recording.onFlushed(); } else take(event.data);
+        };
+      } else {
+        // Browsers without AudioWorklet: the older main-thread node.
+        recording.node = context.createScriptProcessor(4096, 1, 1);
+        recording.node.onaudioprocess = (event) => take(event.inputBuffer.getChannelData(0));
+      }
+      source.connect(recording.node);
+      // Its output is silence; connected so the graph pulls it.
+      recording.node.connect(context.destination);
+      recording.timer = setTimeout(() => { if (this.recording === recording) this.stop(true); }, MAX_RECORD_MS);
       this.button.classList.add("listening");
       this.button.setAttribute("aria-pressed", "true");
     },
@@ -224,7 +249,7 @@
       for (const part of recording.pending) { all.set(new Uint8Array(part.buffer), offset); offset += part.byteLength; }
       recording.pending = []; recording.pendingBytes = 0;
       for (let start = 0; start < all.length; start += MAX_CHUNK_BYTES) {
-        if (recording.sent + MAX_CHUNK_BYTES > this.maxBytes) { this.stop(true); return; }
+        if (recording.sent + MAX_CHUNK_BYTES > this.maxBytes) { recording.full = true; return; }
         const chunk = all.slice(start, start + MAX_CHUNK_BYTES);
         recording.sent += chunk.byteLength;
         if (speech.ws && speech.ws.readyState === NativeWebSocket.OPEN) speech.ws.send(chunk.buffer);
@@ -236,14 +261,27 @@
       if (!recording) return;
       this.recording = null;
       clearTimeout(recording.timer);
-      if (send) this.flush(recording);
-      recording.processor.disconnect();
-      recording.source.disconnect();
-      recording.stream.getTracks().forEach((track) => track.stop());
-      recording.context.close();
       if (this.button) { this.button.classList.remove("listening"); this.button.setAttribute("aria-pressed", "false"); }
-      if (speech.ws && speech.ws.readyState === NativeWebSocket.OPEN) {
-        speech.ws.send(JSON.stringify({ type: send ? "audio.end" : "audio.cancel" }));
+      const finish = () => {
+        if (recording.finished) return;
+        recording.finished = true;
+        if (send) this.flush(recording);
+        recording.node.disconnect();
+        recording.source.disconnect();
+        recording.stream.getTracks().forEach((track) => track.stop());
+        recording.context.close();
+        if (speech.ws && speech.ws.readyState === NativeWebSocket.OPEN) {
+          speech.ws.send(JSON.stringify({ type: send ? "audio.end" : "audio.cancel" }));
+        }
+      };
+      if (send && recording.node.port) {
+        // Samples the audio thread posted before the stop may still be queued for the page:
+        // the worklet answers "flushed" after them, so the utterance ends only once all are in.
+        recording.onFlushed = finish;
+        recording.node.port.postMessage("flush");
+        setTimeout(finish, 1000);
+      } else {
+        finish();
       }
     },
 
