@@ -9,7 +9,7 @@ from datetime import timedelta
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
-from django.test import Client
+from django.test import Client, override_settings
 from django.utils import timezone
 
 from devices.omni.base import identity_for, identity_link
@@ -238,3 +238,27 @@ def test_a_send_whose_process_died_fails_the_contact_as_maybe_delivered(
 def test_the_delivery_report_ignores_references_that_are_not_campaign_contacts() -> None:
     assert contact_delivery_record(reference="statement:7", delivered=True) is None
     assert contact_delivery_record(reference="outbound:999999", delivered=False) is None
+
+
+@override_settings(OUTBOUND_MAX_CONTACTS=1)
+def test_a_queued_contact_counts_toward_the_contact_frequency_cap(
+    account: WeChatAccount, customer: Customer, campaign: Campaign
+) -> None:
+    _follow(customer)
+    campaign_run(campaign)  # queued; WeChat not called yet
+    assert _attempt(campaign, customer).status == "queued"
+    inbox = Campaign.objects.create(
+        code="inbox-travel",
+        name="旅行季 (app)",
+        segment=campaign.segment,
+        status="running",
+        script=campaign.script,
+        starts_at=campaign.starts_at,
+        quiet_from="00:00",
+        quiet_until="00:00",
+    )
+    campaign_run(inbox)
+    assert (_attempt(inbox, customer).status, _attempt(inbox, customer).skip_reason) == (
+        "skipped",
+        "frequency_cap",
+    )
