@@ -1,6 +1,7 @@
 """How a message reaches a customer: channels behind one small interface.
 
-A channel takes a rendered message and returns its delivery reference. `app_inbox` stores the
+A channel takes a rendered message and returns its delivery reference (a `Queued` one when
+it only queued the message and reports the delivery later). `app_inbox` stores the
 message in the customer's in-app inbox (`CustomerNotification`, what the app lists under
 消息 / Messages) and emits `CustomerNotified`, which the channel apps show in any of the
 customer's open app or avatar sessions. An SMS or
@@ -19,6 +20,16 @@ from scenarios.models import Customer, CustomerNotification
 
 class NotificationError(Exception):
     """The channel could not take the message (unknown channel, gateway refused it)."""
+
+
+class Queued(str):
+    """A delivery reference for a message the channel has only queued, not yet delivered.
+
+    A channel with a durable outbox (WeChat's) returns one: the caller records the message as
+    waiting, and the channel reports the delivery or its failure later under the `reference`
+    it was given (for a campaign, `scenarios.outbound.services.contact_delivery_record`). A
+    plain `str` means the channel took the message for good.
+    """
 
 
 class NotificationChannel(Protocol):

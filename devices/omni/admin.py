@@ -45,14 +45,16 @@ class WeChatMessageAdmin(admin.ModelAdmin):
 
 @admin.register(WeChatOutbound)
 class WeChatOutboundAdmin(admin.ModelAdmin):
-    """Late replies and agents' words on their way to WeChat: retries, and why one was given up
-    (devices.omni.outbox)."""
+    """Late replies, agents' words and campaign messages on their way to WeChat: retries, and
+    why one was given up (devices.omni.outbox). "Send again" on a campaign message moves its
+    contact back to queued, and to sent once WeChat accepts it."""
 
     list_display = (
         "created_at",
         "account",
         "openid",
         "kind",
+        "reference",
         "state",
         "attempts",
         "next_attempt_at",
@@ -60,13 +62,14 @@ class WeChatOutboundAdmin(admin.ModelAdmin):
         "last_error",
     )
     list_filter = ("state", "gave_up", "kind", "account")
-    search_fields = ("openid", "text")
+    search_fields = ("openid", "text", "reference")
     raw_id_fields = ("message", "session")
     readonly_fields = (
         "account",
         "openid",
         "text",
         "kind",
+        "reference",
         "message",
         "session",
         "state",

@@ -13,13 +13,15 @@ from datetime import timedelta
 from typing import ClassVar
 
 from django.conf import settings
+from django.db import transaction
 from django.utils import timezone
 
-from devices.omni.models import ChannelIdentity
+from devices.omni import outbox
+from devices.omni.models import ChannelIdentity, WeChatAccount, WeChatOutbound
 from devices.omni.wechat import CHANNEL as WECHAT
 from devices.omni.wechat import WeChatError, send_to_identity
 from scenarios.models import Customer
-from scenarios.notifications import CHANNELS, NotificationError
+from scenarios.notifications import CHANNELS, NotificationError, Queued
 
 # WeChat lets an account message a follower freely only within 48 hours of their last message.
 WECHAT_SERVICE_WINDOW = timedelta(hours=48)
@@ -27,6 +29,16 @@ HTTP_TIMEOUT_SECONDS = 10
 
 
 class WeChatChannel:
+    """A customer-service message to the customer's linked WeChat follower.
+
+    What is certain at once is refused at once (no linked follower, outside the 48-hour
+    window). A campaign message is then stored in the outbox (devices.omni.outbox) and sent
+    once the caller's transaction commits, so no WeChat call runs inside it and a failure is
+    retried; it returns a `Queued` reference and the outbox reports the delivery back under
+    `reference`. Other messages (repayment reminders) are still sent directly: their records
+    have no state for a message that is only waiting.
+    """
+
     code: ClassVar[str] = "wechat"
 
     def send(
@@ -42,11 +54,30 @@ class WeChatChannel:
         if identity.last_seen_at < timezone.now() - WECHAT_SERVICE_WINDOW:
             raise NotificationError("outside WeChat's 48-hour customer-service window")
         text = f"{title}\n{body}" if title else body
+        if kind == WeChatOutbound.Kind.CAMPAIGN:
+            return self._queue(identity, text, reference)
         try:
             payload = send_to_identity(identity, text)
         except WeChatError as exc:
             raise NotificationError(str(exc)) from exc
         return f"wechat:{payload.get('msgid', identity.pk)}"
+
+    def _queue(self, identity: ChannelIdentity, text: str, reference: str) -> Queued:
+        account_code, _sep, openid = identity.external_id.partition(":")
+        account = WeChatAccount.objects.filter(code=account_code, is_active=True).first()
+        if account is None or not openid:
+            raise NotificationError(f"no active WeChat account for {identity.external_id}")
+        row = outbox.wechat_outbound_create(
+            account=account,
+            openid=openid,
+            text=text,
+            kind=WeChatOutbound.Kind.CAMPAIGN,
+            reference=reference,
+        )
+        # robust: a send that breaks after the commit must not stop the campaign run; the row
+        # stays pending and the outbox sweep sends it.
+        transaction.on_commit(lambda: outbox.wechat_outbound_send(outbound_id=row.pk), robust=True)
+        return Queued(f"wechat-outbox:{row.pk}")
 
 
 class VoiceCallChannel:

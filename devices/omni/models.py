@@ -150,7 +150,7 @@ class WeChatMessage(models.Model):
 class WeChatOutbound(models.Model):
     """A customer-service message to a follower, kept until WeChat accepts it or it is given up.
 
-    Late replies (the 5-second rule) and an agent's words go out through WeChat's
+    Late replies (the 5-second rule), an agent's words and campaign messages go out through WeChat's
     customer-service message API, which can fail (network, "system busy", an expired access
     token). The row is the durable record: a failed send waits `next_attempt_at` (a django-q2
     one-off schedule tries it then), and is given up after `WECHAT_SEND_MAX_ATTEMPTS`, or at
@@ -161,6 +161,7 @@ class WeChatOutbound(models.Model):
     class Kind(models.TextChoices):
         REPLY = "reply", _("late reply to a message")
         AGENT = "agent", _("agent's words")
+        CAMPAIGN = "campaign", _("campaign message")
 
     class State(models.TextChoices):
         PENDING = "pending", _("waiting to be sent")
@@ -194,6 +195,9 @@ class WeChatOutbound(models.Model):
         blank=True,
         related_name="+",
     )
+    # What the domain knows this message as (a campaign's `outbound:<attempt id>`): the outbox
+    # reports the delivery back under it (scenarios.outbound.services.contact_delivery_record).
+    reference = models.CharField(_("what it delivers"), max_length=80, blank=True, db_index=True)
     state = models.CharField(
         _("state"), max_length=10, choices=State.choices, default=State.PENDING, db_index=True
     )

@@ -1,7 +1,8 @@
 """Durable customer-service messages to WeChat followers: stored, retried, given up with a reason.
 
-A late reply (the callback answered "success" after the 5-second rule) or an agent's words are a
-`WeChatOutbound` row first; `wechat_outbound_send` then calls the customer-service message API:
+A late reply (the callback answered "success" after the 5-second rule), an agent's words or a
+campaign message (devices.omni.delivery) are a `WeChatOutbound` row first;
+`wechat_outbound_send` then calls the customer-service message API:
 
 - accepted: `sent` (and the message it answers `sent`);
 - a failure WeChat may recover from (network down, "system busy" -1, a rate limit, an access
@@ -14,6 +15,11 @@ A late reply (the callback answered "success" after the 5-second rule) or an age
   connection): given up as "may have been delivered" — the customer-service API has no
   idempotency key, and a customer reading the same answer twice is worse than staff resending
   it from the admin after checking.
+
+A row with a `reference` (a campaign's `outbound:<attempt id>`) reports its end to the domain
+in the same transaction as its own state: sent (with WeChat's msgid), given up (with the
+reason), or due again after staff's "send again" (scenarios.outbound.services.
+contact_delivery_record, which ignores references that are not its own).
 
 Each attempt claims the row (`pending` -> `sending`, one conditional UPDATE) before calling
 WeChat, so two workers, a late schedule and the sweep never send it twice; a row left
@@ -33,6 +39,7 @@ from django.utils import timezone
 
 from devices.omni.models import WeChatAccount, WeChatMessage, WeChatOutbound
 from devices.omni.wechat_api import WeChatClient, WeChatError
+from scenarios.outbound.services import contact_delivery_record
 
 log = logging.getLogger(__name__)
 
@@ -63,14 +70,17 @@ def wechat_outbound_create(
     kind: str,
     message: WeChatMessage | None = None,
     session_id: Any = None,
+    reference: str = "",
 ) -> WeChatOutbound:
-    """The message to send, stored; a message's reply is stored once however often asked."""
+    """The message to send, stored; a message's reply is stored once however often asked.
+    `reference`: what the domain knows it as, to report its delivery back under."""
     fields = {
         "account": account,
         "openid": openid[:120],
         "text": text,
         "kind": kind,
         "session_id": session_id,
+        "reference": reference[:80],
     }
     if message is not None:
         outbound, _created = WeChatOutbound.objects.get_or_create(message=message, defaults=fields)
@@ -94,12 +104,34 @@ def _message_rows(outbound: WeChatOutbound) -> QuerySet[WeChatMessage]:
     )
 
 
+def _report(
+    outbound: WeChatOutbound, *, delivered: bool | None, msgid: str = "", error: str = ""
+) -> None:
+    """Tell the domain what became of the message it queued (nothing for one it did not)."""
+    if outbound.reference:
+        contact_delivery_record(
+            reference=outbound.reference,
+            delivered=delivered,
+            delivery_ref=f"wechat:{msgid}" if msgid else "",
+            error=error,
+        )
+
+
+@transaction.atomic
 def _give_up(outbound: WeChatOutbound, reason: str, error: str) -> None:
-    WeChatOutbound.objects.filter(pk=outbound.pk, state=WeChatOutbound.State.SENDING).update(
-        state=WeChatOutbound.State.GAVE_UP, gave_up=reason, last_error=error[:300]
-    )
+    given_up = WeChatOutbound.objects.filter(
+        pk=outbound.pk, state=WeChatOutbound.State.SENDING
+    ).update(state=WeChatOutbound.State.GAVE_UP, gave_up=reason, last_error=error[:300])
     if outbound.message_id:
         _message_rows(outbound).update(state=WeChatMessage.State.FAILED, error=error[:300])
+    if given_up:
+        _report(
+            outbound,
+            delivered=False,
+            # Not the translated label: the attempt's errors are plain English, like the
+            # channels' refusals.
+            error=f"WeChat gave up ({reason}): {error}",
+        )
 
 
 def _schedule_retry(outbound_id: int, attempts: int, when: datetime) -> None:
@@ -151,13 +183,15 @@ def wechat_outbound_send(*, outbound_id: int, now: datetime | None = None) -> st
                 _message_rows(outbound).update(error=error[:300])
             _schedule_retry(outbound.pk, outbound.attempts, when)
         return str(WeChatOutbound.objects.values_list("state", flat=True).get(pk=outbound.pk))
-    WeChatOutbound.objects.filter(pk=outbound.pk).update(
-        state=WeChatOutbound.State.SENT,
-        sent_at=timezone.now(),
-        wechat_msgid=str(payload.get("msgid", ""))[:40],
-    )
-    if outbound.message_id:
-        _message_rows(outbound).update(state=WeChatMessage.State.SENT, error="")
+    msgid = str(payload.get("msgid", ""))[:40]
+    # The row and what it delivers (a reply, a campaign contact) are sent together or not.
+    with transaction.atomic():
+        WeChatOutbound.objects.filter(pk=outbound.pk).update(
+            state=WeChatOutbound.State.SENT, sent_at=timezone.now(), wechat_msgid=msgid
+        )
+        if outbound.message_id:
+            _message_rows(outbound).update(state=WeChatMessage.State.SENT, error="")
+        _report(outbound, delivered=True, msgid=msgid)
     return WeChatOutbound.State.SENT
 
 
@@ -182,10 +216,12 @@ def wechat_outbound_sweep(*, now: datetime | None = None) -> dict[str, int]:
     return report
 
 
+@transaction.atomic
 def wechat_outbound_resend(*, outbound_id: int) -> bool:
     """Staff decided a given-up message should go out (after checking the follower did not
-    get it): it is due again now with a fresh set of attempts."""
-    return bool(
+    get it): it is due again now with a fresh set of attempts (a campaign contact waits
+    again: queued, until this send reports back)."""
+    resent = bool(
         WeChatOutbound.objects.filter(pk=outbound_id, state=WeChatOutbound.State.GAVE_UP).update(
             state=WeChatOutbound.State.PENDING,
             gave_up="",
@@ -193,3 +229,6 @@ def wechat_outbound_resend(*, outbound_id: int) -> bool:
             next_attempt_at=timezone.now(),
         )
     )
+    if resent:
+        _report(WeChatOutbound.objects.get(pk=outbound_id), delivered=None)
+    return resent

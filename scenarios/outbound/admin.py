@@ -76,7 +76,8 @@ class CampaignAdmin(admin.ModelAdmin):
                 continue
             self.message_user(
                 request,
-                f"{campaign.code}: sent {report.sent}, failed {report.failed}, "
+                f"{campaign.code}: sent {report.sent}, queued {report.queued}, "
+                f"failed {report.failed}, "
                 f"skipped {report.skipped}"
                 + (
                     f" (quiet hours: nothing sent, {report.held_quiet_hours} held back)"
@@ -95,9 +96,12 @@ class ContactAttemptAdmin(admin.ModelAdmin):
         "status",
         "skip_reason",
         "outcome",
+        "delivery_ref",
         "created_at",
     )
     list_filter = ("status", "outcome", "skip_reason", "campaign")
+    # An outbox row leads to its contact: delivery_ref is wechat-outbox:<id>, then wechat:<msgid>.
+    search_fields = ("delivery_ref", "customer__customer_no")
     readonly_fields = [f.name for f in ContactAttempt._meta.fields]
 
     def has_add_permission(self, request: HttpRequest) -> bool:

@@ -53,6 +53,9 @@ class CampaignRunView(APIView):
             "CampaignRun",
             {
                 "sent": serializers.IntegerField(),
+                "queued": serializers.IntegerField(
+                    help_text="handed to a channel that delivers later (WeChat's outbox)"
+                ),
                 "failed": serializers.IntegerField(),
                 "skipped": serializers.DictField(),
                 "deferred_quiet_hours": serializers.BooleanField(),
@@ -79,6 +82,7 @@ class CampaignRunView(APIView):
         return Response(
             {
                 "sent": report.sent,
+                "queued": report.queued,
                 "failed": report.failed,
                 "skipped": report.skipped,
                 "deferred_quiet_hours": report.deferred_quiet_hours,

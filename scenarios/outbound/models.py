@@ -117,6 +117,8 @@ class Campaign(models.Model):
 
 class ContactAttempt(models.Model):
     class Status(models.TextChoices):
+        # The channel only queued it (WeChat's outbox): it reports back sent or failed.
+        QUEUED = "queued", _("Waiting to be delivered")
         SENT = "sent", _("Sent")
         SKIPPED = "skipped", _("Skipped")
         FAILED = "failed", _("Delivery failed")

@@ -26,7 +26,8 @@ def campaign_figures(
 ) -> list[dict[str, Any]]:
     """Per campaign, contacts made in the period (dates: whole local days, inclusive):
 
-    `campaign`, `name`, `channel`, `status`, `contacted` (attempt rows), `sent`, `failed`,
+    `campaign`, `name`, `channel`, `status`, `contacted` (attempt rows), `sent`, `queued`
+    (waiting in a channel's outbox to be delivered), `failed`,
     `skipped` ({reason: count}), `reached`, `interested`, `converted`, `opted_out` (each outcome
     counts the ones that got at least that far: a conversion was also reached and interested),
     and `reach_rate`, `conversion_rate` (of sent; None without sends).
@@ -67,6 +68,7 @@ def campaign_figures(
                 "status": c.status,
                 "contacted": sum(by_status.values()),
                 "sent": sent,
+                "queued": by_status.get("queued", 0),
                 "failed": by_status.get("failed", 0),
                 "skipped": skipped,
                 "reached": reached,

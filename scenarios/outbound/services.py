@@ -8,6 +8,7 @@ as often as it likes.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -18,7 +19,7 @@ from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
 from scenarios.models import CardStatement, Customer
-from scenarios.notifications import NotificationError, channel_for
+from scenarios.notifications import NotificationError, Queued, channel_for
 from scenarios.outbound.models import (
     Campaign,
     ContactAttempt,
@@ -29,6 +30,8 @@ from scenarios.outbound.models import (
 )
 
 OUTCOME_ORDER = ["", "reached", "interested", "converted"]
+# The reference a campaign contact is sent under (and reported back under by its channel).
+REFERENCE = re.compile(r"outbound:(\d+)")
 OPT_OUT_WORDS = ("退订", "不要再", "unsubscribe", "stop")
 
 
@@ -108,9 +111,10 @@ def skip_reason(campaign: Campaign, customer: Customer, now: datetime) -> str:
     if consent is not None and consent.channels and campaign.channel not in consent.channels:
         return "channel_not_consented"
     limit, days = _cap()
+    # A contact waiting in a channel's outbox is on its way: it counts as much as a sent one.
     recent = ContactAttempt.objects.filter(
         customer=customer,
-        status=ContactAttempt.Status.SENT,
+        status__in=[ContactAttempt.Status.SENT, ContactAttempt.Status.QUEUED],
         created_at__gte=now - timedelta(days=days),
     ).count()
     if recent >= limit:
@@ -130,6 +134,7 @@ def render_step(campaign: Campaign, step_code: str, customer: Customer) -> str:
 @dataclass
 class RunReport:
     sent: int = 0
+    queued: int = 0  # handed to a channel that reports the delivery later (WeChat's outbox)
     failed: int = 0
     skipped: dict[str, int] = field(default_factory=dict)
     deferred_quiet_hours: bool = False
@@ -141,7 +146,8 @@ def campaign_run(campaign: Campaign, now: datetime | None = None) -> RunReport:
     """Contact the segment's customers not yet contacted by this campaign, up to a batch.
 
     Nothing is sent in quiet hours, outside the campaign's dates or unless it is running.
-    Each customer gets exactly one attempt row (sent, skipped with its reason, or failed).
+    Each customer gets exactly one attempt row (sent, queued by a channel that reports the
+    delivery later, skipped with its reason, or failed).
     """
     now = now or timezone.now()
     report = RunReport()
@@ -230,10 +236,54 @@ def _contact(campaign: Campaign, customer: Customer, now: datetime, report: RunR
                 report.failed += 1
                 return
             attempt.delivery_ref = str(ref)[:80]
-            attempt.save(update_fields=["delivery_ref"])
-            report.sent += 1
+            if isinstance(ref, Queued):
+                # Not delivered yet: the channel reports back (contact_delivery_record).
+                attempt.status = ContactAttempt.Status.QUEUED
+                report.queued += 1
+            else:
+                report.sent += 1
+            attempt.save(update_fields=["delivery_ref", "status"])
     except IntegrityError:
         report.already_done += 1  # another run contacted them in the meantime
+
+
+@transaction.atomic
+def contact_delivery_record(
+    *, reference: str, delivered: bool | None, delivery_ref: str = "", error: str = ""
+) -> ContactAttempt | None:
+    """A channel that queued a campaign contact reports what became of it.
+
+    `delivered`: True when the channel delivered it (`sent`, `delivery_ref` then names the
+    delivery, e.g. WeChat's msgid), False when it gave up (`failed`, with `error`), None when
+    it is trying again (staff sent a given-up message again: `queued` until the next report).
+    Only moves that tell the truth are made: a contact the customer already answered was
+    delivered whatever the channel says later, and a delivery staff forced after a give-up
+    makes a failed contact sent. A reference that is not a campaign contact's is none of this
+    domain's business: None, nothing changed.
+    """
+    match = REFERENCE.fullmatch(reference or "")
+    if match is None:
+        return None
+    attempt = ContactAttempt.objects.select_for_update().filter(pk=int(match.group(1))).first()
+    if attempt is None:
+        return None
+    status = ContactAttempt.Status
+    fields: list[str] = []
+    if delivered is True and attempt.status in (status.QUEUED, status.FAILED, status.SENT):
+        attempt.status, attempt.error = status.SENT, ""
+        fields = ["status", "error"]
+        if delivery_ref:
+            attempt.delivery_ref = delivery_ref[:80]
+            fields.append("delivery_ref")
+    elif delivered is False and attempt.status == status.QUEUED:
+        attempt.status, attempt.error = status.FAILED, error[:300]
+        fields = ["status", "error"]
+    elif delivered is None and attempt.status == status.FAILED:
+        attempt.status = status.QUEUED
+        fields = ["status"]
+    if fields:
+        attempt.save(update_fields=fields)
+    return attempt
 
 
 @transaction.atomic
@@ -266,7 +316,9 @@ def attempt_reply(*, attempt_id: int, text: str) -> dict[str, Any]:
     """The customer answered the script (an inbox reply, WeChat text, keypad digits).
 
     Follows the current step's `replies`; a reply that names no step or outcome repeats the
-    step. Any reply means the customer was reached; opt-out words always opt out.
+    step. Any reply means the customer was reached; opt-out words always opt out. A reply to
+    a contact still waiting in a channel's outbox proves it was delivered: it counts as sent
+    (the channel's later report only adds its delivery reference).
     """
     attempt = (
         ContactAttempt.objects.select_for_update()
@@ -274,6 +326,9 @@ def attempt_reply(*, attempt_id: int, text: str) -> dict[str, Any]:
         .filter(pk=attempt_id)
         .first()
     )
+    if attempt is not None and attempt.status == ContactAttempt.Status.QUEUED:
+        attempt.status = ContactAttempt.Status.SENT
+        attempt.save(update_fields=["status"])
     if attempt is None or attempt.status != ContactAttempt.Status.SENT:
         raise OutboundError(f"no delivered contact attempt {attempt_id}")
     answer = (text or "").strip()

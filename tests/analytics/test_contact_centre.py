@@ -321,6 +321,44 @@ def test_campaign_rates_are_over_delivered_contacts(attempts) -> None:  # noqa: 
     assert (delivery["numerator"], delivery["denominator"]) == (8, 9)
 
 
+def test_a_contact_waiting_in_the_wechat_outbox_is_attempted_but_not_delivered(attempts) -> None:  # noqa: ANN001, E501
+    customer = Customer.objects.exclude(contact_attempts__isnull=False).order_by("pk").first()
+    ContactAttempt.objects.create(
+        campaign=attempts["wechat"],
+        customer=customer,
+        channel="wechat",
+        status="queued",
+        delivery_ref="wechat-outbox:1",
+        created_at=_at(),
+    )
+    report = contact_centre.campaign_report(_filters())
+    wechat = {
+        code: _per(report, code)["wx"]["numerator"]
+        for code in (
+            "outbound.targeted",
+            "outbound.attempted",
+            "outbound.delivered",
+            "outbound.waiting",
+        )
+    }
+    assert wechat == {
+        "outbound.targeted": 3,
+        "outbound.attempted": 3,
+        "outbound.delivered": 2,
+        "outbound.waiting": 1,
+    }
+    assert _kpi(report, "outbound.waiting")["numerator"] == 1
+    delivery = _kpi(report, "outbound.delivery_rate")
+    assert (delivery["numerator"], delivery["denominator"]) == (8, 10)
+    listed = _client("ops").get(_kpi(report, "outbound.waiting")["link"])
+    assert listed.status_code == 200
+    assert listed.context["cl"].result_count == 1
+    with translation.override("zh-hans"):
+        zh = _kpi(contact_centre.campaign_report(_filters()), "outbound.waiting")
+    assert str(zh["name"]) == "等待送达"
+    assert "微信发件箱" in str(zh["definition"])
+
+
 def test_suppressed_contacts_are_broken_down_by_reason(attempts) -> None:  # noqa: ANN001
     suppressed = _kpi(contact_centre.campaign_report(_filters()), "outbound.suppressed")
     assert (suppressed["numerator"], suppressed["denominator"]) == (2, 11)

@@ -39,6 +39,7 @@ class CampaignTally:
     targeted: int = 0
     delivered: int = 0
     failed: int = 0
+    waiting: int = 0  # queued by a channel that delivers later (WeChat's outbox)
     reached: int = 0
     interested: int = 0
     converted: int = 0
@@ -46,7 +47,15 @@ class CampaignTally:
     suppressed: dict[str, int] = field(default_factory=dict)
 
     def merge(self, other: CampaignTally) -> None:
-        for name in ("targeted", "delivered", "failed", "reached", "interested", "converted"):
+        for name in (
+            "targeted",
+            "delivered",
+            "failed",
+            "waiting",
+            "reached",
+            "interested",
+            "converted",
+        ):
             setattr(self, name, getattr(self, name) + getattr(other, name))
         self.opted_out += other.opted_out
         for reason, n in other.suppressed.items():
@@ -58,6 +67,9 @@ class CampaignTally:
             self.suppressed[reason] = self.suppressed.get(reason, 0) + n
         elif status == ContactAttempt.Status.FAILED:
             self.failed += n
+        elif status == ContactAttempt.Status.QUEUED:
+            # Tried but not yet known to be delivered: attempted, neither delivered nor failed.
+            self.waiting += n
         elif status == ContactAttempt.Status.SENT:
             self.delivered += n
             # Outcomes only move forward: a conversion was also reached and interested.
@@ -72,11 +84,12 @@ class CampaignTally:
 
 
 def campaign_values(t: CampaignTally) -> dict[str, Figure3]:
-    attempted = t.delivered + t.failed
+    attempted = t.delivered + t.failed + t.waiting
     return {
         "outbound.targeted": count_of(t.targeted),
         "outbound.attempted": count_of(attempted),
         "outbound.delivered": count_of(t.delivered),
+        "outbound.waiting": count_of(t.waiting),
         "outbound.reached": count_of(t.reached),
         "outbound.interested": count_of(t.interested),
         "outbound.converted": count_of(t.converted),
@@ -164,8 +177,9 @@ def campaign_facts(filters: Filters) -> CampaignFacts:
 
 CAMPAIGN_ATTEMPTS: dict[str, dict[str, str]] = {
     "outbound.targeted": {},
-    "outbound.attempted": {"status__in": "sent,failed"},
+    "outbound.attempted": {"status__in": "sent,failed,queued"},
     "outbound.delivered": {"status__exact": "sent"},
+    "outbound.waiting": {"status__exact": "queued"},
     "outbound.reached": {
         "status__exact": "sent",
         "outcome__in": "reached,interested,converted,opted_out",

@@ -115,21 +115,33 @@ CAMPAIGN_KPIS: tuple[RecordKpi, ...] = (
         "outbound.targeted",
         _("Targeted"),
         _(
-            "Customers a campaign run picked from the segment in the range (delivered, failed or "
-            "suppressed: one per campaign and customer)."
+            "Customers a campaign run picked from the segment in the range (delivered, waiting to "
+            "be delivered, failed or suppressed: one per campaign and customer)."
         ),
         kpi_defs.COUNT,
     ),
     RecordKpi(
         "outbound.attempted",
         _("Attempted"),
-        _("Targeted customers a delivery was tried for (delivered + delivery failed)."),
+        _(
+            "Targeted customers a delivery was tried for (delivered + waiting to be delivered + "
+            "delivery failed)."
+        ),
         kpi_defs.COUNT,
     ),
     RecordKpi(
         "outbound.delivered",
         _("Delivered"),
         _("Contacts the channel accepted."),
+        kpi_defs.COUNT,
+    ),
+    RecordKpi(
+        "outbound.waiting",
+        _("Waiting to be delivered"),
+        _(
+            "Contacts a channel has queued and not yet delivered or given up (WeChat messages "
+            "in the outbox, retried after a failure); each becomes delivered or failed."
+        ),
         kpi_defs.COUNT,
     ),
     RecordKpi(
@@ -181,7 +193,7 @@ CAMPAIGN_KPIS: tuple[RecordKpi, ...] = (
     RecordKpi(
         "outbound.delivery_rate",
         _("Delivery rate"),
-        _("Delivered / attempted."),
+        _("Delivered / attempted (contacts still waiting count as not delivered yet)."),
         kpi_defs.RATIO,
     ),
     RecordKpi(
