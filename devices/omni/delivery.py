@@ -17,9 +17,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from devices.omni import outbox
-from devices.omni.models import ChannelIdentity, WeChatAccount, WeChatOutbound
+from devices.omni.models import ChannelIdentity, WeChatOutbound
 from devices.omni.wechat import CHANNEL as WECHAT
-from devices.omni.wechat import WeChatError, send_to_identity
+from devices.omni.wechat import WeChatError, follower_of, send_to_identity
 from scenarios.models import Customer
 from scenarios.notifications import CHANNELS, NotificationError, Queued
 
@@ -63,10 +63,10 @@ class WeChatChannel:
         return f"wechat:{payload.get('msgid', identity.pk)}"
 
     def _queue(self, identity: ChannelIdentity, text: str, reference: str) -> Queued:
-        account_code, _sep, openid = identity.external_id.partition(":")
-        account = WeChatAccount.objects.filter(code=account_code, is_active=True).first()
-        if account is None or not openid:
+        follower = follower_of(identity)
+        if follower is None:
             raise NotificationError(f"no active WeChat account for {identity.external_id}")
+        account, openid = follower
         row = outbox.wechat_outbound_create(
             account=account,
             openid=openid,

@@ -173,11 +173,21 @@ class WeChatAdapter:
 # ----------------------------------------------------------------------------- API client
 
 
-def send_to_identity(identity: ChannelIdentity, text: str) -> dict[str, Any]:
-    account_code, _, openid = identity.external_id.partition(":")
+def follower_of(identity: ChannelIdentity) -> tuple[WeChatAccount, str] | None:
+    """The active official account and the openid a linked identity ("account:openid") is
+    messaged through; None when the account is gone or disabled."""
+    account_code, _sep, openid = identity.external_id.partition(":")
     account = WeChatAccount.objects.filter(code=account_code, is_active=True).first()
     if account is None or not openid:
+        return None
+    return account, openid
+
+
+def send_to_identity(identity: ChannelIdentity, text: str) -> dict[str, Any]:
+    follower = follower_of(identity)
+    if follower is None:
         raise WeChatError(f"no active WeChat account for {identity.external_id}")
+    account, openid = follower
     return WeChatClient(account).send_text(openid, text)
 
 
@@ -196,11 +206,11 @@ def _send_later(session_id: Any, text: str) -> None:
     )
     if identity is None:
         return
-    account_code, _sep, openid = identity.external_id.partition(":")
-    account = WeChatAccount.objects.filter(code=account_code, is_active=True).first()
-    if account is None or not openid:
+    follower = follower_of(identity)
+    if follower is None:
         log.warning("no active WeChat account for %s: agent's words not sent", identity)
         return
+    account, openid = follower
     outbound = outbox.wechat_outbound_create(
         account=account,
         openid=openid,
