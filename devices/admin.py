@@ -34,6 +34,7 @@ from scenarios.touchpoints.services import (
     device_group_change,
     device_group_check,
     device_group_create,
+    device_group_delete,
     device_register,
 )
 
@@ -131,6 +132,13 @@ class DeviceGroupAdmin(admin.ModelAdmin):
             device_group_change(group=obj, **fields)
         else:
             _adopt(obj, device_group_create(**fields))
+
+    def delete_model(self, request: HttpRequest, obj: DeviceGroup) -> None:
+        device_group_delete(group=obj)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[DeviceGroup]) -> None:
+        for group in queryset:
+            device_group_delete(group=group)
 
 
 class DeviceConnectionInline(RecordInline):

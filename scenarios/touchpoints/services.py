@@ -370,3 +370,9 @@ def device_group_change(
     for field in ("name", "branch", "description"):
         setattr(group, field, getattr(current, field))
     return group
+
+
+@transaction.atomic
+def device_group_delete(*, group: DeviceGroup) -> None:
+    """Remove a group: its devices stay (only their membership goes); its playlists go with it."""
+    group.delete()
