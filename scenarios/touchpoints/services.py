@@ -224,6 +224,8 @@ def device_change(*, device: Device, **changes: Unpack[DeviceChanges]) -> Device
     The row is locked and re-read: `device` may carry unsaved values (a bound admin form's);
     it gets the stored ones back.
     """
+    if "groups" in changes:
+        changes["groups"] = list(changes["groups"])  # read twice: checked, then set
     current = Device.objects.select_for_update().get(pk=device.pk)
     device_check(device=current, **changes)
     if "name" in changes:
@@ -246,7 +248,7 @@ def device_change(*, device: Device, **changes: Unpack[DeviceChanges]) -> Device
                 {"name": [_("Another device is already called %(name)s.") % {"name": current.name}]}
             ) from exc
     if "groups" in changes:
-        current.groups.set(list(changes["groups"]))
+        current.groups.set(changes["groups"])
     for field in _DEVICE_COLUMNS:
         setattr(device, field, getattr(current, field))
     if changes.get("is_active") is False:

@@ -268,3 +268,12 @@ def test_deleting_a_group_keeps_its_devices(branches: tuple[Branch, Branch]) -> 
     assert not DeviceGroup.objects.filter(name="temporary").exists()
     assert Device.objects.filter(pk=device.pk).exists()
     assert not device.groups.exists()
+
+
+def test_a_change_takes_the_groups_from_a_one_pass_iterable(
+    branches: tuple[Branch, Branch],
+) -> None:
+    group = device_group_create(name="lobby", branch=branches[0])
+    device = device_register(name="kiosk-a", kind="kiosk", branch=branches[0])
+    device_change(device=device, groups=(g for g in [group]))
+    assert list(device.groups.all()) == [group]
