@@ -2,7 +2,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from django import forms
 from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.urls import reverse
@@ -21,7 +23,20 @@ from devices.models import (
     SessionFrame,
 )
 from devices.selectors import device_is_online, devices_offline, devices_online
-from devices.services import device_sockets_close, device_token_issue, device_tokens_revoke
+from devices.services import device_token_issue, device_tokens_revoke
+from scenarios.touchpoints.services import (
+    DeviceError,
+    device_change,
+    device_check,
+    device_delete,
+    device_disable,
+    device_enable,
+    device_group_change,
+    device_group_check,
+    device_group_create,
+    device_group_delete,
+    device_register,
+)
 
 
 class OnlineFilter(admin.SimpleListFilter):
@@ -41,10 +56,89 @@ class OnlineFilter(admin.SimpleListFilter):
         return queryset
 
 
+# The registry's rows are written by its domain services (scenarios.touchpoints.services): the
+# forms ask them whether a change would be refused and show why per field; save_model calls them.
+
+
+def _changes(form: forms.ModelForm, fields: tuple[str, ...]) -> dict[str, Any]:
+    """The form's values a service is to set: all of them for a new row, else the changed."""
+    names = fields if form.instance.pk is None else form.changed_data
+    return {name: form.cleaned_data[name] for name in names if name in form.cleaned_data}
+
+
+def _add_domain_errors(form: forms.ModelForm, exc: DeviceError) -> None:
+    for field, refusals in exc.errors.items():
+        form.add_error(field if field in form.fields else None, ValidationError(refusals))
+
+
+class RegistryForm(forms.ModelForm):
+    fields_for_service: tuple[str, ...] = ()
+
+    def validate_unique(self) -> None:
+        # The service says when a name is taken (once, in its own words).
+        return
+
+    def check_with_service(self, changes: dict[str, Any]) -> None:
+        raise NotImplementedError
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        try:
+            self.check_with_service(_changes(self, self.fields_for_service))
+        except DeviceError as exc:
+            _add_domain_errors(self, exc)
+        return cleaned
+
+
+class DeviceGroupForm(RegistryForm):
+    fields_for_service = ("name", "branch", "description")
+
+    class Meta:
+        model = DeviceGroup
+        fields = ["name", "branch", "description"]
+
+    def check_with_service(self, changes: dict[str, Any]) -> None:
+        device_group_check(group=self.instance if self.instance.pk else None, **changes)
+
+
+class DeviceForm(RegistryForm):
+    fields_for_service = ("name", "kind", "branch", "capabilities", "groups", "is_active")
+
+    class Meta:
+        model = Device
+        fields = ["name", "kind", "branch", "groups", "capabilities", "is_active"]
+
+    def check_with_service(self, changes: dict[str, Any]) -> None:
+        device_check(device=self.instance if self.instance.pk else None, **changes)
+
+
+def _adopt(obj: Any, saved: Any) -> None:
+    """Make the admin's unsaved instance the row the service created (pk, defaults, state)."""
+    for field in saved._meta.concrete_fields:
+        setattr(obj, field.attname, getattr(saved, field.attname))
+    obj._state.adding = False
+    obj._state.db = saved._state.db
+
+
 @admin.register(DeviceGroup)
 class DeviceGroupAdmin(admin.ModelAdmin):
+    form = DeviceGroupForm
     list_display = ["name", "branch", "description"]
     list_filter = ["branch"]
+
+    def save_model(self, request: HttpRequest, obj: DeviceGroup, form: Any, change: bool) -> None:
+        fields = _changes(form, DeviceGroupForm.fields_for_service)
+        if change:
+            device_group_change(group=obj, **fields)
+        else:
+            _adopt(obj, device_group_create(**fields))
+
+    def delete_model(self, request: HttpRequest, obj: DeviceGroup) -> None:
+        device_group_delete(group=obj)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[DeviceGroup]) -> None:
+        for group in queryset:
+            device_group_delete(group=group)
 
 
 class DeviceConnectionInline(RecordInline):
@@ -66,7 +160,8 @@ class DeviceAdmin(admin.ModelAdmin):
     filter_horizontal = ["groups"]
     readonly_fields = ["last_seen_at", "created_at"]
     inlines = [DeviceConnectionInline, DeviceTokenInline]
-    actions = ["issue_token"]
+    actions = ["issue_token", "disable", "enable"]
+    form = DeviceForm
 
     @admin.display(boolean=True, description=_("online"))
     def online(self, obj: Device) -> bool:
@@ -83,20 +178,37 @@ class DeviceAdmin(admin.ModelAdmin):
             token = device_token_issue(device=device, label=f"admin: {request.user}")
             self.message_user(request, f"{device.name}: {token}", messages.WARNING)
 
+    @admin.action(description=_("Disable selected devices (closes their open connections)"))
+    def disable(self, request: HttpRequest, queryset: QuerySet[Device]) -> None:
+        for device in queryset:
+            device_disable(device=device)
+        self.message_user(request, _("Disabled %(n)d device(s).") % {"n": queryset.count()})
+
+    @admin.action(description=_("Enable selected devices"))
+    def enable(self, request: HttpRequest, queryset: QuerySet[Device]) -> None:
+        for device in queryset:
+            device_enable(device=device)
+        self.message_user(request, _("Enabled %(n)d device(s).") % {"n": queryset.count()})
+
     def save_model(self, request: HttpRequest, obj: Device, form: Any, change: bool) -> None:
-        super().save_model(request, obj, form, change)
-        if change and "is_active" in form.changed_data and not obj.is_active:
-            # Disabling refuses the device's credentials from now on; close what is open.
-            device_sockets_close(device=obj, reason="device disabled")
+        # Disabling closes the device's open sockets (the service's event, on commit).
+        fields = _changes(form, DeviceForm.fields_for_service)
+        if change:
+            device_change(device=obj, **fields)
+        else:
+            _adopt(obj, device_register(**fields))
+
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
+        # The groups were set by the service in save_model (no form.save_m2m()).
+        for formset in formsets:
+            self.save_formset(request, form, formset, change=change)
 
     def delete_model(self, request: HttpRequest, obj: Device) -> None:
-        device_sockets_close(device=obj, reason="device deleted")
-        super().delete_model(request, obj)
+        device_delete(device=obj)
 
     def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Device]) -> None:
         for device in queryset:
-            device_sockets_close(device=device, reason="device deleted")
-        super().delete_queryset(request, queryset)
+            device_delete(device=device)
 
 
 @admin.register(DeviceToken)

@@ -1,4 +1,5 @@
-"""The avatar channel's side of the domain events: each event becomes the frames it shows.
+"""The avatar channel's side of the domain events: each event becomes the frames it shows
+(or, for a disabled or deleted device, the closing of its sockets).
 
 `DevicesConfig.ready()` subscribes these handlers to `scenarios.events`. They run inside the
 domain's transaction: session frames are stored in the outbox with the change that caused them
@@ -15,6 +16,7 @@ from devices.avatar import answer_frame
 from devices.cues import cue
 from devices.models import Device
 from devices.push import push_to_device, push_to_group, push_to_session
+from devices.services import device_sockets_close
 from scenarios import events
 from scenarios.selectors import (
     active_session_ids_of_customer,
@@ -115,6 +117,15 @@ def ticket_called(event: events.TicketCalled) -> None:
         push_to_session(event.session_id, frame)
 
 
+def device_disabled(event: events.DeviceDisabled) -> None:
+    """Its credentials no longer hold: close its sockets (on commit), on every process."""
+    device_sockets_close(device_id=event.device_id, reason="device disabled")
+
+
+def device_removed(event: events.DeviceRemoved) -> None:
+    device_sockets_close(device_id=event.device_id, reason="device deleted")
+
+
 def subscribe_all() -> None:
     events.subscribe(events.HandoffStarted, handoff_started)
     events.subscribe(events.AgentSaid, agent_said)
@@ -123,3 +134,5 @@ def subscribe_all() -> None:
     events.subscribe(events.TurnRecorded, turn_recorded)
     events.subscribe(events.LiveSessionChanged, live_session_changed)
     events.subscribe(events.TicketCalled, ticket_called)
+    events.subscribe(events.DeviceDisabled, device_disabled)
+    events.subscribe(events.DeviceRemoved, device_removed)

@@ -1,4 +1,9 @@
-"""State-changing actions on devices and their credentials."""
+"""State-changing actions on devices' credentials and connections (the channel's side).
+
+The registry itself (registering, changing, enabling, disabling, deleting devices and their
+groups) is the domain's: `scenarios.touchpoints.services`. Here only channel state is written:
+tokens, open connections and the `last_seen_at` stamp of heartbeats.
+"""
 
 from __future__ import annotations
 
@@ -59,18 +64,13 @@ def device_tokens_revoke(*, tokens: QuerySet[DeviceToken]) -> int:
     return revoked
 
 
-def device_sockets_close(*, device: Device, reason: str) -> None:
-    """Close every socket of `device` (token or pairing ticket) on commit: it was disabled."""
-    close_group_sockets(device_group(device.pk), reason)
+def device_sockets_close(*, device_id: int, reason: str) -> None:
+    """Close every socket of the device (token or pairing ticket) on commit.
 
-
-@transaction.atomic
-def device_disable(*, device: Device) -> Device:
-    """Disable a device: its tokens and pairing tickets stop working and its sockets close."""
-    Device.objects.filter(pk=device.pk).update(is_active=False)
-    device.is_active = False
-    device_sockets_close(device=device, reason="device disabled")
-    return device
+    Called for the registry's events (`devices.event_frames`): the device was disabled or
+    deleted by `scenarios.touchpoints.services`, which owns the device rows.
+    """
+    close_group_sockets(device_group(device_id), reason)
 
 
 def device_credential_valid(*, device: Device, token_id: int | None) -> bool:

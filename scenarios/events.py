@@ -105,6 +105,24 @@ class TicketCalled:
     session_id: Any = None
 
 
+@dataclass(frozen=True)
+class DeviceDisabled:
+    """A touchpoint was disabled: its credentials no longer hold (`scenarios.touchpoints`).
+
+    The channel that keeps its sockets closes them (on commit: a rolled-back disable closes
+    nothing).
+    """
+
+    device_id: int
+
+
+@dataclass(frozen=True)
+class DeviceRemoved:
+    """A touchpoint is being deleted from the registry; its open sockets are to be closed."""
+
+    device_id: int
+
+
 Event = (
     HandoffStarted
     | AgentSaid
@@ -114,6 +132,8 @@ Event = (
     | CustomerNotified
     | TicketCalled
     | SessionEnded
+    | DeviceDisabled
+    | DeviceRemoved
 )
 E = TypeVar("E")
 Handler = Callable[[Any], None]

@@ -6,8 +6,14 @@ from collections.abc import Callable
 from django.db import transaction
 
 from bank_ai.demo import DATA_DIRS
-from devices.models import Device, DeviceGroup
 from scenarios.branches.models import Branch, BranchService, Counter, ServiceType
+from scenarios.touchpoints.selectors import device_by_name, device_group_by_name
+from scenarios.touchpoints.services import (
+    device_change,
+    device_group_create,
+    device_group_join,
+    device_register,
+)
 
 # The first branch's devices carry fixed names the README and the tests refer to.
 FIRST_BRANCH_DEVICE_NAMES = {
@@ -93,9 +99,9 @@ def seed(log: Callable[[str], None]) -> dict[str, int]:
                 counter.services.set(
                     ServiceType.objects.filter(code__in=counter_record["services"])
                 )
-        group, _ = DeviceGroup.objects.get_or_create(
-            name=f"{branch.code}-screens",
-            defaults={"branch": branch, "description": f"All screens in {branch.name_en}"},
+        group_name = f"{branch.code}-screens"
+        group = device_group_by_name(group_name) or device_group_create(
+            name=group_name, branch=branch, description=f"All screens in {branch.name_en}"
         )
         for kind in ("hall_screen", "kiosk", "vtm"):
             name = (
@@ -103,21 +109,20 @@ def seed(log: Callable[[str], None]) -> dict[str, int]:
                 if position == 0
                 else f"{branch.code}-{kind.replace('_', '-')}"
             )
-            device, _ = Device.objects.get_or_create(
-                name=name,
-                defaults={"kind": kind, "branch": branch, "capabilities": CAPABILITIES[kind]},
+            device = device_by_name(name) or device_register(
+                name=name, kind=kind, branch=branch, capabilities=CAPABILITIES[kind]
             )
-            device.groups.add(group)
+            if not device.groups.filter(pk=group.pk).exists():
+                device_group_join(device=device, group=group)
             devices += 1
     for name, kind in (("demo-app", "mobile_app"), ("demo-web", "web")):
-        device, _ = Device.objects.get_or_create(
-            name=name, defaults={"kind": kind, "capabilities": CAPABILITIES[kind]}
+        device = device_by_name(name) or device_register(
+            name=name, kind=kind, capabilities=CAPABILITIES[kind]
         )
         # Capabilities added since the device was created (keys an operator set stay as set).
         missing = {k: v for k, v in CAPABILITIES[kind].items() if k not in device.capabilities}
         if missing:
-            device.capabilities = {**device.capabilities, **missing}
-            device.save(update_fields=["capabilities"])
+            device_change(device=device, capabilities={**device.capabilities, **missing})
         devices += 1
     log(f"branches: {len(records)}, devices: {devices}")
     return {"branches": len(records), "devices": devices}

@@ -51,7 +51,8 @@ class Device(models.Model):
     groups = models.ManyToManyField(
         DeviceGroup, related_name="devices", blank=True, db_table="devices_device_groups"
     )
-    # e.g. {"speech_synthesis": true, "printer": true, "card_reader": true, "camera": false}
+    # e.g. {"speech_synthesis": true, "ticket_printer": true, "card_reader": true}; the keys
+    # and value types the services accept are `scenarios.touchpoints.services.CAPABILITIES`.
     capabilities = models.JSONField(_("capabilities"), default=dict, blank=True)
     is_active = models.BooleanField(_("active"), default=True)
     # Written by the channel layer on every heartbeat; `devices.selectors.device_is_online`

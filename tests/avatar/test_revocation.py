@@ -13,7 +13,8 @@ from django.test import Client as HttpClient
 
 from devices.consumers import AvatarConsumer
 from devices.models import Device, DeviceConnection, DeviceToken
-from devices.services import device_disable, device_token_issue, device_token_revoke
+from devices.services import device_token_issue, device_token_revoke, pairing_ticket_issue
+from scenarios.touchpoints.services import device_disable, device_register
 from tests.avatar.conftest import CONNECT_TIMEOUT, Client
 
 pytestmark = pytest.mark.django_db
@@ -123,6 +124,50 @@ def test_disabling_a_device_in_the_admin_closes_its_sockets(
     assert result["closed"] == {"type": "websocket.close", "code": 4410}
     device.refresh_from_db()
     assert not device.is_active
+
+
+def test_the_admin_disable_action_closes_the_devices_sockets(
+    kiosk_token: str, admin_client: HttpClient, django_capture_on_commit_callbacks
+) -> None:
+    device = Device.objects.get(name="demo-kiosk")
+
+    def disable() -> None:
+        with django_capture_on_commit_callbacks(execute=True):
+            response = admin_client.post(
+                "/admin/touchpoints/device/", {"action": "disable", "_selected_action": [device.pk]}
+            )
+        assert response.status_code == 302
+
+    result = _outputs_after(kiosk_token, disable)
+    assert result["closed"] == {"type": "websocket.close", "code": 4410}
+    device.refresh_from_db()
+    assert not device.is_active
+
+
+def test_deleting_a_device_in_the_admin_closes_its_sockets(
+    admin_client: HttpClient, admin_user: Any, django_capture_on_commit_callbacks
+) -> None:
+    # Without tokens: the admin keeps devices with tokens (their audit records) undeletable.
+    device = device_register(name="web-to-delete", kind=Device.Kind.WEB)
+    ticket = pairing_ticket_issue(device=device, user=admin_user)
+
+    def delete() -> None:
+        with django_capture_on_commit_callbacks(execute=True):
+            response = admin_client.post(
+                f"/admin/touchpoints/device/{device.pk}/delete/", {"post": "yes"}
+            )
+        assert response.status_code == 302
+
+    async def scenario() -> tuple[dict, dict]:
+        client = Client(f"/ws/avatar/?pair={ticket}")
+        await client.connect()
+        await sync_to_async(delete)()
+        return await client.recv(timeout=5), await client.ws.receive_output(timeout=5)
+
+    error, closed = async_to_sync(scenario)()
+    assert error["code"] == "credential_revoked"
+    assert closed == {"type": "websocket.close", "code": 4410}
+    assert not Device.objects.filter(name="web-to-delete").exists()
 
 
 def test_the_disable_service_closes_the_devices_sockets(

@@ -215,19 +215,25 @@ class Command(BaseCommand):
     def _tokens(self, token: str | None, count: int) -> tuple[list[str], list[str]]:
         if token:
             return [token], []
-        from devices.models import Device, DeviceGroup
         from devices.services import device_token_issue
+        from scenarios.touchpoints.models import Device
+        from scenarios.touchpoints.selectors import device_by_name, device_group_by_name
+        from scenarios.touchpoints.services import (
+            device_group_create,
+            device_group_join,
+            device_register,
+        )
 
-        group, _ = DeviceGroup.objects.get_or_create(
-            name="bench", defaults={"description": "Devices of manage.py bench_ws"}
+        group = device_group_by_name("bench") or device_group_create(
+            name="bench", description="Devices of manage.py bench_ws"
         )
         tokens = []
         for n in range(1, count + 1):
-            device, _ = Device.objects.get_or_create(
-                name=f"bench-ws-{n:04d}",
-                defaults={"kind": Device.Kind.WEB, "capabilities": {"bench": True}},
-            )
-            device.groups.add(group)
+            # Web channels without capabilities; the name and the group say they are the bench's.
+            name = f"bench-ws-{n:04d}"
+            device = device_by_name(name) or device_register(name=name, kind=Device.Kind.WEB)
+            if not device.groups.filter(pk=group.pk).exists():
+                device_group_join(device=device, group=group)
             tokens.append(device_token_issue(device=device, label="bench_ws"))
         return tokens, tokens
 
