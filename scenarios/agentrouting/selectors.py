@@ -6,8 +6,9 @@ its docstring for the shape.
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from statistics import median
 from typing import Any
 
@@ -244,36 +245,29 @@ class Occupancy:
 Interval = tuple[datetime, datetime]
 
 
+def _merged(intervals: list[Interval]) -> list[Interval]:
+    """The stretches covered by at least one interval, in order and apart from each other."""
+    merged: list[Interval] = []
+    for start, end in sorted(intervals):
+        if merged and start <= merged[-1][1]:
+            if end > merged[-1][1]:
+                merged[-1] = (merged[-1][0], end)
+        else:
+            merged.append((start, end))
+    return merged
+
+
 def _union_seconds(intervals: list[Interval]) -> int:
     """Seconds covered by at least one interval (two conversations at once count once)."""
-    total, current_start, current_end = 0.0, None, None
-    for start, end in sorted(intervals):
-        if current_end is None or start > current_end:
-            if current_end is not None and current_start is not None:
-                total += (current_end - current_start).total_seconds()
-            current_start, current_end = start, end
-        elif end > current_end:
-            current_end = end
-    if current_end is not None and current_start is not None:
-        total += (current_end - current_start).total_seconds()
-    return round(total)
+    return round(sum((end - start).total_seconds() for start, end in _merged(intervals)))
 
 
-def agent_occupancy(
-    *, start: datetime, end: datetime, now: datetime | None = None
-) -> dict[Any, Occupancy]:
-    """Per agent (user id): seconds handling routed conversations, and seconds staffed, in
-    [start, end).
-
-    Handling: at least one conversation routed to the agent taken and not yet handed back or
-    transferred on (`HandlingPeriod`; one still open ends when its entry ended, or now).
-    Staffed: online (`PresencePeriod`), or handling while away. Occupancy = handling / staffed:
-    away time without a conversation (a break) and offline time do not count.
-    """
-    now = now or timezone.now()
-    stop = min(end, now)
-    if stop <= start:
-        return {}
+def _agent_intervals(
+    start: datetime, stop: datetime
+) -> tuple[dict[Any, list[Interval]], dict[Any, list[Interval]]]:
+    """Per agent: the online and the handling intervals overlapping [start, stop), clipped to
+    it (two queries). A period still open runs to `stop`; a handling period left open ends
+    with its queue entry."""
 
     def clip(begin: datetime, finish: datetime | None) -> Interval | None:
         first, last = max(begin, start), min(finish or stop, stop)
@@ -297,6 +291,25 @@ def agent_occupancy(
         span = clip(began, ended or entry_ended)
         if span:
             handling.setdefault(agent_id, []).append(span)
+    return online, handling
+
+
+def agent_occupancy(
+    *, start: datetime, end: datetime, now: datetime | None = None
+) -> dict[Any, Occupancy]:
+    """Per agent (user id): seconds handling routed conversations, and seconds staffed, in
+    [start, end).
+
+    Handling: at least one conversation routed to the agent taken and not yet handed back or
+    transferred on (`HandlingPeriod`; one still open ends when its entry ended, or now).
+    Staffed: online (`PresencePeriod`), or handling while away. Occupancy = handling / staffed:
+    away time without a conversation (a break) and offline time do not count.
+    """
+    now = now or timezone.now()
+    stop = min(end, now)
+    if stop <= start:
+        return {}
+    online, handling = _agent_intervals(start, stop)
     return {
         agent_id: Occupancy(
             handling=_union_seconds(handling.get(agent_id, [])),
@@ -304,3 +317,46 @@ def agent_occupancy(
         )
         for agent_id in set(online) | set(handling)
     }
+
+
+def agent_occupancy_by_day(
+    *, first: date, last: date, now: datetime | None = None
+) -> dict[date, dict[Any, Occupancy]]:
+    """`agent_occupancy` of each local day from `first` to `last` (inclusive): {day: {agent
+    id: Occupancy}}, only days and agents with staffed time.
+
+    The intervals are read once for the whole range (two queries, whatever its length), merged
+    per agent, and then cut at each local midnight (the current time zone, the bank's: a
+    conversation from 23:30 to 00:30 is half on each day; a day of a DST change is 23 or 25
+    hours). Merging before cutting gives each day the seconds the range figure counts for it.
+    """
+    now = now or timezone.now()
+    zone = timezone.get_current_timezone()
+    days = [first + timedelta(days=n) for n in range((last - first).days + 1)]
+    # Midnights as UTC instants: comparing aware datetimes of one zone ignores the UTC offset.
+    bounds = [
+        datetime.combine(day, time.min, tzinfo=zone).astimezone(UTC)
+        for day in [*days, last + timedelta(days=1)]
+    ]
+    stop = min(bounds[-1], now)
+    if not days or stop <= bounds[0]:
+        return {}
+    online, handling = _agent_intervals(bounds[0], stop)
+    seconds: dict[tuple[int, Any], list[float]] = {}  # (day index, agent): [handling, staffed]
+    for agent_id in set(online) | set(handling):
+        busy = handling.get(agent_id, [])
+        for slot, intervals in ((0, busy), (1, online.get(agent_id, []) + busy)):
+            for begin, end in _merged(intervals):
+                index = bisect_right(bounds, begin) - 1
+                while begin < end:
+                    cut = min(end, bounds[index + 1])
+                    tally = seconds.setdefault((index, agent_id), [0.0, 0.0])
+                    tally[slot] += (cut - begin).total_seconds()
+                    begin, index = cut, index + 1
+    by_day: dict[date, dict[Any, Occupancy]] = {}
+    for (index, agent_id), (busy_seconds, staffed_seconds) in seconds.items():
+        if round(staffed_seconds):
+            by_day.setdefault(days[index], {})[agent_id] = Occupancy(
+                handling=round(busy_seconds), staffed=round(staffed_seconds)
+            )
+    return by_day
