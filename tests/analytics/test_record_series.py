@@ -203,3 +203,63 @@ def test_the_series_api_answers_occupancy_and_held_back(ann, campaigns) -> None:
     held = client.get(base.format("outbound", HELD_BACK))
     assert held.status_code == 200
     assert [p["numerator"] for p in held.json()["points"]] == [4, 1]
+
+
+# ------------------------------------------------------------------------ cost
+
+
+@pytest.mark.parametrize(("page", "code"), [("contact_centre", OCCUPANCY), ("outbound", HELD_BACK)])
+def test_a_series_costs_the_same_few_queries_for_two_days_or_a_quarter(
+    ann,  # noqa: ANN001
+    campaigns,  # noqa: ANN001
+    page: str,
+    code: str,
+) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    for back in range(0, 60, 7):
+        day = DAY - timedelta(days=back)
+        PresencePeriod.objects.create(
+            agent=ann, presence="online", started_at=_at(day), ended_at=_at(day, 12)
+        )
+        _handling(ann, _at(day), _at(day, 11))
+    counts = []
+    for since in (DAY, DAY - timedelta(days=90)):
+        filters = selectors.Filters(since=since, until=DAY + timedelta(days=1))
+        with CaptureQueriesContext(connection) as queries:
+            contact_centre.record_series(page, code, filters)
+        counts.append(len(queries))
+    assert counts[0] == counts[1] <= 3
+
+
+# ------------------------------------------------------------------------ the page's chart
+
+
+def _page(page: str, chart: str) -> Any:
+    client = Client()
+    client.force_login(get_user_model().objects.get(username="ops"))
+    return client.get(f"/admin/analytics/{page}/?{QUERY}&chart={chart}")
+
+
+def test_the_page_chart_plots_the_occupancy_series_when_chosen(ann) -> None:  # noqa: ANN001
+    PresencePeriod.objects.create(
+        agent=ann, presence="online", started_at=_at(), ended_at=_at(hour=12)
+    )
+    _handling(ann, _at(), _at(hour=11))
+    response = _page("contact_centre", OCCUPANCY)
+    assert response.context["chart"]["values"] == [0.5, None]
+    assert response.context["chart"]["stack"] == []
+    assert 'data-chart="contact_centre.occupancy"' in response.content.decode()
+    # A KPI without a daily figure leaves the page's own trend (the abandon rate).
+    trend = _page("contact_centre", "contact_centre.waiting_now").context["chart"]
+    assert trend["kpi"] == "contact_centre.abandon_rate"
+
+
+def test_the_page_chart_stacks_the_held_back_reasons(campaigns) -> None:  # noqa: ANN001
+    chart = _page("outbound", HELD_BACK).context["chart"]
+    assert chart["values"] == [4.0, 1.0]
+    assert chart["stack"] == [
+        {"label": "quiet_hours", "values": [3, 1]},
+        {"label": "do_not_contact", "values": [1, 0]},
+    ]

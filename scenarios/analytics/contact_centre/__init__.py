@@ -47,6 +47,7 @@ from scenarios.analytics.selectors import CONTACT_PAGE, Filters
 
 __all__ = [
     "CAMPAIGN_KPIS",
+    "NOT_DAILY",
     "PERCENTILE",
     "QUEUE_EVENT_KINDS",
     "QUEUE_KPIS",
