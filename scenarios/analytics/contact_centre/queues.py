@@ -331,7 +331,7 @@ def occupancy_series(kpi: RecordKpi, filters: Filters) -> dict[str, Any]:
     (periods across midnight split between their days, open ones counted to now), with each
     agent's figure below it, busiest first; no value on a day nobody was staffed. Each links
     to the handling periods started that day (the agent's, below). Not filtered by queue,
-    channel or language, as the range figure (three queries: periods, handling, names)."""
+    channel or language, as the range figure (two queries: seconds per day and agent, names)."""
     by_day = agent_occupancy_by_day(first=filters.since, last=filters.until)
     names = _agent_names({agent for agents in by_day.values() for agent in agents})
     points = []
