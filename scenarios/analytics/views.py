@@ -6,6 +6,7 @@ permission, and render, export or redirect to the sessions behind a number.
 
 from __future__ import annotations
 
+from typing import Any
 from urllib.parse import urlencode
 
 from django.contrib.admin import site
@@ -43,6 +44,26 @@ def _pages() -> list[dict[str, str]]:
     return found
 
 
+def _stack(trend: dict[str, Any] | None) -> list[dict[str, Any]]:
+    """A count's parts per day (held back's reasons), one dataset each, for a stacked chart;
+    none for a single line (ratios: occupancy's agents do not add up to the day)."""
+    if not trend or trend["measure"] != kpi_defs.COUNT:
+        return []
+    keys: dict[str, None] = {}
+    for point in trend["points"]:
+        keys.update((row["key"], None) for row in point.get("breakdown", []))
+    return [
+        {
+            "label": key,
+            "values": [
+                next((r["numerator"] for r in p.get("breakdown", []) if r["key"] == key), 0)
+                for p in trend["points"]
+            ],
+        }
+        for key in keys
+    ]
+
+
 def dashboard(request: HttpRequest, page: str = "") -> HttpResponse:
     _allowed(request)
     page = page or "across"
@@ -60,6 +81,15 @@ def dashboard(request: HttpRequest, page: str = "") -> HttpResponse:
         ]
         counts = selectors.page_session_counts([e["code"] for e in entries], filters)
         overview = [{**entry, "sessions": counts[entry["code"]]} for entry in entries]
+    # The chart draws the page's trend, or another KPI's series named by `chart` (an unknown
+    # one, or one without a daily figure, leaves the trend).
+    trend = report.get("trend")
+    chart_kpi = str(request.GET.get("chart", ""))
+    if chart_kpi and chart_kpi in selectors.chartable_kpis(page):
+        if not trend or trend["kpi"] != chart_kpi:
+            trend = selectors.series(page, chart_kpi, filters)
+    else:
+        chart_kpi = ""
     query = urlencode(filters.as_query())
     context = {
         **site.each_context(request),
@@ -74,13 +104,15 @@ def dashboard(request: HttpRequest, page: str = "") -> HttpResponse:
         "drill_sessions": page not in selectors.RECORD_PAGES,
         "query": query,
         "overview": overview,
+        "chart_kpi": chart_kpi,
+        "chartable": selectors.chartable_kpis(page),
         "chart": {
-            "label": report["trend"]["name"] if report.get("trend") else "",
-            "measure": report["trend"]["measure"] if report.get("trend") else "",
-            "days": [p["day"] for p in report["trend"]["points"]] if report.get("trend") else [],
-            "values": [p["value"] for p in report["trend"]["points"]]
-            if report.get("trend")
-            else [],
+            "kpi": trend["kpi"] if trend else "",
+            "label": trend["name"] if trend else "",
+            "measure": trend["measure"] if trend else "",
+            "days": [p["day"] for p in trend["points"]] if trend else [],
+            "values": [p["value"] for p in trend["points"]] if trend else [],
+            "stack": _stack(trend),
             "kpis": [
                 {"name": k["name"], "value": k["value"]}
                 for k in report["kpis"]

@@ -181,3 +181,16 @@ def test_ops_sees_the_contact_centre_with_a_chart_and_filters_it_by_queue(
         wait.until(lambda b: b.find_element(By.ID, "analytics").get_attribute("data-charts-ready"))
         assert total(browser, "outbound.targeted") > 0
         assert browser.find_elements(By.ID, "trend-chart")
+
+        # Held back has a day-by-day series: its 'per day' link redraws the chart with it.
+        browser.find_element(
+            By.CSS_SELECTOR, 'a.chart-link[data-chart="outbound.held_back"]'
+        ).click()
+        wait.until(lambda b: "chart=outbound.held_back" in b.current_url)
+        wait.until(lambda b: b.find_element(By.ID, "analytics").get_attribute("data-charts-ready"))
+        assert browser.find_elements(
+            By.CSS_SELECTOR, 'a.chart-link.current[data-chart="outbound.held_back"]'
+        )
+        held = json.loads(browser.find_element(By.ID, "trend-chart").get_attribute("data-points"))
+        assert held
+        assert all(point is not None for point in held)  # a count: 0 on a day nobody was held

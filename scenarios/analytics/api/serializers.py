@@ -45,6 +45,14 @@ class SeriesPointSerializer(serializers.Serializer):
     value = serializers.FloatField(allow_null=True)
     numerator = serializers.IntegerField()
     denominator = serializers.IntegerField()
+    link = serializers.CharField(
+        required=False, help_text="Admin list of the day's records behind it (record pages)."
+    )
+    breakdown = BreakdownRowSerializer(
+        many=True,
+        required=False,
+        help_text="The day's figure per agent (occupancy) or per reason (held back).",
+    )
 
 
 class SeriesSerializer(serializers.Serializer):

@@ -131,10 +131,6 @@ class PageSeriesView(AnalyticsView):
             return filters
         code = str(request.query_params.get("kpi", ""))
         try:
-            if page in selectors.RECORD_PAGES:
-                series = contact_centre.record_series(page, code, filters)
-            else:
-                series = selectors.page_series(page, code, filters)
+            return Response(selectors.series(page, code, filters))
         except KeyError:
             return _not_found("KPI")
-        return Response(series)

@@ -24,6 +24,7 @@ from scenarios.analytics.contact_centre.campaigns import (
     campaign_facts,
     campaign_report,
     campaign_values,
+    held_back_series,
 )
 from scenarios.analytics.contact_centre.common import series
 from scenarios.analytics.contact_centre.definitions import (
@@ -37,6 +38,7 @@ from scenarios.analytics.contact_centre.queues import (
     QUEUE_EVENT_KINDS,
     QueueFacts,
     QueueTally,
+    occupancy_series,
     queue_facts,
     queue_report,
     queue_values,
@@ -45,6 +47,7 @@ from scenarios.analytics.selectors import CONTACT_PAGE, Filters
 
 __all__ = [
     "CAMPAIGN_KPIS",
+    "NOT_DAILY",
     "PERCENTILE",
     "QUEUE_EVENT_KINDS",
     "QUEUE_KPIS",
@@ -56,6 +59,8 @@ __all__ = [
     "campaign_facts",
     "campaign_report",
     "campaign_values",
+    "held_back_series",
+    "occupancy_series",
     "queue_facts",
     "queue_report",
     "queue_values",
@@ -64,22 +69,24 @@ __all__ = [
 ]
 
 
-# Figures of a moment or of the whole range, with no day-by-day value (occupancy is time
-# intervals, held back a count of reasons from two kinds of record: over the range only).
+# Figures of a moment or of the whole range, with no day-by-day value.
 NOT_DAILY = (
     "contact_centre.waiting_now",
     "contact_centre.answer_seconds_p90",
-    "contact_centre.occupancy",
-    "outbound.held_back",
 )
 
 
 def record_series(page_code: str, kpi_code: str, filters: Filters) -> dict[str, Any]:
     """One KPI of a record page, day by day (KeyError for a KPI without a daily figure:
-    waiting now, the percentile, the breakdowns)."""
+    waiting now, the percentile, the breakdowns). Occupancy and held back give each day's
+    figure per agent or per reason too (`breakdown` of each point)."""
     kpi = next((k for k in record_kpis(page_code) if k.code == kpi_code), None)
     if kpi is None or kpi.measure == kpi_defs.BREAKDOWN or kpi.code in NOT_DAILY:
         raise KeyError(kpi_code)
+    if kpi.code == "contact_centre.occupancy":
+        return occupancy_series(kpi, filters)
     if page_code == CONTACT_PAGE:
         return series(kpi, filters, queue_facts(filters, daily=True).by_day, queue_values)
+    if kpi.code == "outbound.held_back":
+        return held_back_series(kpi, filters, campaign_facts(filters))
     return series(kpi, filters, campaign_facts(filters).by_day, campaign_values)

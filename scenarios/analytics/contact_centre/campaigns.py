@@ -5,7 +5,7 @@ the customers held back for quiet hours (`ContactHold` rows first held in the ra
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
 
@@ -132,8 +132,9 @@ class CampaignFacts:
     by_campaign: dict[str, CampaignTally]
     by_channel: dict[str, CampaignTally]
     by_day: dict[date, CampaignTally]
-    # Customers held back for a while (quiet hours), per reason.
+    # Customers held back for a while (quiet hours), per reason, and per day first held.
     held: dict[str, int] = field(default_factory=dict)
+    held_by_day: dict[date, dict[str, int]] = field(default_factory=dict)
 
 
 def campaign_facts(filters: Filters) -> CampaignFacts:
@@ -160,18 +161,25 @@ def campaign_facts(filters: Filters) -> CampaignFacts:
             by_day[row["day"]],
         ):
             tally.add(row["status"], row["outcome"], row["skip_reason"], row["n"])
-    held = (
+    # Per day and reason in the same query: the page sums the days, the series reads them.
+    held: dict[str, int] = defaultdict(int)
+    held_by_day: dict[date, dict[str, int]] = defaultdict(dict)
+    for day, reason, n in (
         _holds(filters, list(by_id) if filters.campaign else None)
-        .values_list("reason")
+        .annotate(day=TruncDate("first_held_at", tzinfo=timezone.get_current_timezone()))
+        .values_list("day", "reason")
         .annotate(n=Count("id"))
         .order_by()
-    )
+    ):
+        held[reason] += n
+        held_by_day[day][reason] = n
     return CampaignFacts(
         campaigns={c.code: c for c in by_id.values()},
         by_campaign=dict(by_campaign),
         by_channel=dict(by_channel),
         by_day=dict(by_day),
         held=dict(held),
+        held_by_day=dict(held_by_day),
     )
 
 
@@ -215,22 +223,57 @@ def _hold_link(filters: Filters, facts: CampaignFacts, reason: str) -> str:
     return admin_list("outbound_contacthold", filters, "first_held_at", **params)
 
 
+def _held_back_rows(
+    kpi: RecordKpi,
+    filters: Filters,
+    facts: CampaignFacts,
+    held: dict[str, int],
+    suppressed: dict[str, int],
+) -> list[dict[str, Any]]:
+    """Quiet-hours holds first, then the suppressions for good, each linked to its records."""
+    counts = [(reason, n, _hold_link(filters, facts, reason)) for reason, n in sorted(held.items())]
+    counts += [
+        (reason, n, _campaign_link(kpi.code, filters, skip_reason__exact=reason))
+        for reason, n in sorted(suppressed.items(), key=lambda i: (-i[1], i[0]))
+    ]
+    return [breakdown_row(reason, count_of(n), kpi_defs.COUNT, link) for reason, n, link in counts]
+
+
 def _held_back_row(
     kpi: RecordKpi, filters: Filters, facts: CampaignFacts, total: CampaignTally
 ) -> dict[str, Any]:
-    """Quiet-hours holds first, then the suppressions for good, each linked to its records."""
-    counts = [
-        (reason, n, _hold_link(filters, facts, reason)) for reason, n in sorted(facts.held.items())
-    ]
-    counts += [
-        (reason, n, _campaign_link(kpi.code, filters, skip_reason__exact=reason))
-        for reason, n in sorted(total.suppressed.items(), key=lambda i: (-i[1], i[0]))
-    ]
-    row = kpi_row(kpi, count_of(sum(n for _r, n, _l in counts)), "")
-    row["breakdown"] = [
-        breakdown_row(reason, count_of(n), kpi_defs.COUNT, link) for reason, n, link in counts
-    ]
+    breakdown = _held_back_rows(kpi, filters, facts, facts.held, total.suppressed)
+    row = kpi_row(kpi, count_of(sum(r["numerator"] for r in breakdown)), "")
+    row["breakdown"] = breakdown
     return row
+
+
+def held_back_series(kpi: RecordKpi, filters: Filters, facts: CampaignFacts) -> dict[str, Any]:
+    """Held back day by day: quiet-hours holds on the day first held, suppressions on the day
+    of the run, each reason below the day's total and linked to that day's records (as the
+    range figure's reasons are to the range's)."""
+    points = []
+    for day in filters.days():
+        tally = facts.by_day.get(day)
+        breakdown = _held_back_rows(
+            kpi,
+            replace(filters, since=day, until=day),
+            facts,
+            facts.held_by_day.get(day, {}),
+            tally.suppressed if tally else {},
+        )
+        total = sum(r["numerator"] for r in breakdown)
+        points.append(
+            {
+                "day": day.isoformat(),
+                "value": float(total),
+                "numerator": total,
+                "denominator": 0,
+                "link": "",
+                "breakdown": breakdown,
+            }
+        )
+    return {"kpi": kpi.code, "name": str(kpi.name), "measure": kpi.measure, "points": points}
 
 
 def campaign_report(filters: Filters, facts: CampaignFacts | None = None) -> dict[str, Any]:

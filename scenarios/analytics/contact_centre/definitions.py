@@ -104,7 +104,9 @@ QUEUE_KPIS: tuple[RecordKpi, ...] = (
             "taken (or accepted in a transfer) and not yet handed back or transferred on; two "
             "at once count once. Staffed: online, or handling while away; away without a "
             "conversation (a break) and offline do not count. Not filtered by queue, channel "
-            "or language: an agent's time is not split between queues."
+            "or language: an agent's time is not split between queues. Day by day: each day's "
+            "seconds (a stretch across midnight counts on both days; one still open, up to "
+            "now); no value on a day nobody was staffed."
         ),
         kpi_defs.RATIO,
     ),
@@ -186,7 +188,8 @@ CAMPAIGN_KPIS: tuple[RecordKpi, ...] = (
             "quiet hours (a run was due to contact them while the campaign's quiet hours held "
             "it back, counted on the day first held; most are contacted later and then count "
             "as targeted too), do-not-contact list, no marketing consent, channel not consented "
-            "and contact-frequency cap (the suppressed contacts, on the day of the run)."
+            "and contact-frequency cap (the suppressed contacts, on the day of the run). Day "
+            "by day: each day's customers per reason."
         ),
         kpi_defs.COUNT,
     ),

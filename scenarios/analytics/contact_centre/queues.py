@@ -4,7 +4,7 @@ of the range (the counts of `agentrouting.selectors.queue_figures`), per queue a
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
 from urllib.parse import urlencode
@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from scenarios.agentrouting.models import QueueEntry, RoutingEvent, RoutingQueue
-from scenarios.agentrouting.selectors import Occupancy, agent_occupancy
+from scenarios.agentrouting.selectors import Occupancy, agent_occupancy, agent_occupancy_by_day
 from scenarios.analytics import kpis as kpi_defs
 from scenarios.analytics.contact_centre.common import (
     Figure3,
@@ -318,6 +318,57 @@ def _occupancy_row(kpi: RecordKpi, filters: Filters, facts: QueueFacts) -> dict[
         )
     ][:20]
     return row
+
+
+def _agent_names(agent_ids: set[Any]) -> dict[Any, str]:
+    user_model = get_user_model()
+    found = user_model.objects.filter(pk__in=agent_ids).values_list("pk", user_model.USERNAME_FIELD)
+    return {pk: str(name) for pk, name in found}
+
+
+def occupancy_series(kpi: RecordKpi, filters: Filters) -> dict[str, Any]:
+    """Occupancy day by day: handling / staffed seconds of each local day over all agents
+    (periods across midnight split between their days, open ones counted to now), with each
+    agent's figure below it, busiest first; no value on a day nobody was staffed. Each links
+    to the handling periods started that day (the agent's, below). Not filtered by queue,
+    channel or language, as the range figure (two queries: seconds per day and agent, names)."""
+    by_day = agent_occupancy_by_day(first=filters.since, last=filters.until)
+    names = _agent_names({agent for agents in by_day.values() for agent in agents})
+    points = []
+    for day in filters.days():
+        agents = by_day.get(day, {})
+        one_day = replace(filters, since=day, until=day)
+        handling = sum(o.handling for o in agents.values())
+        staffed = sum(o.staffed for o in agents.values())
+        value, numerator, denominator = ratio(handling, staffed)
+        link = admin_list("agentrouting_handlingperiod", one_day, "started_at")
+        ranked = sorted(
+            agents.items(), key=lambda item: (-(item[1].share or 0), names.get(item[0], ""))
+        )
+        points.append(
+            {
+                "day": day.isoformat(),
+                "value": value,
+                "numerator": numerator,
+                "denominator": denominator or 0,
+                "link": link,
+                "breakdown": [
+                    breakdown_row(
+                        names.get(agent_id, str(agent_id)),
+                        ratio(o.handling, o.staffed),
+                        kpi_defs.RATIO,
+                        admin_list(
+                            "agentrouting_handlingperiod",
+                            one_day,
+                            "started_at",
+                            agent__id__exact=agent_id,
+                        ),
+                    )
+                    for agent_id, o in ranked[:20]
+                ],
+            }
+        )
+    return {"kpi": kpi.code, "name": str(kpi.name), "measure": kpi.measure, "points": points}
 
 
 def queue_report(filters: Filters, facts: QueueFacts | None = None) -> dict[str, Any]:

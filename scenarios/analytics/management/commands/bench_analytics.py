@@ -3,10 +3,12 @@
 Generates `--days` days of sessions with their funnel events, customer turns and takeovers in
 bulk (a seeded generator: the same figures every run), `--handovers` hand-overs a day routed
 through three queues (entries and routing events: answered, abandoned, overflowed, transferred)
-and outbound campaigns contacting `--customers` generated customers twice a month (contact
-attempts with outcomes), rolls every day up, then requests each dashboard page, export and API
-call `--repeat` times as an operations user and prints p50/p95 per page. Everything runs in one
-transaction that is rolled back: the database is left as it was. Target: p95 <= 300 ms per page.
+with the agents' presence and handling periods (occupancy), and outbound campaigns contacting
+`--customers` generated customers twice a month (contact attempts with outcomes, and a few held
+back for quiet hours the night before), rolls every day up, then requests each dashboard page,
+export and API call `--repeat` times as an operations user and prints p50/p95 per page.
+Everything runs in one transaction that is rolled back: the database is left as it was.
+Target: p95 <= 300 ms per page.
 """
 
 from __future__ import annotations
@@ -15,7 +17,8 @@ import random
 import statistics
 import time as clock
 import uuid
-from datetime import datetime, time, timedelta
+from datetime import datetime, time, timedelta, tzinfo
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -25,10 +28,16 @@ from django.db import transaction
 from django.test import Client
 from django.utils import timezone
 
-from scenarios.agentrouting.models import QueueEntry, RoutingEvent, RoutingQueue
+from scenarios.agentrouting.models import (
+    HandlingPeriod,
+    PresencePeriod,
+    QueueEntry,
+    RoutingEvent,
+    RoutingQueue,
+)
 from scenarios.analytics.services import rollup_range
 from scenarios.models import Customer, DialogueSession, Flow, FunnelEvent, Takeover, Turn
-from scenarios.outbound.models import Campaign, ContactAttempt, Segment
+from scenarios.outbound.models import Campaign, ContactAttempt, ContactHold, Segment
 
 TARGET_P95_MS = 300.0
 
@@ -319,6 +328,7 @@ class Command(BaseCommand):
             )
         QueueEntry.objects.bulk_create(entries, batch_size=5000)
         events: list[RoutingEvent] = []
+        handling: list[HandlingPeriod] = []
         for entry, (queue, started, wait, end, transferred, _o) in zip(entries, plans, strict=True):
             agent = rng.choice(agents)
             steps: list[tuple[str, int, RoutingQueue, dict[str, object]]] = [
@@ -331,6 +341,15 @@ class Command(BaseCommand):
                 steps.append(("transferred", wait + 60, entry.queue, {}))
             if end == "answered":
                 steps.append(("done", wait + 300, entry.queue, {}))
+                handed_on = wait + (60 if transferred else 300)
+                handling.append(
+                    HandlingPeriod(
+                        agent=agent,
+                        entry=entry,
+                        started_at=started + timedelta(seconds=wait),
+                        ended_at=started + timedelta(seconds=handed_on),
+                    )
+                )
             events.extend(
                 RoutingEvent(
                     entry=entry,
@@ -344,7 +363,31 @@ class Command(BaseCommand):
                 for kind, seconds, where, detail in steps
             )
         RoutingEvent.objects.bulk_create(events, batch_size=5000)
+        HandlingPeriod.objects.bulk_create(handling, batch_size=5000)
+        PresencePeriod.objects.bulk_create(self.shifts(agents, days, zone), batch_size=5000)
         return len(entries), len(events)
+
+    def shifts(self, agents: list[Any], days: int, zone: tzinfo) -> list[PresencePeriod]:
+        """Each agent's day for occupancy: online 08:00-13:00, away for lunch, online again
+        14:00-20:30; the last agent works late (16:00 to 00:30 the next day: across midnight)."""
+        today = timezone.localdate()
+        periods: list[PresencePeriod] = []
+        for back in range(days, 0, -1):
+            midnight = datetime.combine(today - timedelta(days=back), time(0), tzinfo=zone)
+            for number, agent in enumerate(agents):
+                spans = [("online", 8, 13), ("away", 13, 14), ("online", 14, 20.5)]
+                if number == len(agents) - 1:
+                    spans = [("online", 16, 24.5)]
+                periods.extend(
+                    PresencePeriod(
+                        agent=agent,
+                        presence=presence,
+                        started_at=midnight + timedelta(hours=begin),
+                        ended_at=midnight + timedelta(hours=end),
+                    )
+                    for presence, begin, end in spans
+                )
+        return periods
 
     def generate_attempts(self, days: int, customers: int, rng: random.Random) -> int:
         """Two campaigns a month, each contacting every generated customer once."""
@@ -369,6 +412,7 @@ class Command(BaseCommand):
         )
         segment = Segment.objects.create(code=f"bench-{tag}", name="bench")
         attempts: list[ContactAttempt] = []
+        holds: list[ContactHold] = []
         for number, back in enumerate(range(days, 0, -15)):
             day = today - timedelta(days=back)
             channel = ["app_inbox", "wechat", "voice"][number % 3]
@@ -408,7 +452,21 @@ class Command(BaseCommand):
                         created_at=at,
                     )
                 )
+            # A run the night before met quiet hours and held back a few of them.
+            holds.extend(
+                ContactHold(
+                    campaign=campaign,
+                    customer=person,
+                    reason=ContactHold.Reason.QUIET_HOURS,
+                    first_held_at=datetime.combine(day, time(22), tzinfo=zone)
+                    - timedelta(days=1, minutes=rng.uniform(0, 90)),
+                    last_held_at=datetime.combine(day, time(7), tzinfo=zone),
+                )
+                for person in people
+                if rng.random() < 0.05
+            )
         ContactAttempt.objects.bulk_create(attempts, batch_size=5000)
+        ContactHold.objects.bulk_create(holds, batch_size=5000)
         return len(attempts)
 
     def time_pages(self, days: int, repeat: int) -> None:
@@ -444,6 +502,18 @@ class Command(BaseCommand):
             (
                 "API series, a year",
                 f"/api/analytics/pages/credit_card/series/?{year}&kpi=credit_card.completion",
+            ),
+            (
+                "API series occupancy, a year",
+                f"/api/analytics/pages/contact_centre/series/?{year}&kpi=contact_centre.occupancy",
+            ),
+            (
+                "API series held back, a year",
+                f"/api/analytics/pages/outbound/series/?{year}&kpi=outbound.held_back",
+            ),
+            (
+                "outbound, a year, held chart",
+                f"/admin/analytics/outbound/?{year}&chart=outbound.held_back",
             ),
         ]
         header = f"{'page':<30} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8}  target p95 <= 300"

@@ -12,11 +12,21 @@
         return v === null ? null : (percent ? Math.round(v * 1000) / 10 : v);
       });
       trend.dataset.points = JSON.stringify(values);
-      new Chart(trend, {
-        type: "line",
-        data: { labels: data.days, datasets: [{ label: data.label + (percent ? " (%)" : ""), data: values, spanGaps: true, tension: 0.2 }] },
-        options: { animation: false, scales: { y: { beginAtZero: true } } }
-      });
+      if (data.stack && data.stack.length) {
+        // A count made of parts (held back's reasons): one stacked bar per day.
+        trend.dataset.stack = JSON.stringify(data.stack.map(function (part) { return part.label; }));
+        new Chart(trend, {
+          type: "bar",
+          data: { labels: data.days, datasets: data.stack.map(function (part) { return { label: part.label, data: part.values }; }) },
+          options: { animation: false, scales: { x: { stacked: true }, y: { stacked: true, beginAtZero: true } } }
+        });
+      } else {
+        new Chart(trend, {
+          type: "line",
+          data: { labels: data.days, datasets: [{ label: data.label + (percent ? " (%)" : ""), data: values, spanGaps: true, tension: 0.2 }] },
+          options: { animation: false, scales: { y: { beginAtZero: true } } }
+        });
+      }
     }
     var bars = document.getElementById("kpi-chart");
     if (bars) {
