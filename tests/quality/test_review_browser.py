@@ -31,16 +31,22 @@ def server(django_db_setup, django_db_blocker) -> Iterator[Live]:  # noqa: ANN00
 def test_a_supervisor_reviews_the_worst_conversation_and_overrides_its_score(
     server: Live, demo_password: str
 ) -> None:
+    from selenium.common.exceptions import StaleElementReferenceException
     from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.wait import WebDriverWait
 
     from tests.browser import chromium
 
     with chromium() as browser:
+        # Each click below loads a new page: wait for what that page shows (an element found
+        # before the load goes stale, as one run found).
+        wait = WebDriverWait(browser, 60, ignored_exceptions=(StaleElementReferenceException,))
         browser.get(f"{server.http()}/admin/login/?next=/admin/quality/inspection/")
         browser.find_element(By.ID, "id_username").send_keys("supervisor")
         browser.find_element(By.ID, "id_password").send_keys(demo_password)
         browser.find_element(By.CSS_SELECTOR, "input[type=submit]").click()
 
+        wait.until(lambda b: b.find_elements(By.CSS_SELECTOR, "#result_list tbody tr"))
         rows = browser.find_elements(By.CSS_SELECTOR, "#result_list tbody tr")
         scores = [
             float(r.find_element(By.CSS_SELECTOR, "th, td.field-score_badge").text) for r in rows
@@ -49,6 +55,7 @@ def test_a_supervisor_reviews_the_worst_conversation_and_overrides_its_score(
         assert scores == sorted(scores)  # lowest first
         rows[0].find_element(By.CSS_SELECTOR, "th a").click()
 
+        wait.until(lambda b: b.find_elements(By.CSS_SELECTOR, "#review-form"))
         failed_turns = browser.find_elements(By.CSS_SELECTOR, ".qa-turn-failed")
         assert failed_turns
         promise_turn = browser.find_element(By.CSS_SELECTOR, '.qa-turn[data-seq="3"]')
@@ -69,8 +76,10 @@ def test_a_supervisor_reviews_the_worst_conversation_and_overrides_its_score(
         browser.find_element(By.NAME, "reason").send_keys("客户已确认理解风险")
         browser.find_element(By.CSS_SELECTOR, "#review-form input[type=submit]").click()
 
-        score = browser.find_element(By.CSS_SELECTOR, ".qa-score strong").text
-        assert score == "65"
+        wait.until(
+            lambda b: b.find_element(By.CSS_SELECTOR, ".qa-score strong").text == "65",
+            message=f"the overridden score was not shown: {browser.page_source[-2000:]}",
+        )
         trail = browser.find_element(By.CSS_SELECTOR, "table.qa-reviews tbody").text
         assert "客户已确认理解风险" in trail
         assert "→ 65" in trail
