@@ -305,7 +305,7 @@ class BusinessCalendarDayAdmin(admin.ModelAdmin):
 
 @admin.register(RepaymentReminder)
 class RepaymentReminderAdmin(admin.ModelAdmin):
-    list_display = ["card", "days_before", "channel", "remind_at", "status", "sent_at"]
+    list_display = ["card", "days_before", "channel", "remind_at", "status", "sent_at", "error"]
     list_filter = ["status", "channel"]
     search_fields = ["card__customer__customer_no", "card__last4"]
     readonly_fields = [
@@ -315,6 +315,7 @@ class RepaymentReminderAdmin(admin.ModelAdmin):
         "channel",
         "remind_at",
         "status",
+        "error",
         "schedule_name",
         "delivery_ref",
         "message",

@@ -16,6 +16,11 @@ class ScenariosConfig(AppConfig):
         from scenarios.conversation import adapter_register
         from scenarios.definitions import definitions_changed, watched_models
         from scenarios.models.watched import bulk_changed
+        from scenarios.notifications import register_delivery_listener
+        from scenarios.reminders import repayment_reminder_delivery_record
+
+        # A channel that queued a repayment reminder (WeChat's outbox) reports back through it.
+        register_delivery_listener(repayment_reminder_delivery_record)
 
         # The session API is one of the channels every customer message comes in through.
         adapter_register(SessionApiAdapter())

@@ -27,9 +27,39 @@ class Queued(str):
 
     A channel with a durable outbox (WeChat's) returns one: the caller records the message as
     waiting, and the channel reports the delivery or its failure later under the `reference`
-    it was given (for a campaign, `scenarios.outbound.services.contact_delivery_record`). A
+    it was given (`delivery_record`, heard by the campaign contacts and the repayment
+    reminders). A
     plain `str` means the channel took the message for good.
     """
+
+
+class DeliveryListener(Protocol):
+    def __call__(
+        self, *, reference: str, delivered: bool | None, delivery_ref: str, error: str
+    ) -> bool: ...
+
+
+_delivery_listeners: list[DeliveryListener] = []
+
+
+def register_delivery_listener(listener: DeliveryListener) -> DeliveryListener:
+    """A part of the domain that sends messages under references of its own (campaign
+    contacts, repayment reminders) hears what became of the ones a channel only queued."""
+    if listener not in _delivery_listeners:
+        _delivery_listeners.append(listener)
+    return listener
+
+
+def delivery_record(
+    *, reference: str, delivered: bool | None, delivery_ref: str = "", error: str = ""
+) -> bool:
+    """A channel reports what became of a message it queued: delivered (True, `delivery_ref`
+    names the delivery), given up (False, with `error`) or being tried again (None). The
+    listener that owns the reference records it; False when none does."""
+    return any(
+        listener(reference=reference, delivered=delivered, delivery_ref=delivery_ref, error=error)
+        for listener in list(_delivery_listeners)
+    )
 
 
 class NotificationChannel(Protocol):

@@ -7,6 +7,7 @@ Scheduling is idempotent: one reminder per statement, lead time and channel, and
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime, time, timedelta
 
 from django.db import transaction
@@ -15,10 +16,12 @@ from django_q.models import Schedule
 
 from bank_ai.i18n import pick
 from scenarios.models import CardStatement, CustomerCard, RepaymentReminder
-from scenarios.notifications import channel_for
+from scenarios.notifications import NotificationError, Queued, channel_for
 
 REMIND_AT = time(9, 0)  # local time of day reminders go out
 MAX_DAYS_BEFORE = 10
+# The reference a reminder is sent under (and reported back under by a channel that queues it).
+REFERENCE = re.compile(r"reminder:(\d+)")
 TASK = "scenarios.tasks.send_repayment_reminder"
 MESSAGE = {
     "title": {"zh-hans": "信用卡还款提醒", "en": "Credit card repayment reminder"},
@@ -106,7 +109,12 @@ def repayment_reminder_message(reminder: RepaymentReminder, language: str) -> tu
 
 @transaction.atomic
 def repayment_reminder_send(*, reminder_id: int) -> RepaymentReminder:
-    """Send a due reminder once; a repaid statement is skipped, a sent one is left alone."""
+    """Send a due reminder once; a repaid statement is skipped, a sent one is left alone.
+
+    A channel that refuses it (no linked WeChat follower, outside WeChat's 48-hour window)
+    leaves it `failed` with the reason; one that only queues it (WeChat's outbox) leaves it
+    `queued` until the channel reports it sent or failed (`repayment_reminder_delivery_record`).
+    """
     reminder = (
         RepaymentReminder.objects.select_for_update()
         .select_related("statement", "card__product", "card__customer")
@@ -122,19 +130,57 @@ def repayment_reminder_send(*, reminder_id: int) -> RepaymentReminder:
     customer = reminder.card.customer
     language = customer.preferred_language
     title, body = repayment_reminder_message(reminder, language)
-    reminder.delivery_ref = channel_for(reminder.channel).send(
-        customer=customer,
-        kind="repayment_reminder",
-        language=language,
-        title=title,
-        body=body,
-        reference=f"statement:{statement.pk}",
-    )
-    reminder.status = RepaymentReminder.Status.SENT
     reminder.message = body
-    reminder.sent_at = timezone.now()
+    try:
+        ref = channel_for(reminder.channel).send(
+            customer=customer,
+            kind="repayment_reminder",
+            language=language,
+            title=title,
+            body=body,
+            reference=f"reminder:{reminder.pk}",
+        )
+    except NotificationError as exc:
+        reminder.status, reminder.error = RepaymentReminder.Status.FAILED, str(exc)[:300]
+        reminder.save(update_fields=["status", "error", "message"])
+        return reminder
+    reminder.delivery_ref = str(ref)[:60]
+    if isinstance(ref, Queued):
+        reminder.status = RepaymentReminder.Status.QUEUED
+    else:
+        reminder.status, reminder.sent_at = RepaymentReminder.Status.SENT, timezone.now()
     reminder.save(update_fields=["delivery_ref", "status", "message", "sent_at"])
     return reminder
+
+
+@transaction.atomic
+def repayment_reminder_delivery_record(
+    *, reference: str, delivered: bool | None, delivery_ref: str = "", error: str = ""
+) -> bool:
+    """A channel that queued a reminder reports what became of it (a `delivery_record`
+    listener): delivered -> `sent` (with the delivery's reference), given up -> `failed` with
+    the reason, sent again by staff after a give-up -> `queued`. False for a reference that is
+    not a reminder's."""
+    match = REFERENCE.fullmatch(reference or "")
+    if match is None:
+        return False
+    reminder = (
+        RepaymentReminder.objects.select_for_update().filter(pk=int(match.group(1))).first()
+    )
+    if reminder is None:
+        return False
+    status = RepaymentReminder.Status
+    if delivered is True and reminder.status in (status.QUEUED, status.FAILED):
+        reminder.status, reminder.error, reminder.sent_at = status.SENT, "", timezone.now()
+        reminder.delivery_ref = (delivery_ref or reminder.delivery_ref)[:60]
+        reminder.save(update_fields=["status", "error", "sent_at", "delivery_ref"])
+    elif delivered is False and reminder.status == status.QUEUED:
+        reminder.status, reminder.error = status.FAILED, error[:300]
+        reminder.save(update_fields=["status", "error"])
+    elif delivered is None and reminder.status == status.FAILED:
+        reminder.status = status.QUEUED
+        reminder.save(update_fields=["status"])
+    return True
 
 
 def repayment_reminders_schedule_upcoming(

@@ -19,7 +19,7 @@ from django.utils import timezone
 from devices.omni import outbox
 from devices.omni.models import ChannelIdentity, WeChatOutbound
 from devices.omni.wechat import CHANNEL as WECHAT
-from devices.omni.wechat import WeChatError, follower_of, send_to_identity
+from devices.omni.wechat import follower_of
 from scenarios.models import Customer
 from scenarios.notifications import CHANNELS, NotificationError, Queued
 
@@ -32,12 +32,17 @@ class WeChatChannel:
     """A customer-service message to the customer's linked WeChat follower.
 
     What is certain at once is refused at once (no linked follower, outside the 48-hour
-    window). A campaign message is then stored in the outbox (devices.omni.outbox) and sent
-    once the caller's transaction commits, so no WeChat call runs inside it and a failure is
-    retried; it returns a `Queued` reference and the outbox reports the delivery back under
-    `reference`. Other messages (repayment reminders) are still sent directly: their records
-    have no state for a message that is only waiting.
+    window). The message is then stored in the outbox (devices.omni.outbox) and sent once the
+    caller's transaction commits, so no WeChat call runs inside it and a failure is retried;
+    it returns a `Queued` reference and the outbox reports the delivery back under
+    `reference` (a campaign contact's or a repayment reminder's).
     """
+
+    # The outbox's kind of each message the domain sends through this channel.
+    KINDS: ClassVar[dict[str, str]] = {
+        "campaign": WeChatOutbound.Kind.CAMPAIGN,
+        "repayment_reminder": WeChatOutbound.Kind.REMINDER,
+    }
 
     code: ClassVar[str] = "wechat"
 
@@ -53,16 +58,9 @@ class WeChatChannel:
             raise NotificationError("the customer has no linked WeChat account")
         if identity.last_seen_at < timezone.now() - WECHAT_SERVICE_WINDOW:
             raise NotificationError("outside WeChat's 48-hour customer-service window")
+        if kind not in self.KINDS:
+            raise NotificationError(f"WeChat does not carry {kind!r} messages")
         text = f"{title}\n{body}" if title else body
-        if kind == WeChatOutbound.Kind.CAMPAIGN:
-            return self._queue(identity, text, reference)
-        try:
-            payload = send_to_identity(identity, text)
-        except WeChatError as exc:
-            raise NotificationError(str(exc)) from exc
-        return f"wechat:{payload.get('msgid', identity.pk)}"
-
-    def _queue(self, identity: ChannelIdentity, text: str, reference: str) -> Queued:
         follower = follower_of(identity)
         if follower is None:
             raise NotificationError(f"no active WeChat account for {identity.external_id}")
@@ -71,11 +69,11 @@ class WeChatChannel:
             account=account,
             openid=openid,
             text=text,
-            kind=WeChatOutbound.Kind.CAMPAIGN,
+            kind=self.KINDS[kind],
             reference=reference,
         )
-        # robust: a send that breaks after the commit must not stop the campaign run; the row
-        # stays pending and the outbox sweep sends it.
+        # robust: a send that breaks after the commit must not stop the campaign run or the
+        # reminder task; the row stays pending and the outbox sweep sends it.
         transaction.on_commit(lambda: outbox.wechat_outbound_send(outbound_id=row.pk), robust=True)
         return Queued(f"wechat-outbox:{row.pk}")
 

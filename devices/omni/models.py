@@ -162,6 +162,7 @@ class WeChatOutbound(models.Model):
         REPLY = "reply", _("late reply to a message")
         AGENT = "agent", _("agent's words")
         CAMPAIGN = "campaign", _("campaign message")
+        REMINDER = "reminder", _("repayment reminder")
 
     class State(models.TextChoices):
         PENDING = "pending", _("waiting to be sent")
@@ -195,8 +196,9 @@ class WeChatOutbound(models.Model):
         blank=True,
         related_name="+",
     )
-    # What the domain knows this message as (a campaign's `outbound:<attempt id>`): the outbox
-    # reports the delivery back under it (scenarios.outbound.services.contact_delivery_record).
+    # What the domain knows this message as (a campaign's `outbound:<attempt id>`, a reminder's
+    # `reminder:<id>`): the outbox reports the delivery back under it
+    # (scenarios.notifications.delivery_record).
     reference = models.CharField(_("what it delivers"), max_length=80, blank=True, db_index=True)
     state = models.CharField(
         _("state"), max_length=10, choices=State.choices, default=State.PENDING, db_index=True

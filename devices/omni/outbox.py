@@ -1,7 +1,8 @@
 """Durable customer-service messages to WeChat followers: stored, retried, given up with a reason.
 
-A late reply (the callback answered "success" after the 5-second rule), an agent's words or a
-campaign message (devices.omni.delivery) are a `WeChatOutbound` row first;
+A late reply (the callback answered "success" after the 5-second rule), an agent's words, a
+campaign message or a repayment reminder (devices.omni.delivery) are a `WeChatOutbound` row
+first;
 `wechat_outbound_send` then calls the customer-service message API:
 
 - accepted: `sent` (and the message it answers `sent`);
@@ -16,10 +17,11 @@ campaign message (devices.omni.delivery) are a `WeChatOutbound` row first;
   idempotency key, and a customer reading the same answer twice is worse than staff resending
   it from the admin after checking.
 
-A row with a `reference` (a campaign's `outbound:<attempt id>`) reports its end to the domain
-in the same transaction as its own state: sent (with WeChat's msgid), given up (with the
-reason), or due again after staff's "send again" (scenarios.outbound.services.
-contact_delivery_record, which ignores references that are not its own).
+A row with a `reference` (a campaign's `outbound:<attempt id>`, a repayment reminder's
+`reminder:<id>`) reports its end to the domain in the same transaction as its own state: sent
+(with WeChat's msgid), given up (with the reason), or due again after staff's "send again"
+(scenarios.notifications.delivery_record; the part of the domain that owns the reference
+records it).
 
 Each attempt claims the row (`pending` -> `sending`, one conditional UPDATE) before calling
 WeChat, so two workers, a late schedule and the sweep never send it twice; a row left
@@ -39,7 +41,7 @@ from django.utils import timezone
 
 from devices.omni.models import WeChatAccount, WeChatMessage, WeChatOutbound
 from devices.omni.wechat_api import WeChatClient, WeChatError
-from scenarios.outbound.services import contact_delivery_record
+from scenarios.notifications import delivery_record
 
 log = logging.getLogger(__name__)
 
@@ -109,7 +111,7 @@ def _report(
 ) -> None:
     """Tell the domain what became of the message it queued (nothing for one it did not)."""
     if outbound.reference:
-        contact_delivery_record(
+        delivery_record(
             reference=outbound.reference,
             delivered=delivered,
             delivery_ref=f"wechat:{msgid}" if msgid else "",

@@ -33,7 +33,7 @@ from bank_ai.ai.masking import mask_pii
 from devices.omni import outbox
 from devices.omni.base import Inbound, converse, reply_text
 from devices.omni.models import ChannelIdentity, WeChatAccount, WeChatMessage, WeChatOutbound
-from devices.omni.wechat_api import WeChatClient, WeChatError
+from devices.omni.wechat_api import WeChatError
 from scenarios import events
 from scenarios.dialogue import DialogueError, TurnResult
 from scenarios.models import Turn
@@ -181,14 +181,6 @@ def follower_of(identity: ChannelIdentity) -> tuple[WeChatAccount, str] | None:
     if account is None or not openid:
         return None
     return account, openid
-
-
-def send_to_identity(identity: ChannelIdentity, text: str) -> dict[str, Any]:
-    follower = follower_of(identity)
-    if follower is None:
-        raise WeChatError(f"no active WeChat account for {identity.external_id}")
-    account, openid = follower
-    return WeChatClient(account).send_text(openid, text)
 
 
 # ----------------------------------------------------------------------------- domain events

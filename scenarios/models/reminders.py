@@ -10,7 +10,10 @@ from django.utils.translation import gettext_lazy as _
 class RepaymentReminder(models.Model):
     class Status(models.TextChoices):
         SCHEDULED = "scheduled", _("Scheduled")
+        # Handed to a channel that delivers later (WeChat's outbox): it reports sent or failed.
+        QUEUED = "queued", _("Waiting to be delivered")
         SENT = "sent", _("Sent")
+        FAILED = "failed", _("Delivery failed")
         SKIPPED = "skipped", _("Skipped (already repaid)")
         CANCELLED = "cancelled", _("Cancelled")
 
@@ -30,6 +33,8 @@ class RepaymentReminder(models.Model):
     schedule_name = models.CharField(_("schedule"), max_length=100, unique=True)
     delivery_ref = models.CharField(_("delivery reference"), max_length=60, blank=True)
     message = models.TextField(_("message sent"), blank=True)
+    # Why the channel refused or gave up (plain English, like the channels' refusals).
+    error = models.CharField(_("error"), max_length=300, blank=True)
     sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
     created_at = models.DateTimeField(_("created"), default=timezone.now)
 

@@ -7,3 +7,10 @@ class OutboundConfig(AppConfig):
     name = "scenarios.outbound"
     label = "outbound"
     verbose_name = _("Outbound campaigns")
+
+    def ready(self) -> None:
+        from scenarios.notifications import register_delivery_listener
+        from scenarios.outbound.services import contact_delivery_heard
+
+        # A channel that queued a campaign contact (WeChat's outbox) reports back through it.
+        register_delivery_listener(contact_delivery_heard)

@@ -286,6 +286,16 @@ def contact_delivery_record(
     return attempt
 
 
+def contact_delivery_heard(
+    *, reference: str, delivered: bool | None, delivery_ref: str, error: str
+) -> bool:
+    """`contact_delivery_record` as a `scenarios.notifications` delivery listener."""
+    found = contact_delivery_record(
+        reference=reference, delivered=delivered, delivery_ref=delivery_ref, error=error
+    )
+    return found is not None
+
+
 @transaction.atomic
 def attempt_outcome_record(*, attempt_id: int, outcome: str, note: str = "") -> ContactAttempt:
     """Record what came of a contact; outcomes only move forward, and opting out puts the

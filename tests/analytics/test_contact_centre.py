@@ -407,6 +407,25 @@ def test_held_back_contacts_are_counted_per_reason_with_quiet_hours_and_drill_do
     assert _kpi(wechat, "outbound.held_back")["numerator"] == 0
 
 
+def test_with_a_campaign_filter_every_figure_links_to_that_campaigns_records_only(
+    attempts,  # noqa: ANN001
+) -> None:
+    report = contact_centre.campaign_report(_filters(campaign="inbox"))
+    client = _client("ops")
+    for code, expected in (
+        ("outbound.targeted", 9),
+        ("outbound.delivered", 6),
+        ("outbound.suppressed", 2),
+    ):
+        row = _kpi(report, code)
+        page = client.get(row["link"])
+        assert page.status_code == 200
+        # The WeChat campaign's contacts (same days, same statuses) are not behind the figure.
+        assert page.context["cl"].result_count == expected, code
+    capped = client.get(_kpi(report, "outbound.held_back")["breakdown"][-1]["link"])
+    assert capped.context["cl"].result_count == 1
+
+
 def test_conversion_per_channel_and_the_channel_filter(attempts) -> None:  # noqa: ANN001
     report = contact_centre.campaign_report(_filters())
     channels = _per(report, "outbound.conversion_per_channel")

@@ -15,7 +15,7 @@ from devices.omni.base import Inbound, converse, identity_for, identity_link
 from devices.omni.models import ChannelIdentity, WebChatSite, WeChatAccount
 from devices.omni.views import customer_token
 from scenarios.models import Customer, DialogueSession, Turn
-from scenarios.notifications import NotificationError, channel_for
+from scenarios.notifications import NotificationError, Queued, channel_for
 from scenarios.outbound.models import Campaign, ContactAttempt, ContactConsent, Segment
 from scenarios.outbound.services import campaign_run
 from scenarios.takeover import agent_say, takeover_start
@@ -259,7 +259,7 @@ def test_an_agents_words_reach_wechat_through_the_customer_service_api(account) 
 
 
 def test_the_customer_service_client_refreshes_an_expired_token(account) -> None:  # noqa: ANN001
-    from devices.omni.wechat import WeChatClient
+    from devices.omni.wechat_api import WeChatClient
 
     with FakeWeChatAPI() as api:
         account.api_base = api.base_url
@@ -464,9 +464,14 @@ def test_wechat_delivery_needs_a_linked_follower_seen_within_48_hours(account) -
     ChannelIdentity.objects.filter(pk=identity.pk).update(last_seen_at=timezone.now())
     with FakeWeChatAPI() as api:
         WeChatAccount.objects.filter(pk=account.pk).update(api_base=api.base_url)
-        # A reminder goes out at once; a campaign message is queued (test_wechat_campaigns.py).
-        assert wechat.send(**{**kwargs, "kind": "repayment_reminder"}) == "wechat:1"
+        with capture_commits():
+            # Queued in the outbox and sent once committed (test_wechat_campaigns.py,
+            # test_reminders.py follow what becomes of it).
+            ref = wechat.send(**{**kwargs, "kind": "repayment_reminder"})
+        assert isinstance(ref, Queued)
     assert api.sent == [{"touser": "openid-7", "msgtype": "text", "text": {"content": "t\nb"}}]
+    with pytest.raises(NotificationError, match="does not carry"):
+        wechat.send(**{**kwargs, "kind": "statement_copy"})
 
 
 @override_settings(WECHAT_PASSIVE_REPLY_SECONDS=0.2)

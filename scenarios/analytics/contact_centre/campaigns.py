@@ -206,8 +206,11 @@ CAMPAIGN_ATTEMPTS["outbound.opt_out_rate"] = CAMPAIGN_ATTEMPTS["outbound.opted_o
 CAMPAIGN_ATTEMPTS["outbound.conversion_per_channel"] = CAMPAIGN_ATTEMPTS["outbound.converted"]
 
 
-def _campaign_link(code: str, filters: Filters, **where: Any) -> str:
-    params = dict(CAMPAIGN_ATTEMPTS[code])
+def _campaign_link(code: str, filters: Filters, facts: CampaignFacts, **where: Any) -> str:
+    params: dict[str, Any] = dict(CAMPAIGN_ATTEMPTS[code])
+    # The page's figures are the filtered campaign's: so are the records behind them.
+    if filters.campaign and filters.campaign in facts.campaigns:
+        params["campaign__id__exact"] = facts.campaigns[filters.campaign].pk
     if filters.channel:
         params["channel__exact"] = filters.channel
     params.update(where)
@@ -233,7 +236,7 @@ def _held_back_rows(
     """Quiet-hours holds first, then the suppressions for good, each linked to its records."""
     counts = [(reason, n, _hold_link(filters, facts, reason)) for reason, n in sorted(held.items())]
     counts += [
-        (reason, n, _campaign_link(kpi.code, filters, skip_reason__exact=reason))
+        (reason, n, _campaign_link(kpi.code, filters, facts, skip_reason__exact=reason))
         for reason, n in sorted(suppressed.items(), key=lambda i: (-i[1], i[0]))
     ]
     return [breakdown_row(reason, count_of(n), kpi_defs.COUNT, link) for reason, n, link in counts]
@@ -294,20 +297,21 @@ def campaign_report(filters: Filters, facts: CampaignFacts | None = None) -> dic
             continue
         if kpi.code == "outbound.suppressed":
             suppressed = sum(total.suppressed.values())
-            row = kpi_row(kpi, ratio(suppressed, total.targeted), _campaign_link(kpi.code, filters))
+            link = _campaign_link(kpi.code, filters, facts)
+            row = kpi_row(kpi, ratio(suppressed, total.targeted), link)
             row["breakdown"] = [
                 breakdown_row(
                     reason,
                     ratio(n, total.targeted),
                     kpi_defs.BREAKDOWN,
-                    _campaign_link(kpi.code, filters, skip_reason__exact=reason),
+                    _campaign_link(kpi.code, filters, facts, skip_reason__exact=reason),
                 )
                 for reason, n in sorted(total.suppressed.items(), key=lambda i: (-i[1], i[0]))
             ]
             rows.append(row)
             continue
         if kpi.code == "outbound.conversion_per_channel":
-            link = _campaign_link(kpi.code, filters)
+            link = _campaign_link(kpi.code, filters, facts)
             row = kpi_row(kpi, totals["outbound.conversion_rate"], link)
             row["value"] = None
             row["breakdown"] = [
@@ -315,19 +319,19 @@ def campaign_report(filters: Filters, facts: CampaignFacts | None = None) -> dic
                     channel,
                     campaign_values(tally)["outbound.conversion_rate"],
                     kpi_defs.RATIO,
-                    _campaign_link(kpi.code, filters, channel__exact=channel),
+                    _campaign_link(kpi.code, filters, facts, channel__exact=channel),
                 )
                 for channel, tally in sorted(facts.by_channel.items())
             ]
             rows.append(row)
             continue
-        row = kpi_row(kpi, totals[kpi.code], _campaign_link(kpi.code, filters))
+        row = kpi_row(kpi, totals[kpi.code], _campaign_link(kpi.code, filters, facts))
         row["breakdown"] = [
             breakdown_row(
                 code,
                 per_campaign[code][kpi.code],
                 kpi.measure,
-                _campaign_link(kpi.code, filters, campaign__id__exact=campaign.pk),
+                _campaign_link(kpi.code, filters, facts, campaign__id__exact=campaign.pk),
                 label=f"{campaign.name} ({code}, {campaign.channel})",
             )
             for code, campaign in facts.campaigns.items()
