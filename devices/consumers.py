@@ -34,6 +34,7 @@ from django.utils import timezone
 from bank_ai.ai.masking import mask_pii
 from bank_ai.ai.speech import AUDIO_FORMATS
 from devices import avatar, conf, processes
+from devices.models import Device
 from devices.outbox import session_frames_after
 from devices.protocol import (
     CLOSE_BAD_SUBPROTOCOL,
@@ -175,6 +176,14 @@ def _register_socket(device: Any, channel_name: str, token_id: int | None) -> li
     return _device_groups(device, token_id)
 
 
+@bookkeeping
+def _device_now(device_id: Any, token_id: int | None) -> tuple[Any, list[str]]:
+    """The device as stored now and the groups its socket belongs in (None, [] if it was
+    disabled or deleted meanwhile: that closes the socket by its own event)."""
+    device = Device.objects.filter(pk=device_id, is_active=True).select_related("branch").first()
+    return device, (_device_groups(device, token_id) if device is not None else [])
+
+
 _credential_valid = _bookkept(device_credential_valid)
 _heartbeat_write = _bookkept(device_heartbeat)
 _connection_close = _bookkept(device_connection_close)
@@ -216,6 +225,8 @@ class AvatarConsumer(AsyncWebsocketConsumer):
         self.device = self.scope.get("device")
         self.user = self.scope.get("user")
         self.groups_joined: list[str] = []
+        # The part of groups_joined that follows from the device (not a bound session's).
+        self.device_groups: list[str] = []
         self.sequencer = SocketSequencer(catch_up_seconds=conf.heartbeat_seconds())
         self.turn_task: asyncio.Task | None = None
         self.gone = threading.Event()
@@ -257,6 +268,7 @@ class AvatarConsumer(AsyncWebsocketConsumer):
                 self.last_heartbeat = time.monotonic()
                 # Concurrently: each join is a round trip to Redis.
                 self.groups_joined.extend(groups)
+                self.device_groups = list(groups)
                 await asyncio.gather(
                     *(self.channel_layer.group_add(group, self.channel_name) for group in groups)
                 )
@@ -791,6 +803,27 @@ class AvatarConsumer(AsyncWebsocketConsumer):
             "credential_revoked", "This device's credential was revoked; the connection closes."
         )
         await self.close_with(CLOSE_REVOKED)
+
+    async def device_moved(self, event: dict[str, Any]) -> None:
+        """The device's branch or groups changed (devices.services.device_sockets_regroup):
+        join what it belongs to now, leave the rest, and tell the client, which asks for its
+        current state (playlists on air) as it does after reconnecting."""
+        if self.device is None:
+            return
+        device, wanted = await self._run_sync(_device_now)(
+            self.device.pk, self.scope.get("device_token_id")
+        )
+        if device is None:
+            return
+        old = self.device_groups
+        await asyncio.gather(
+            *(self._join(group) for group in wanted if group not in old),
+            *(self._leave(group) for group in old if group not in wanted),
+        )
+        self.device, self.device_groups = device, list(wanted)
+        await self.send_frame(
+            {"type": "device.moved", "device": device.name, "device_kind": device.kind}
+        )
 
     async def push_frame(self, event: dict[str, Any]) -> None:
         """A frame pushed to one of this socket's groups (devices.push)."""

@@ -16,7 +16,7 @@ from devices.avatar import answer_frame
 from devices.cues import cue
 from devices.models import Device
 from devices.push import push_to_device, push_to_group, push_to_session
-from devices.services import device_sockets_close
+from devices.services import device_sockets_close, device_sockets_regroup
 from scenarios import events
 from scenarios.selectors import (
     active_session_ids_of_customer,
@@ -122,6 +122,11 @@ def device_disabled(event: events.DeviceDisabled) -> None:
     device_sockets_close(device_id=event.device_id, reason="device disabled")
 
 
+def device_moved(event: events.DeviceMoved) -> None:
+    """Its open sockets join the branch's and groups' channel groups it belongs to now."""
+    device_sockets_regroup(device_id=event.device_id)
+
+
 def device_removed(event: events.DeviceRemoved) -> None:
     device_sockets_close(device_id=event.device_id, reason="device deleted")
 
@@ -136,3 +141,4 @@ def subscribe_all() -> None:
     events.subscribe(events.TicketCalled, ticket_called)
     events.subscribe(events.DeviceDisabled, device_disabled)
     events.subscribe(events.DeviceRemoved, device_removed)
+    events.subscribe(events.DeviceMoved, device_moved)

@@ -73,6 +73,19 @@ def close_group_sockets(group: str, reason: str) -> None:
     transaction.on_commit(send)
 
 
+def regroup_group_sockets(group: str) -> None:
+    """Make every socket in `group`, on any process, join the channel groups its device
+    belongs to now, once the current transaction commits (``{"type": "device.moved"}``)."""
+
+    def send() -> None:
+        layer = get_channel_layer()
+        if layer is None:  # pragma: no cover - settings always configure one
+            return
+        async_to_sync(layer.group_send)(group, {"type": "device.moved"})
+
+    transaction.on_commit(send)
+
+
 def push_to_device(device_id: Any, frame: dict[str, Any]) -> None:
     push_to_group(device_group(device_id), frame)
 

@@ -20,7 +20,7 @@ from django.utils import timezone
 
 from devices.conf import connection_stale_seconds
 from devices.models import Device, DeviceConnection, DeviceToken
-from devices.push import close_group_sockets, device_group, token_group
+from devices.push import close_group_sockets, device_group, regroup_group_sockets, token_group
 
 TOKEN_SCHEME = "dvt"  # noqa: S105 - a public prefix, not a secret
 
@@ -71,6 +71,12 @@ def device_sockets_close(*, device_id: int, reason: str) -> None:
     deleted by `scenarios.touchpoints.services`, which owns the device rows.
     """
     close_group_sockets(device_group(device_id), reason)
+
+
+def device_sockets_regroup(*, device_id: int) -> None:
+    """Tell every open socket of the device, on any process, to join the channel groups its
+    device belongs to now (its branch or groups changed), once the change commits."""
+    regroup_group_sockets(device_group(device_id))
 
 
 def device_credential_valid(*, device: Device, token_id: int | None) -> bool:

@@ -117,6 +117,17 @@ class DeviceDisabled:
 
 
 @dataclass(frozen=True)
+class DeviceMoved:
+    """A touchpoint's branch or device groups changed (`scenarios.touchpoints`).
+
+    The channel that keeps its sockets makes them join what the device belongs to now (its
+    branch's and groups' broadcasts), on commit, without closing them.
+    """
+
+    device_id: int
+
+
+@dataclass(frozen=True)
 class DeviceRemoved:
     """A touchpoint is being deleted from the registry; its open sockets are to be closed."""
 
@@ -133,6 +144,7 @@ Event = (
     | TicketCalled
     | SessionEnded
     | DeviceDisabled
+    | DeviceMoved
     | DeviceRemoved
 )
 E = TypeVar("E")

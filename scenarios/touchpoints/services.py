@@ -228,6 +228,10 @@ def device_change(*, device: Device, **changes: Unpack[DeviceChanges]) -> Device
         changes["groups"] = list(changes["groups"])  # read twice: checked, then set
     current = Device.objects.select_for_update().get(pk=device.pk)
     device_check(device=current, **changes)
+    moved = ("branch" in changes and changes["branch"] != current.branch) or (
+        "groups" in changes
+        and {g.pk for g in changes["groups"]} != set(current.groups.values_list("pk", flat=True))
+    )
     if "name" in changes:
         current.name = changes["name"]
     if "kind" in changes:
@@ -255,6 +259,8 @@ def device_change(*, device: Device, **changes: Unpack[DeviceChanges]) -> Device
         # Also for a device that was disabled already: a socket that authenticated in the
         # instant before that commit may still be open.
         events.emit(events.DeviceDisabled(device_id=current.pk))
+    elif moved and current.is_active:
+        events.emit(events.DeviceMoved(device_id=current.pk))
     return device
 
 

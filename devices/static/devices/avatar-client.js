@@ -210,6 +210,20 @@
   };
   // Also accepted as a push for the whole hall (a device-group broadcast).
   HANDLERS["broadcast.stop"] = () => stopPlaylist();
+  // The device was moved to other groups or another branch: what is on air for it may differ.
+  HANDLERS["device.moved"] = () => {
+    const token = new URLSearchParams(location.hash.slice(1)).get("token");
+    if (config.pair || !token) return; // a paired console has no screen programme of its own
+    fetch(config.api + "broadcasts/", { headers: { Authorization: "Device " + token } })
+      .then((response) => (response.ok ? response.json() : null))
+      .then((reply) => {
+        if (!reply) return;
+        config.broadcasts = reply.playlists || [];
+        // Showing the programme now (a hall screen between conversations): show the new one.
+        if (!state.sessionId && els.broadcast && !els.broadcast.hidden) playOnAir();
+      })
+      .catch(() => {});
+  };
 
   function startSession(scenario, ask) {
     state.pendingAsk = ask || "";
