@@ -613,46 +613,6 @@ def studio_report(filters: Filters) -> dict[str, Any]:
     }
 
 
-def report(page_code: str, filters: Filters) -> dict[str, Any]:
-    """Any dashboard page's report (KeyError for an unknown page)."""
-    from scenarios.analytics import contact_centre
-
-    if page_code == STUDIO_PAGE:
-        return studio_report(filters)
-    if page_code == CONTACT_PAGE:
-        return contact_centre.queue_report(filters)
-    if page_code == OUTBOUND_PAGE:
-        return contact_centre.campaign_report(filters)
-    return page_report(page_code, filters)
-
-
-def series(page_code: str, kpi_code: str, filters: Filters) -> dict[str, Any]:
-    """One KPI of any dashboard page, day by day (KeyError for an unknown page or KPI, or one
-    without a daily figure)."""
-    from scenarios.analytics import contact_centre
-
-    if page_code in (CONTACT_PAGE, OUTBOUND_PAGE):
-        return contact_centre.record_series(page_code, kpi_code, filters)
-    if page_code == STUDIO_PAGE:
-        raise KeyError(page_code)
-    return page_series(page_code, kpi_code, filters)
-
-
-def chartable_kpis(page_code: str) -> list[str]:
-    """The KPIs of a page the chart can draw day by day (`series` answers for them)."""
-    from scenarios.analytics import contact_centre
-
-    if page_code in (CONTACT_PAGE, OUTBOUND_PAGE):
-        return [
-            kpi.code
-            for kpi in contact_centre.record_kpis(page_code)
-            if kpi.measure != kpi_defs.BREAKDOWN and kpi.code not in contact_centre.NOT_DAILY
-        ]
-    if page_code == STUDIO_PAGE:
-        return []
-    return [k.code for k in kpi_defs.page(page_code).kpis if k.measure != kpi_defs.BREAKDOWN]
-
-
 def page_session_counts(page_codes: list[str], filters: Filters) -> dict[str, int]:
     """Each page's session count over the filters, in one read of the roll-ups."""
     counted = {code: kpi_defs.page_sessions(kpi_defs.page(code)) for code in page_codes}

@@ -1,6 +1,6 @@
 """The analytics dashboards in the Django admin: an index and one page per scenario.
 
-Thin: the figures come from `selectors.report`; these views read the filters, check the
+Thin: the figures come from `pages.report`; these views read the filters, check the
 permission, and render, export or redirect to the sessions behind a number.
 """
 
@@ -18,7 +18,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from scenarios.analytics import kpis as kpi_defs
-from scenarios.analytics import selectors
+from scenarios.analytics import pages, selectors
 from scenarios.analytics.export import report_csv, report_xlsx
 
 PERMISSION = "analytics.view_dailyrollup"
@@ -73,7 +73,7 @@ def dashboard(request: HttpRequest, page: str = "") -> HttpResponse:
         filters = _filters(request)
     except selectors.FilterError as exc:
         return HttpResponseBadRequest(str(exc))
-    report = selectors.report(page, filters)
+    report = pages.report(page, filters)
     overview = None
     if not request.resolver_match or request.resolver_match.url_name == "analytics-index":
         entries = [
@@ -84,10 +84,11 @@ def dashboard(request: HttpRequest, page: str = "") -> HttpResponse:
     # The chart draws the page's trend, or another KPI's series named by `chart` (an unknown
     # one, or one without a daily figure, leaves the trend).
     trend = report.get("trend")
+    chartable = pages.chartable_kpis(page)
     chart_kpi = str(request.GET.get("chart", ""))
-    if chart_kpi and chart_kpi in selectors.chartable_kpis(page):
+    if chart_kpi and chart_kpi in chartable:
         if not trend or trend["kpi"] != chart_kpi:
-            trend = selectors.series(page, chart_kpi, filters)
+            trend = pages.series(page, chart_kpi, filters)
     else:
         chart_kpi = ""
     query = urlencode(filters.as_query())
@@ -105,7 +106,7 @@ def dashboard(request: HttpRequest, page: str = "") -> HttpResponse:
         "query": query,
         "overview": overview,
         "chart_kpi": chart_kpi,
-        "chartable": selectors.chartable_kpis(page),
+        "chartable": chartable,
         "chart": {
             "kpi": trend["kpi"] if trend else "",
             "label": trend["name"] if trend else "",
@@ -131,7 +132,7 @@ def export(request: HttpRequest, page: str, fmt: str) -> HttpResponse:
         filters = _filters(request)
     except selectors.FilterError as exc:
         return HttpResponseBadRequest(str(exc))
-    report = selectors.report(page, filters)
+    report = pages.report(page, filters)
     name = f"{page}-{filters.since}-{filters.until}"
     if fmt == "csv":
         response = HttpResponse(report_csv(report), content_type="text/csv; charset=utf-8")

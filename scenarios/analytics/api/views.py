@@ -19,7 +19,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from scenarios.analytics import contact_centre, selectors
+from scenarios.analytics import contact_centre, pages, selectors
 from scenarios.analytics import kpis as kpi_defs
 from scenarios.analytics.api import serializers as s
 
@@ -110,7 +110,7 @@ class PageReportView(AnalyticsView):
         filters = self.filters(request)
         if isinstance(filters, Response):
             return filters
-        return Response(selectors.report(page, filters))
+        return Response(pages.report(page, filters))
 
 
 class PageSeriesView(AnalyticsView):
@@ -131,6 +131,6 @@ class PageSeriesView(AnalyticsView):
             return filters
         code = str(request.query_params.get("kpi", ""))
         try:
-            return Response(selectors.series(page, code, filters))
+            return Response(pages.series(page, code, filters))
         except KeyError:
             return _not_found("KPI")
