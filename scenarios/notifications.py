@@ -62,6 +62,20 @@ def delivery_record(
     )
 
 
+def delivery_status_after(status: str, delivered: bool | None) -> str | None:
+    """The state a queued message's record moves to on its channel's report, or None to stay:
+    `queued` or `failed` -> `sent` when delivered (staff may force out a given-up one),
+    `queued` -> `failed` when given up, `failed` -> `queued` when tried again. A record in any
+    other state (scheduled, skipped, sent) keeps it: the report cannot unsay what happened."""
+    if delivered is True and status in ("queued", "failed"):
+        return "sent"
+    if delivered is False and status == "queued":
+        return "failed"
+    if delivered is None and status == "failed":
+        return "queued"
+    return None
+
+
 class NotificationChannel(Protocol):
     code: ClassVar[str]
 

@@ -16,7 +16,12 @@ from django_q.models import Schedule
 
 from bank_ai.i18n import pick
 from scenarios.models import CardStatement, CustomerCard, RepaymentReminder
-from scenarios.notifications import NotificationError, Queued, channel_for
+from scenarios.notifications import (
+    NotificationError,
+    Queued,
+    channel_for,
+    delivery_status_after,
+)
 
 REMIND_AT = time(9, 0)  # local time of day reminders go out
 MAX_DAYS_BEFORE = 10
@@ -169,17 +174,14 @@ def repayment_reminder_delivery_record(
     )
     if reminder is None:
         return False
-    status = RepaymentReminder.Status
-    if delivered is True and reminder.status in (status.QUEUED, status.FAILED):
-        reminder.status, reminder.error, reminder.sent_at = status.SENT, "", timezone.now()
-        reminder.delivery_ref = (delivery_ref or reminder.delivery_ref)[:60]
+    after = delivery_status_after(reminder.status, delivered)
+    if after is not None:
+        reminder.status = after
+        reminder.error = error[:300] if after == RepaymentReminder.Status.FAILED else ""
+        if after == RepaymentReminder.Status.SENT:
+            reminder.sent_at = timezone.now()
+            reminder.delivery_ref = (delivery_ref or reminder.delivery_ref)[:60]
         reminder.save(update_fields=["status", "error", "sent_at", "delivery_ref"])
-    elif delivered is False and reminder.status == status.QUEUED:
-        reminder.status, reminder.error = status.FAILED, error[:300]
-        reminder.save(update_fields=["status", "error"])
-    elif delivered is None and reminder.status == status.FAILED:
-        reminder.status = status.QUEUED
-        reminder.save(update_fields=["status"])
     return True
 
 

@@ -19,7 +19,12 @@ from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
 from scenarios.models import CardStatement, Customer
-from scenarios.notifications import NotificationError, Queued, channel_for
+from scenarios.notifications import (
+    NotificationError,
+    Queued,
+    channel_for,
+    delivery_status_after,
+)
 from scenarios.outbound.models import (
     Campaign,
     ContactAttempt,
@@ -267,22 +272,15 @@ def contact_delivery_record(
     attempt = ContactAttempt.objects.select_for_update().filter(pk=int(match.group(1))).first()
     if attempt is None:
         return None
-    status = ContactAttempt.Status
-    fields: list[str] = []
-    if delivered is True and attempt.status in (status.QUEUED, status.FAILED, status.SENT):
-        attempt.status, attempt.error = status.SENT, ""
-        fields = ["status", "error"]
-        if delivery_ref:
-            attempt.delivery_ref = delivery_ref[:80]
-            fields.append("delivery_ref")
-    elif delivered is False and attempt.status == status.QUEUED:
-        attempt.status, attempt.error = status.FAILED, error[:300]
-        fields = ["status", "error"]
-    elif delivered is None and attempt.status == status.FAILED:
-        attempt.status = status.QUEUED
-        fields = ["status"]
-    if fields:
-        attempt.save(update_fields=fields)
+    after = delivery_status_after(attempt.status, delivered)
+    if after is not None:
+        attempt.status = after
+        attempt.error = error[:300] if after == ContactAttempt.Status.FAILED else ""
+    # A reply may have proved the delivery first (`sent` already): the report still names it.
+    if delivered is True and delivery_ref:
+        attempt.delivery_ref = delivery_ref[:80]
+    if after is not None or (delivered is True and delivery_ref):
+        attempt.save(update_fields=["status", "error", "delivery_ref"])
     return attempt
 
 

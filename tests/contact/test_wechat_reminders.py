@@ -4,8 +4,7 @@ against the local fake of the WeChat API."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
-from decimal import Decimal
+from datetime import timedelta
 
 import pytest
 from django.core.cache import cache
@@ -15,10 +14,11 @@ from devices.omni.base import identity_for, identity_link
 from devices.omni.models import WeChatAccount, WeChatOutbound
 from devices.omni.outbox import wechat_outbound_resend
 from devices.omni.tasks import wechat_outbound_send_task
-from scenarios.models import CardProduct, CardStatement, Customer, CustomerCard, RepaymentReminder
+from scenarios.models import RepaymentReminder
 from scenarios.notifications import delivery_record
 from scenarios.reminders import repayment_reminder_schedule, repayment_reminder_send
 from tests.channel_listener import capture_commits
+from tests.factories import unpaid_statement
 from tests.fakes.wechat_platform import APP_ID, APP_SECRET, FakeWeChatAPI
 
 pytestmark = pytest.mark.django_db
@@ -34,35 +34,15 @@ def account() -> WeChatAccount:
 
 @pytest.fixture
 def reminder() -> RepaymentReminder:
-    customer = Customer.objects.create(
+    statement = unpaid_statement(
         customer_no="C209920001",
         full_name="王小明",
-        preferred_language="zh-hans",
-        birth_year=1990,
-        id_last4="0000",
-        mobile_masked="139****0000",
-        income_band="60k-150k",
-        created_at=timezone.now(),
-    )
-    card = CustomerCard.objects.create(
-        customer=customer,
-        product=CardProduct.objects.get(code="cashback-classic"),
-        bin="625588",
+        language="zh-hans",
         last4="8888",
-        status=CustomerCard.Status.ACTIVE,
-        credit_limit=Decimal("20000"),
-        statement_day=5,
-        opened_on=date(2025, 1, 1),
+        new_balance="1200.00",
+        minimum_payment="120.00",
     )
-    today = timezone.localdate()
-    statement = CardStatement.objects.create(
-        card=card,
-        period_start=today - timedelta(days=40),
-        period_end=today - timedelta(days=10),
-        due_date=today + timedelta(days=10),
-        new_balance=Decimal("1200.00"),
-        minimum_payment=Decimal("120.00"),
-    )
+    card = statement.card
     return repayment_reminder_schedule(
         card=card, statement=statement, days_before=2, channel="wechat"
     )
@@ -136,6 +116,7 @@ def test_wechat_giving_up_fails_the_reminder_with_the_reason_and_staff_may_send_
         assert wechat_outbound_resend(outbound_id=outbound.pk) is True
         reminder.refresh_from_db()
         assert reminder.status == "queued"  # being tried again
+        assert reminder.error == ""  # the give-up's reason no longer describes it
         assert wechat_outbound_send_task(outbound.pk) == "sent"
     reminder.refresh_from_db()
     assert (reminder.status, reminder.error) == ("sent", "")
