@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import date, timedelta
+from decimal import Decimal
+
 import factory
 from django.contrib.auth import get_user_model
+from django.utils import timezone
 
 from devices.models import Device
+from scenarios.models import CardProduct, CardStatement, Customer, CustomerCard
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -45,3 +50,44 @@ def publish_article(
     page.save_revision().publish()
     page.refresh_from_db()
     return page
+
+
+def unpaid_statement(
+    *,
+    customer_no: str,
+    full_name: str = "Alex Test",
+    language: str = "en",
+    last4: str = "7777",
+    new_balance: str = "3210.50",
+    minimum_payment: str = "321.05",
+) -> CardStatement:
+    """A new customer with an active cashback card whose statement falls due in ten days."""
+    customer = Customer.objects.create(
+        customer_no=customer_no,
+        full_name=full_name,
+        preferred_language=language,
+        birth_year=1988,
+        id_last4="0000",
+        mobile_masked="139****0000",
+        income_band="60k-150k",
+        created_at=timezone.now(),
+    )
+    card = CustomerCard.objects.create(
+        customer=customer,
+        product=CardProduct.objects.get(code="cashback-classic"),
+        bin="625588",
+        last4=last4,
+        status=CustomerCard.Status.ACTIVE,
+        credit_limit=Decimal("20000"),
+        statement_day=5,
+        opened_on=date(2025, 1, 1),
+    )
+    today = timezone.localdate()
+    return CardStatement.objects.create(
+        card=card,
+        period_start=today - timedelta(days=40),
+        period_end=today - timedelta(days=10),
+        due_date=today + timedelta(days=10),
+        new_balance=Decimal(new_balance),
+        minimum_payment=Decimal(minimum_payment),
+    )

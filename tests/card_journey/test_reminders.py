@@ -3,8 +3,7 @@ notification channel."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
-from decimal import Decimal
+from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -12,10 +11,7 @@ from django.utils import timezone
 from django_q.models import Schedule
 
 from scenarios.models import (
-    CardProduct,
     CardStatement,
-    Customer,
-    CustomerCard,
     CustomerNotification,
     RepaymentReminder,
 )
@@ -26,6 +22,7 @@ from scenarios.reminders import (
     repayment_reminders_schedule_upcoming,
 )
 from scenarios.tasks import send_repayment_reminder
+from tests.factories import unpaid_statement
 
 pytestmark = pytest.mark.django_db
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -33,35 +30,7 @@ SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 @pytest.fixture
 def statement() -> CardStatement:
-    customer = Customer.objects.create(
-        customer_no="C209910001",
-        full_name="Alex Test",
-        preferred_language="en",
-        birth_year=1988,
-        id_last4="0000",
-        mobile_masked="139****0000",
-        income_band="60k-150k",
-        created_at=timezone.now(),
-    )
-    card = CustomerCard.objects.create(
-        customer=customer,
-        product=CardProduct.objects.get(code="cashback-classic"),
-        bin="625588",
-        last4="7777",
-        status=CustomerCard.Status.ACTIVE,
-        credit_limit=Decimal("20000"),
-        statement_day=5,
-        opened_on=date(2025, 1, 1),
-    )
-    today = timezone.localdate()
-    return CardStatement.objects.create(
-        card=card,
-        period_start=today - timedelta(days=40),
-        period_end=today - timedelta(days=10),
-        due_date=today + timedelta(days=10),
-        new_balance=Decimal("3210.50"),
-        minimum_payment=Decimal("321.05"),
-    )
+    return unpaid_statement(customer_no="C209910001")
 
 
 def test_scheduling_creates_one_django_q_schedule_at_nine_the_chosen_days_before(

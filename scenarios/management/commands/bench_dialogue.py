@@ -134,16 +134,10 @@ class Command(BaseCommand):
             elapsed = time.perf_counter() - started_all
         finally:
             _forget(created)
-        latencies, queries, commits, completed = (
-            timed.latencies,
-            timed.queries,
-            timed.commits,
-            timed.completed,
-        )
         turns = len(SCRIPTS["en"]) - 1
         rows = [
             ("conversations", f"{conversations}", f"zh and en alternating, {turns} turns each"),
-            ("journeys completed", f"{completed}", "submitted and activation guide finished"),
+            ("journeys completed", f"{timed.completed}", "submitted and activation guide finished"),
             (
                 "first turn of a process",
                 f"{warm.latencies[0]:.0f} ms",
@@ -151,20 +145,24 @@ class Command(BaseCommand):
                 f"commit; the warm-up (2 journeys, {warm_up_seconds:.1f} s) is not in the "
                 "figures below",
             ),
-            ("turns per second", f"{len(latencies) / elapsed:.1f}", "one process, sequential"),
+            (
+                "turns per second",
+                f"{len(timed.latencies) / elapsed:.1f}",
+                "one process, sequential",
+            ),
             (
                 "turn latency p50 / p95",
-                f"{percentile(latencies, 50):.0f} / {percentile(latencies, 95):.0f} ms",
+                f"{percentile(timed.latencies, 50):.0f} / {percentile(timed.latencies, 95):.0f} ms",
                 "store, slots, intent, knowledge, reply",
             ),
             (
                 "SQL queries per turn",
-                f"{sum(queries) / len(queries):.1f} (max {max(queries)})",
+                f"{sum(timed.queries) / len(timed.queries):.1f} (max {max(timed.queries)})",
                 "mean over turns; every statement but BEGIN/COMMIT",
             ),
             (
                 "commits per turn",
-                f"{sum(commits) / len(commits):.1f} (max {max(commits)})",
+                f"{sum(timed.commits) / len(timed.commits):.1f} (max {max(timed.commits)})",
                 "COMMITs while a turn runs",
             ),
         ]
