@@ -170,19 +170,25 @@ def agent_load(user_id: Any) -> int:
 
 
 def _free_agent(entry: QueueEntry) -> AgentProfile | None:
-    """The online member of the entry's queue with room, least loaded, longest without work."""
-    candidates = AgentProfile.objects.select_for_update(of=("self",)).filter(
-        presence=AgentProfile.Presence.ONLINE, queues=entry.queue, user__is_active=True
+    """The online member of the entry's queue with room, least loaded, longest without work.
+
+    Ties (two agents who have never been assigned, say) go to the profile created first, so
+    the same state always routes the same way rather than by the database's row order.
+    """
+    candidates = (
+        AgentProfile.objects.select_for_update(of=("self",))
+        .filter(presence=AgentProfile.Presence.ONLINE, queues=entry.queue, user__is_active=True)
+        .order_by("pk")
     )
     never = datetime.min.replace(tzinfo=UTC)
-    best: tuple[tuple[int, datetime], AgentProfile] | None = None
+    best: tuple[tuple[int, datetime, int], AgentProfile] | None = None
     for profile in candidates:
         if profile.languages and entry.language not in profile.languages:
             continue
         load = agent_load(profile.user_id)
         if load >= profile.capacity:
             continue
-        key = (load, profile.last_assigned_at or never)
+        key = (load, profile.last_assigned_at or never, profile.pk)
         if best is None or key < best[0]:
             best = (key, profile)
     return best[1] if best is not None else None

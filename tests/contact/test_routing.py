@@ -232,6 +232,20 @@ def test_a_warm_transfer_keeps_the_first_agent_in_control_until_accepted() -> No
     assert not session_visible_to(first, session.pk)
 
 
+def test_equally_idle_agents_are_offered_work_in_the_order_they_joined() -> None:
+    queue = _queue("general")
+    first = _agent("first", queue)
+    _agent("second", queue)
+    # Rewritten rows go to the end of their tables, so an unordered scan would now meet the
+    # second agent first; the tie must not depend on that.
+    profile = AgentProfile.objects.get(user=first)
+    profile.queues.remove(queue)
+    profile.queues.add(queue)
+    AgentProfile.objects.filter(pk=profile.pk).update(capacity=1)
+    session = _waiting()
+    assert _entry(session).agent == first
+
+
 def test_only_the_agent_in_control_may_offer_a_transfer() -> None:
     queue = _queue("general")
     first = _agent("first", queue)
