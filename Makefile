@@ -48,6 +48,7 @@ check-layers: $(STAMP)
 
 lint: $(STAMP) check-layers
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
 
 clean-db:
 	$(PY) -c 'from pathlib import Path; from bank_ai.embedded_db import stop; stop(Path("var/pgdata"))'

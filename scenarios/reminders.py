@@ -169,9 +169,7 @@ def repayment_reminder_delivery_record(
     match = REFERENCE.fullmatch(reference or "")
     if match is None:
         return False
-    reminder = (
-        RepaymentReminder.objects.select_for_update().filter(pk=int(match.group(1))).first()
-    )
+    reminder = RepaymentReminder.objects.select_for_update().filter(pk=int(match.group(1))).first()
     if reminder is None:
         return False
     after = delivery_status_after(reminder.status, delivered)

@@ -205,6 +205,8 @@ def campaigns_for_spending(
         matches.append(CampaignMatch(campaign, share, served))
     matches.sort(key=lambda match: (-match.score, match.campaign.pk))
     return matches[:limit]
+
+
 # ----------------------------------------------------------------------------- agent console
 
 

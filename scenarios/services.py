@@ -39,9 +39,7 @@ def session_rate(*, session: DialogueSession, score: int, comment: str = "") -> 
 
 
 @transaction.atomic
-def session_presence(
-    *, session_id: Any, recognised: bool, confidence: float | None = None
-) -> None:
+def session_presence(*, session_id: Any, recognised: bool, confidence: float | None = None) -> None:
     """A device reported the person in front of it (the avatar protocol's `presence` frame):
     stored as a `presence` funnel event of the session, for the person-recognition KPI. Only
     whether the device recognised the person is kept, never who."""

@@ -92,6 +92,7 @@ def _visible_tickets(request: Request):  # noqa: ANN202 - QuerySet[Ticket]
 
 class TicketListView(APIView):
     error_statuses = {409}  # the queue's state (e.g. the service is closed today)
+
     @extend_schema(request=TicketIssueSerializer, responses={201: TicketSchema})
     def post(self, request: Request) -> Response:
         data = TicketIssueSerializer(data=request.data)
@@ -186,6 +187,7 @@ class TicketNoShowView(_StaffTicketAction):
 
 class CounterCallNextView(APIView):
     error_statuses = {409}  # the counter is closed
+
     @extend_schema(
         request=None,
         responses=inline_serializer(

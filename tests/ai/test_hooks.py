@@ -39,7 +39,6 @@ def test_a_failing_listener_inside_a_transaction_loses_only_its_own_writes(liste
     assert not LLMCall.objects.filter(provider="listener").exists()
 
 
-
 def test_outside_a_transaction_listeners_run_in_autocommit_and_a_failure_stops_nothing(
     listeners: list, caplog: pytest.LogCaptureFixture
 ) -> None:

@@ -36,8 +36,12 @@ def test_a_user_without_the_device_permission_is_refused(client: HttpClient) -> 
 
 @pytest.mark.parametrize(
     ("name", "layout"),
-    [("demo-kiosk", "kiosk"), ("demo-hall-screen", "hall"), ("demo-vtm", "vtm"),
-     ("demo-app", "mobile")],
+    [
+        ("demo-kiosk", "kiosk"),
+        ("demo-hall-screen", "hall"),
+        ("demo-vtm", "vtm"),
+        ("demo-app", "mobile"),
+    ],
 )
 def test_branch_staff_get_the_devices_page_with_a_pairing_ticket(
     client: HttpClient, name: str, layout: str

@@ -123,9 +123,7 @@ def test_revoking_a_token_closes_its_sockets_on_both_processes(two_processes: Li
         for ws in (first, second, bystander):
             await _recv(ws, "hello")
         # Revoked from a third process (the command line), like the admin or a script would.
-        await asyncio.to_thread(
-            two_processes.manage, "revoke_device_token", token.split("_")[1]
-        )
+        await asyncio.to_thread(two_processes.manage, "revoke_device_token", token.split("_")[1])
         revoked_at = time.monotonic()
         results = await asyncio.gather(closed_code(first), closed_code(second))
         waited = time.monotonic() - revoked_at

@@ -59,9 +59,7 @@ def _refused(exc: Exception) -> Response:
 
 
 def _unknown_ids(**missing: list[int]) -> Response:
-    return Response(
-        {"error": "unknown_ids", "detail": missing}, status=status.HTTP_400_BAD_REQUEST
-    )
+    return Response({"error": "unknown_ids", "detail": missing}, status=status.HTTP_400_BAD_REQUEST)
 
 
 def _script_payload(script: VideoScript) -> dict[str, Any]:

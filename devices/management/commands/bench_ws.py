@@ -204,9 +204,7 @@ class Command(BaseCommand):
         stats = Stats()
         started = time.monotonic()
         try:
-            asyncio.run(
-                self._run(urls, tokens, sessions, rate, duration, ramp, options, stats)
-            )
+            asyncio.run(self._run(urls, tokens, sessions, rate, duration, ramp, options, stats))
         finally:
             if issued:
                 self._revoke(issued)
