@@ -1,7 +1,7 @@
 """How a message reaches a customer: channels behind one small interface.
 
-A channel takes a rendered message and returns its delivery reference (a `Queued` one when
-it only queued the message and reports the delivery later). `app_inbox` stores the
+A channel takes a rendered message and returns a `Delivery`: its reference, and whether the
+channel only queued the message and reports what became of it later. `app_inbox` stores the
 message in the customer's in-app inbox (`CustomerNotification`, what the app lists under
 消息 / Messages) and emits `CustomerNotified`, which the channel apps show in any of the
 customer's open app or avatar sessions. An SMS or
@@ -10,6 +10,7 @@ WeChat gateway is another class registered here; reminders name their channel, t
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import ClassVar, Protocol
 
 from django.db import transaction
@@ -22,15 +23,19 @@ class NotificationError(Exception):
     """The channel could not take the message (unknown channel, gateway refused it)."""
 
 
-class Queued(str):
-    """A delivery reference for a message the channel has only queued, not yet delivered.
+@dataclass(frozen=True)
+class Delivery:
+    """What a channel did with a message: `ref` names it in the channel (an inbox row, a call,
+    an outbox row).
 
-    A channel with a durable outbox (WeChat's) returns one: the caller records the message as
-    waiting, and the channel reports the delivery or its failure later under the `reference`
-    it was given (`delivery_record`, heard by the campaign contacts and the repayment
-    reminders). A
-    plain `str` means the channel took the message for good.
+    `queued` is True when the channel has only queued it (WeChat's durable outbox): the caller
+    records the message as waiting, and the channel reports the delivery or its failure later
+    under the `reference` it was given (`delivery_record`, heard by the campaign contacts and
+    the repayment reminders). False means the channel took the message for good.
     """
+
+    ref: str
+    queued: bool = False
 
 
 class DeliveryListener(Protocol):
@@ -88,7 +93,7 @@ class NotificationChannel(Protocol):
         title: str,
         body: str,
         reference: str,
-    ) -> str: ...
+    ) -> Delivery: ...
 
 
 CHANNELS: dict[str, NotificationChannel] = {}
@@ -120,7 +125,7 @@ class AppInboxChannel:
         title: str,
         body: str,
         reference: str,
-    ) -> str:
+    ) -> Delivery:
         note = CustomerNotification.objects.create(
             customer=customer,
             kind=kind,
@@ -138,4 +143,4 @@ class AppInboxChannel:
                 body=body,
             )
         )
-        return f"inbox:{note.pk}"
+        return Delivery(f"inbox:{note.pk}")

@@ -18,7 +18,6 @@ from bank_ai.i18n import pick
 from scenarios.models import CardStatement, CustomerCard, RepaymentReminder
 from scenarios.notifications import (
     NotificationError,
-    Queued,
     channel_for,
     delivery_status_after,
 )
@@ -137,7 +136,7 @@ def repayment_reminder_send(*, reminder_id: int) -> RepaymentReminder:
     title, body = repayment_reminder_message(reminder, language)
     reminder.message = body
     try:
-        ref = channel_for(reminder.channel).send(
+        delivery = channel_for(reminder.channel).send(
             customer=customer,
             kind="repayment_reminder",
             language=language,
@@ -149,8 +148,8 @@ def repayment_reminder_send(*, reminder_id: int) -> RepaymentReminder:
         reminder.status, reminder.error = RepaymentReminder.Status.FAILED, str(exc)[:300]
         reminder.save(update_fields=["status", "error", "message"])
         return reminder
-    reminder.delivery_ref = str(ref)[:60]
-    if isinstance(ref, Queued):
+    reminder.delivery_ref = delivery.ref[:60]
+    if delivery.queued:
         reminder.status = RepaymentReminder.Status.QUEUED
     else:
         reminder.status, reminder.sent_at = RepaymentReminder.Status.SENT, timezone.now()

@@ -21,7 +21,7 @@ from devices.omni.models import ChannelIdentity, WeChatOutbound
 from devices.omni.wechat import CHANNEL as WECHAT
 from devices.omni.wechat import follower_of
 from scenarios.models import Customer
-from scenarios.notifications import CHANNELS, NotificationError, Queued
+from scenarios.notifications import CHANNELS, Delivery, NotificationError
 
 # WeChat lets an account message a follower freely only within 48 hours of their last message.
 WECHAT_SERVICE_WINDOW = timedelta(hours=48)
@@ -34,7 +34,7 @@ class WeChatChannel:
     What is certain at once is refused at once (no linked follower, outside the 48-hour
     window). The message is then stored in the outbox (devices.omni.outbox) and sent once the
     caller's transaction commits, so no WeChat call runs inside it and a failure is retried;
-    it returns a `Queued` reference and the outbox reports the delivery back under
+    it returns a queued `Delivery` and the outbox reports the delivery back under
     `reference` (a campaign contact's or a repayment reminder's).
     """
 
@@ -48,7 +48,7 @@ class WeChatChannel:
 
     def send(
         self, *, customer: Customer, kind: str, language: str, title: str, body: str, reference: str
-    ) -> str:
+    ) -> Delivery:
         identity = (
             ChannelIdentity.objects.filter(channel=WECHAT, customer=customer)
             .order_by("-last_seen_at")
@@ -75,7 +75,7 @@ class WeChatChannel:
         # robust: a send that breaks after the commit must not stop the campaign run or the
         # reminder task; the row stays pending and the outbox sweep sends it.
         transaction.on_commit(lambda: outbox.wechat_outbound_send(outbound_id=row.pk), robust=True)
-        return Queued(f"wechat-outbox:{row.pk}")
+        return Delivery(f"wechat-outbox:{row.pk}", queued=True)
 
 
 class VoiceCallChannel:
@@ -89,7 +89,7 @@ class VoiceCallChannel:
 
     def send(
         self, *, customer: Customer, kind: str, language: str, title: str, body: str, reference: str
-    ) -> str:
+    ) -> Delivery:
         base = str(getattr(settings, "OMNI_VOICE_API_URL", "")).rstrip("/")
         if not base.startswith(("https://", "http://")):
             raise NotificationError("no voice gateway configured (OMNI_VOICE_API_URL)")
@@ -118,7 +118,7 @@ class VoiceCallChannel:
         call_id = answer.get("call_id") if isinstance(answer, dict) else None
         if not call_id:
             raise NotificationError("voice gateway gave no call id")
-        return f"call:{call_id}"
+        return Delivery(f"call:{call_id}")
 
 
 def register() -> None:

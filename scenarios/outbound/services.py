@@ -21,7 +21,6 @@ from django.utils import timezone
 from scenarios.models import CardStatement, Customer
 from scenarios.notifications import (
     NotificationError,
-    Queued,
     channel_for,
     delivery_status_after,
 )
@@ -227,7 +226,7 @@ def _contact(campaign: Campaign, customer: Customer, now: datetime, report: RunR
             )
             try:
                 with transaction.atomic():
-                    ref = channel_for(campaign.channel).send(
+                    delivery = channel_for(campaign.channel).send(
                         customer=customer,
                         kind="campaign",
                         language=customer.preferred_language,
@@ -240,8 +239,8 @@ def _contact(campaign: Campaign, customer: Customer, now: datetime, report: RunR
                 attempt.save(update_fields=["status", "error"])
                 report.failed += 1
                 return
-            attempt.delivery_ref = str(ref)[:80]
-            if isinstance(ref, Queued):
+            attempt.delivery_ref = delivery.ref[:80]
+            if delivery.queued:
                 # Not delivered yet: the channel reports back (contact_delivery_record).
                 attempt.status = ContactAttempt.Status.QUEUED
                 report.queued += 1

@@ -108,7 +108,7 @@ def test_an_inbox_message_is_pushed_to_the_customers_active_sessions(session) ->
     DialogueSession.objects.filter(pk=session.pk).update(customer=customer)
     device = GroupListener(session_group(session.pk))
     with capture_commits():
-        reference = channel_for("app_inbox").send(
+        delivery = channel_for("app_inbox").send(
             customer=customer,
             kind="repayment",
             language="en",
@@ -117,7 +117,8 @@ def test_an_inbox_message_is_pushed_to_the_customers_active_sessions(session) ->
             reference="stmt-1",
         )
     frame = next(f for f in device.frames() if f["type"] == "notification")
-    assert reference == f"inbox:{frame['id']}"
+    assert delivery.ref == f"inbox:{frame['id']}"
+    assert not delivery.queued
     assert (frame["title"], frame["body"], frame["kind"]) == (
         "Repayment due",
         "Please repay by the 15th.",

@@ -15,7 +15,7 @@ from devices.omni.base import Inbound, converse, identity_for, identity_link
 from devices.omni.models import ChannelIdentity, WebChatSite, WeChatAccount
 from devices.omni.views import customer_token
 from scenarios.models import Customer, DialogueSession, Turn
-from scenarios.notifications import NotificationError, Queued, channel_for
+from scenarios.notifications import NotificationError, channel_for
 from scenarios.outbound.models import Campaign, ContactAttempt, ContactConsent, Segment
 from scenarios.outbound.services import campaign_run
 from scenarios.takeover import agent_say, takeover_start
@@ -467,8 +467,9 @@ def test_wechat_delivery_needs_a_linked_follower_seen_within_48_hours(account) -
         with capture_commits():
             # Queued in the outbox and sent once committed (test_wechat_campaigns.py,
             # test_reminders.py follow what becomes of it).
-            ref = wechat.send(**{**kwargs, "kind": "repayment_reminder"})
-        assert isinstance(ref, Queued)
+            delivery = wechat.send(**{**kwargs, "kind": "repayment_reminder"})
+        assert delivery.queued
+        assert delivery.ref.startswith("wechat-outbox:")
     assert api.sent == [{"touser": "openid-7", "msgtype": "text", "text": {"content": "t\nb"}}]
     with pytest.raises(NotificationError, match="does not carry"):
         wechat.send(**{**kwargs, "kind": "statement_copy"})
