@@ -6,7 +6,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
@@ -112,6 +112,34 @@ class DeviceForm(RegistryForm):
         device_check(device=self.instance if self.instance.pk else None, **changes)
 
 
+class RegistryAdmin(admin.ModelAdmin):
+    """Admin of registry rows whose saves the touchpoint services may refuse.
+
+    The form asks the service first, but another change can commit between that check and
+    the save (another admin takes the same name in that instant); the service then refuses
+    in save_model and the admin's transaction rolls back. The form is shown once more, so
+    the check now sees the other change and names the field; should even that save be
+    refused, the refusal is a message on the form's page, never a server error.
+    """
+
+    def changeform_view(
+        self,
+        request: HttpRequest,
+        object_id: str | None = None,
+        form_url: str = "",
+        extra_context: dict[str, Any] | None = None,
+    ) -> HttpResponse:
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except DeviceError:
+            pass
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except DeviceError as exc:
+            self.message_user(request, str(exc), messages.ERROR)
+            return HttpResponseRedirect(request.get_full_path())
+
+
 def _adopt(obj: Any, saved: Any) -> None:
     """Make the admin's unsaved instance the row the service created (pk, defaults, state)."""
     for field in saved._meta.concrete_fields:
@@ -121,7 +149,7 @@ def _adopt(obj: Any, saved: Any) -> None:
 
 
 @admin.register(DeviceGroup)
-class DeviceGroupAdmin(admin.ModelAdmin):
+class DeviceGroupAdmin(RegistryAdmin):
     form = DeviceGroupForm
     list_display = ["name", "branch", "description"]
     list_filter = ["branch"]
@@ -153,7 +181,7 @@ class DeviceTokenInline(RecordInline):
 
 
 @admin.register(Device)
-class DeviceAdmin(admin.ModelAdmin):
+class DeviceAdmin(RegistryAdmin):
     list_display = ["name", "kind", "branch", "is_active", "online", "last_seen_at", "console"]
     list_filter = [OnlineFilter, "kind", "branch", "is_active", "groups"]
     search_fields = ["name"]

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from django.test import Client as HttpClient
 
+from devices import admin as admin_module
 from scenarios.branches.models import Branch
 from scenarios.touchpoints.models import Device, DeviceGroup
 
@@ -82,6 +83,44 @@ def test_the_admin_says_once_that_a_name_is_taken(admin_client: HttpClient) -> N
     )
     assert response.status_code == 200
     assert len(_errors(response)["name"]) == 1
+
+
+def _check_misses(times: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The form's check passes `times` times, as when another admin takes the name between
+    the check and the save."""
+    real = admin_module.device_check
+    calls = {"n": 0}
+
+    def check(**changes: Any) -> None:
+        calls["n"] += 1
+        if calls["n"] > times:
+            real(**changes)
+
+    monkeypatch.setattr(admin_module, "device_check", check)
+
+
+def test_a_name_taken_between_the_check_and_the_save_is_a_form_error(
+    admin_client: HttpClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _check_misses(1, monkeypatch)
+    response = admin_client.post(
+        "/admin/touchpoints/device/add/", _device_form(name="demo-app", kind="web")
+    )
+    assert response.status_code == 200
+    assert len(_errors(response)["name"]) == 1
+    assert Device.objects.filter(name="demo-app").count() == 1
+
+
+def test_a_save_refused_twice_is_a_message_not_a_server_error(
+    admin_client: HttpClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _check_misses(2, monkeypatch)
+    response = admin_client.post(
+        "/admin/touchpoints/device/add/", _device_form(name="demo-app", kind="web"), follow=True
+    )
+    assert response.redirect_chain == [("/admin/touchpoints/device/add/", 302)]
+    assert any("name" in str(message) for message in response.context["messages"])
+    assert Device.objects.filter(name="demo-app").count() == 1
 
 
 def test_the_admin_refuses_to_move_a_group_away_from_its_devices_branch(
