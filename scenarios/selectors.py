@@ -20,6 +20,15 @@ from scenarios.models import (
     Takeover,
     Turn,
 )
+from scenarios.models.dialogue import DEVICE_CHANNELS
+
+
+def session_channels() -> list[str]:
+    """The channels sessions are opened on: the device channels and any other a session has
+    recorded (WeChat, web chat, voice: their adapters live in the channel layer, so the domain
+    does not list them), sorted."""
+    recorded = DialogueSession.objects.order_by().values_list("channel", flat=True).distinct()
+    return sorted(set(DEVICE_CHANNELS) | {channel for channel in recorded if channel})
 
 
 @dataclass(frozen=True)

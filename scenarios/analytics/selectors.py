@@ -13,10 +13,13 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.db.models import Q, QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from content.studio.selectors import studio_kpis
+from scenarios.agentrouting.models import RoutingQueue
 from scenarios.analytics import kpis as kpi_defs
 from scenarios.analytics.kpis import (
     EventFact,
@@ -26,6 +29,9 @@ from scenarios.analytics.kpis import (
 )
 from scenarios.analytics.models import DailyRollup, RollupDay
 from scenarios.models import DialogueSession, FlowStep, FunnelEvent, Takeover, Turn
+from scenarios.notifications import CHANNELS as DELIVERY_CHANNELS
+from scenarios.outbound.models import Campaign
+from scenarios.selectors import session_channels
 
 MAX_RANGE_DAYS = 800
 DRILL_DOWN_LIMIT = 300
@@ -421,10 +427,6 @@ def sessions_behind(
 def filter_choices() -> dict[str, list[tuple[str, str]]]:
     """The values the dashboard's filters offer: the channels, languages and devices there are
     (devices through the session's relation: the domain does not import the channel app)."""
-    from django.conf import settings
-
-    from scenarios.api.serializers import CHANNELS
-
     device_model: Any = DialogueSession._meta.get_field("device").related_model
     branch_names: dict[int, str] = {}
     device_names: dict[int, str] = {}
@@ -434,12 +436,8 @@ def filter_choices() -> dict[str, list[tuple[str, str]]]:
         device_names[device_id] = name
         if branch_id is not None:
             branch_names[branch_id] = branch_code
-    from scenarios.agentrouting.models import RoutingQueue
-    from scenarios.notifications import CHANNELS as DELIVERY_CHANNELS
-    from scenarios.outbound.models import Campaign
-
     return {
-        "channel": [(c, c) for c in CHANNELS],
+        "channel": [(c, c) for c in session_channels()],
         "delivery_channel": [(c, c) for c in sorted(DELIVERY_CHANNELS)],
         "queue": list(RoutingQueue.objects.order_by("code").values_list("code", "name")),
         "campaign": list(Campaign.objects.order_by("code").values_list("code", "name")),
@@ -465,8 +463,6 @@ def _int(params: Any, name: str) -> int | None:
 
 def parse_filters(params: Any, *, default_days: int = 30) -> Filters:
     """The filters of a dashboard request (GET parameters); FilterError for bad input."""
-    from django.conf import settings
-
     today = timezone.localdate()
     try:
         until = date.fromisoformat(params.get("until")) if params.get("until") else today
@@ -524,8 +520,6 @@ def page_codes() -> list[str]:
 def studio_report(filters: Filters) -> dict[str, Any]:
     """The video studio's KPIs (content.studio), over the range; they are not conversations,
     so the channel, branch, device and language filters do not apply."""
-    from content.studio.selectors import studio_kpis
-
     start, _end = day_bounds(filters.since)
     _start, end = day_bounds(filters.until)
     figures = studio_kpis(since=start, until=end)

@@ -4,8 +4,9 @@ from rest_framework import serializers
 
 from scenarios.dialogue import MAX_TURN_CHARS
 from scenarios.models import DialogueSession, Turn
+from scenarios.models.dialogue import DEVICE_CHANNELS
 
-CHANNELS = ["app", "web", "kiosk", "vtm", "hall_screen"]
+CHANNELS = list(DEVICE_CHANNELS)
 
 
 class SessionCreateSerializer(serializers.Serializer):

@@ -106,6 +106,11 @@ class FlowStep(models.Model):
         return localised(self, "prompt", language)
 
 
+# The channels a device or the app opens sessions on (the device API accepts these); the
+# channel layer's adapters record others of their own (wechat, webchat, voice).
+DEVICE_CHANNELS = ("app", "web", "kiosk", "vtm", "hall_screen")
+
+
 class DialogueSession(models.Model):
     class Status(models.TextChoices):
         ACTIVE = "active", _("Active")

@@ -133,6 +133,15 @@ def test_handover_reasons_come_from_takeovers(card_sessions) -> None:  # noqa: A
 # ------------------------------------------------------------------------ the pages
 
 
+def test_the_channel_filter_offers_channels_sessions_recorded_besides_the_devices() -> None:
+    _session([("recommend", "recommended")], channel="wechat", device=None)
+    channels = [code for code, _label in selectors.filter_choices()["channel"]]
+    assert {"app", "kiosk", "vtm", "hall_screen", "wechat"} <= set(channels)
+    assert channels == sorted(channels)
+    wechat = _values(selectors.page_report("credit_card", _filters(channel="wechat")))
+    assert wechat["credit_card.selection"][2] == 1
+
+
 def _client(username: str) -> Client:
     client = Client()
     client.force_login(get_user_model().objects.get(username=username))

@@ -8,9 +8,9 @@ from decimal import Decimal
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext as _
 
-from scenarios.api.serializers import CHANNELS
 from scenarios.dialogue.credit_card.kpis import FunnelKpis, Ratio, funnel_kpis
 from scenarios.models import Flow, FunnelEvent
+from scenarios.selectors import session_channels
 
 
 def _date(value: str, option: str) -> date:
@@ -37,7 +37,9 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--scenario", default="credit_card")
-        parser.add_argument("--channel", default=None, help=", ".join(CHANNELS))
+        parser.add_argument(
+            "--channel", default=None, help="app, web, kiosk, vtm, hall_screen, wechat, ..."
+        )
         parser.add_argument("--since", default=None, help="first day (YYYY-MM-DD), inclusive")
         parser.add_argument("--until", default=None, help="last day (YYYY-MM-DD), inclusive")
 
@@ -49,10 +51,10 @@ class Command(BaseCommand):
             or FunnelEvent.objects.filter(scenario=scenario).exists()
         ):
             raise CommandError(_("unknown scenario %(name)r") % {"name": scenario})
-        if channel is not None and channel not in CHANNELS:
+        if channel is not None and channel not in (channels := session_channels()):
             raise CommandError(
                 _("unknown channel %(name)r; one of %(names)s")
-                % {"name": channel, "names": ", ".join(CHANNELS)}
+                % {"name": channel, "names": ", ".join(channels)}
             )
         since = _date(str(options["since"]), "--since") if options["since"] else None
         until = _date(str(options["until"]), "--until") if options["until"] else None
