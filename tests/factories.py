@@ -52,6 +52,40 @@ def publish_article(
     return page
 
 
+def customer_with_card(
+    *,
+    customer_no: str,
+    full_name: str = "Alex Test",
+    language: str = "en",
+    income_band: str = "60k-150k",
+    product: str = "cashback-classic",
+    last4: str = "7777",
+    credit_limit: str = "20000",
+    statement_day: int = 5,
+) -> CustomerCard:
+    """A new customer holding one active card of the demo catalogue's `product`."""
+    customer = Customer.objects.create(
+        customer_no=customer_no,
+        full_name=full_name,
+        preferred_language=language,
+        birth_year=1988,
+        id_last4="0000",
+        mobile_masked="139****0000",
+        income_band=income_band,
+        created_at=timezone.now(),
+    )
+    return CustomerCard.objects.create(
+        customer=customer,
+        product=CardProduct.objects.get(code=product),
+        bin="625588",
+        last4=last4,
+        status=CustomerCard.Status.ACTIVE,
+        credit_limit=Decimal(credit_limit),
+        statement_day=statement_day,
+        opened_on=date(2025, 1, 1),
+    )
+
+
 def unpaid_statement(
     *,
     customer_no: str,
@@ -62,25 +96,8 @@ def unpaid_statement(
     minimum_payment: str = "321.05",
 ) -> CardStatement:
     """A new customer with an active cashback card whose statement falls due in ten days."""
-    customer = Customer.objects.create(
-        customer_no=customer_no,
-        full_name=full_name,
-        preferred_language=language,
-        birth_year=1988,
-        id_last4="0000",
-        mobile_masked="139****0000",
-        income_band="60k-150k",
-        created_at=timezone.now(),
-    )
-    card = CustomerCard.objects.create(
-        customer=customer,
-        product=CardProduct.objects.get(code="cashback-classic"),
-        bin="625588",
-        last4=last4,
-        status=CustomerCard.Status.ACTIVE,
-        credit_limit=Decimal("20000"),
-        statement_day=5,
-        opened_on=date(2025, 1, 1),
+    card = customer_with_card(
+        customer_no=customer_no, full_name=full_name, language=language, last4=last4
     )
     today = timezone.localdate()
     return CardStatement.objects.create(

@@ -10,7 +10,6 @@ import pytest
 from django.utils import timezone
 
 from scenarios.models import (
-    CardProduct,
     CardStatement,
     CardTransaction,
     Customer,
@@ -20,6 +19,7 @@ from scenarios.models import (
 from scenarios.periods import month_period, months_back
 from scenarios.repayment import repayment_plans
 from tests.card_journey.conftest import Channel, outcomes
+from tests.factories import customer_with_card
 
 pytestmark = pytest.mark.django_db
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -30,26 +30,17 @@ def _at(day: date, hour: int = 12) -> datetime:
 
 
 def _customer(no: str = "C209900001") -> tuple[Customer, CustomerCard]:
-    customer = Customer.objects.create(
+    card = customer_with_card(
         customer_no=no,
         full_name="测试客户",
-        birth_year=1990,
-        id_last4="1234",
-        mobile_masked="138****0000",
+        language="zh-hans",
         income_band="150k-500k",
-        created_at=timezone.now(),
-    )
-    card = CustomerCard.objects.create(
-        customer=customer,
-        product=CardProduct.objects.get(code="dining-gold"),
-        bin="625588",
+        product="dining-gold",
         last4="4242",
-        status=CustomerCard.Status.ACTIVE,
-        credit_limit=Decimal("50000"),
+        credit_limit="50000",
         statement_day=10,
-        opened_on=date(2024, 1, 1),
     )
-    return customer, card
+    return card.customer, card
 
 
 @pytest.fixture
