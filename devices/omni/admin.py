@@ -1,4 +1,5 @@
 from django.contrib import admin, messages
+from django.db import models
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
@@ -17,6 +18,8 @@ from devices.omni.outbox import wechat_outbound_resend, wechat_outbound_send
 @admin.register(WeChatAccount)
 class WeChatAccountAdmin(admin.ModelAdmin):
     list_display = ("code", "app_id", "scenario", "is_active")
+    # An API address typed without a scheme is WeChat's (https), as Django 6 will assume.
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
 
 @admin.register(WebChatSite)
