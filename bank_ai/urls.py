@@ -14,6 +14,8 @@ from bank_ai.health import healthz
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", healthz, name="healthz"),
+    # Browsers ask for /favicon.ico on pages that name no icon (admin, device clients, API docs).
+    path("favicon.ico", views.favicon, name="favicon"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/analytics/", include("scenarios.analytics.urls")),
     path("admin/", admin.site.urls),

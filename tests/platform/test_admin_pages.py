@@ -1,6 +1,6 @@
 """Every admin page a superuser can reach on the demo bank renders: each model's list, its
 add form and the change form of one of its rows, in both languages (the admin index's entry
-for the dashboards was a 404 until this walked it)."""
+for the dashboards was a 404 until this walked it); the start page links the staff's pages."""
 
 from __future__ import annotations
 
@@ -47,3 +47,25 @@ def test_every_admin_list_add_and_change_page_renders(admin_client: Client, lang
             if response.status_code not in (200, 403):
                 broken.append(f"{label} {url} -> {response.status_code}")
     assert broken == [], "\n".join(broken)
+
+
+def test_the_start_page_links_the_dashboards_studio_quality_and_campaigns(
+    admin_client: Client,
+) -> None:
+    html = admin_client.get("/").content.decode()
+    links = [
+        reverse("analytics-index"),
+        reverse("admin:content_videoscript_changelist"),
+        reverse("admin:quality_inspection_changelist"),
+        reverse("admin:outbound_campaign_changelist"),
+    ]
+    for link in links:
+        assert f'href="{link}"' in html
+        assert admin_client.get(link).status_code == 200
+    assert "视频工作室" in html
+
+
+def test_the_favicon_is_the_banks_icon(client: Client) -> None:
+    response = client.get("/favicon.ico")
+    assert response.status_code == 301
+    assert response["Location"].endswith(".svg")
