@@ -160,6 +160,19 @@ def test_operations_see_every_dashboard_page(page: str, card_sessions) -> None: 
     assert b"analytics-chart-data" in response.content
 
 
+def test_the_studio_page_offers_only_the_filters_that_apply_to_it() -> None:
+    def filters_form(page: str) -> str:
+        html = _client("ops").get(f"/admin/analytics/{page}/?{QUERY}").content.decode()
+        start = html.index('id="analytics-filters"')
+        return html[start : html.index("</form>", start)]
+
+    studio, card = filters_form("video_studio"), filters_form("credit_card")
+    for name in ("channel", "branch", "device", "language", "turns"):
+        assert f'name="{name}"' in card
+        assert f'name="{name}"' not in studio
+    assert 'name="since"' in studio
+
+
 def test_the_card_page_shows_each_kpi_with_its_definition(card_sessions) -> None:  # noqa: ANN001
     body = _client("compliance").get(f"/admin/analytics/credit_card/?{QUERY}").content.decode()
     assert 'data-kpi="credit_card.selection"' in body

@@ -34,7 +34,7 @@
       bars.dataset.points = JSON.stringify(rates);
       new Chart(bars, {
         type: "bar",
-        data: { labels: data.kpis.map(function (k) { return k.name; }), datasets: [{ label: "%", data: rates }] },
+        data: { labels: data.kpis.map(function (k) { return k.name; }), datasets: [{ label: "%", data: rates, maxBarThickness: 28 }] },
         options: { animation: false, indexAxis: "y", scales: { x: { beginAtZero: true, max: 100 } } }
       });
     }
