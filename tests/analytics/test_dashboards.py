@@ -160,7 +160,7 @@ def test_operations_see_every_dashboard_page(page: str, card_sessions) -> None: 
     assert b"analytics-chart-data" in response.content
 
 
-def test_the_studio_page_offers_only_the_filters_that_apply_to_it() -> None:
+def test_record_pages_offer_only_the_filters_that_apply_to_them() -> None:
     def filters_form(page: str) -> str:
         html = _client("ops").get(f"/admin/analytics/{page}/?{QUERY}").content.decode()
         start = html.index('id="analytics-filters"')
@@ -171,6 +171,9 @@ def test_the_studio_page_offers_only_the_filters_that_apply_to_it() -> None:
         assert f'name="{name}"' in card
         assert f'name="{name}"' not in studio
     assert 'name="since"' in studio
+    # The contact-centre and outbound figures are records, not conversations' first N turns.
+    for page in ("contact_centre", "outbound"):
+        assert 'name="turns"' not in filters_form(page)
 
 
 def test_the_card_page_shows_each_kpi_with_its_definition(card_sessions) -> None:  # noqa: ANN001
