@@ -156,6 +156,9 @@ class DialogueSession(models.Model):
         ordering = ["-created_at"]
         verbose_name = _("dialogue session")
         verbose_name_plural = _("dialogue sessions")
+        # The dashboards' channel filter reads the channels there are by walking this index
+        # (scenarios.selectors.session_channels), not by scanning every session.
+        indexes = [models.Index(fields=["channel"], name="session_channel_idx")]
 
     def __str__(self) -> str:
         return f"{self.flow.code} {self.id}"

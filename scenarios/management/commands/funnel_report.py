@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 
 from scenarios.dialogue.credit_card.kpis import FunnelKpis, Ratio, funnel_kpis
 from scenarios.models import Flow, FunnelEvent
+from scenarios.models.dialogue import DEVICE_CHANNELS
 from scenarios.selectors import session_channels
 
 
@@ -38,7 +39,9 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--scenario", default="credit_card")
         parser.add_argument(
-            "--channel", default=None, help="app, web, kiosk, vtm, hall_screen, wechat, ..."
+            "--channel",
+            default=None,
+            help=f"{', '.join(DEVICE_CHANNELS)} or another channel sessions were recorded on",
         )
         parser.add_argument("--since", default=None, help="first day (YYYY-MM-DD), inclusive")
         parser.add_argument("--until", default=None, help="last day (YYYY-MM-DD), inclusive")
