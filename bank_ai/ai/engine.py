@@ -10,7 +10,7 @@ import logging
 import re
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -97,6 +97,10 @@ class AskContext:
     # True when the caller picked the answer language on purpose (the staff assistant's
     # language switch); otherwise a question plainly in another language is answered in it.
     language_is_chosen: bool = False
+    # Called once just before a model is asked to write the answer (the only step of a turn
+    # that may take seconds). A caller that streams the answer to a customer uses it to store
+    # the customer's words first; it may raise to have the question asked again later.
+    on_generation: Callable[[], None] | None = field(default=None, compare=False)
 
     @property
     def allows_faq(self) -> bool:
@@ -483,6 +487,8 @@ def _generate(
         history=tuple((role, mask_pii(text).text) for role, text in context.history[-6:]),
         system=SYSTEM_PROMPT.format(canary=CANARY),
     )
+    if context.on_generation is not None:
+        context.on_generation()
     provider = get_llm()
     streamed = ""
     completed: Completed | None = None

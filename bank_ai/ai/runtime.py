@@ -55,3 +55,8 @@ def provider_description() -> dict[str, Any]:
             "base_url": settings.ANTHROPIC_BASE_URL or "default",
         }
     return {"provider": "local", "model": "extractive"}
+
+
+def generation_is_remote() -> bool:
+    """Does writing an answer go to a remote model (seconds, and may fail), not the local one?"""
+    return bool(settings.ANTHROPIC_API_KEY)

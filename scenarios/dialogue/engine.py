@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -24,6 +24,7 @@ from django.utils import translation
 from django.utils.translation import gettext
 
 from bank_ai.ai.masking import mask_pii
+from bank_ai.ai.runtime import generation_is_remote
 from bank_ai.i18n import normalise_language
 from scenarios import events, takeover
 from scenarios.definitions import attach_flow, flow_definition, flow_named
@@ -189,7 +190,7 @@ def session_start(
 def session_turn(
     *, session_id: Any, text: str, step: str = "", on_delta: DeltaSink | None = None
 ) -> TurnResult:
-    """Store the customer's turn, then work out the reply (in its own transaction).
+    """Store the customer's turn and work out the reply; nothing is sent before the turn is stored.
 
     `step` is the step the client showed when the customer typed (optional): a turn typed at a
     step the session has left since is refused (`StaleStep`) and stored nowhere but the refusal
@@ -197,8 +198,10 @@ def session_turn(
     session are serialised from storing to reply, so each is applied once, in order, to the
     step it was stored at.
 
-    `on_delta` receives the reply's text as it is generated (knowledge answers stream from the
-    LLM); whatever it raises stops the work, and the customer's turn stays stored.
+    `on_delta` receives the reply's text: after the commit for a reply worked out in
+    milliseconds (a flow step, an answer the AI core finds or writes locally), where a failure to
+    send changes nothing stored; or as a remote model writes it, after the customer's turn was
+    committed on its own, where whatever it raises stops the work and the turn stays stored.
     """
     text = (text or "").strip()
     if not text:
@@ -206,6 +209,63 @@ def session_turn(
     if len(text) > MAX_TURN_CHARS:
         raise DialogueError(f"a turn is limited to {MAX_TURN_CHARS} characters")
     masked = mask_pii(text).text
+    if on_delta is None:
+        return _turn_at_once(session_id, masked, step, None)
+    deltas = _HeldDeltas(on_delta, store_turn_before_generation=generation_is_remote())
+    try:
+        result = _turn_at_once(session_id, masked, step, deltas)
+    except _StoreTurnFirst:
+        # A remote model is about to write the reply (seconds): the work so far is rolled back
+        # and the turn goes again in two transactions, so it can stream with the turn stored.
+        return _turn_streamed(session_id, masked, step, on_delta)
+    deltas.release()
+    return result
+
+
+class _StoreTurnFirst(BaseException):  # noqa: N818 - a signal, unwinding past `except Exception`
+    pass
+
+
+class _HeldDeltas:
+    """A reply's words, held until the turn that produced them is committed.
+
+    Sent before the commit, a word would tell the customer (and the `turn.ack` that precedes it)
+    that their turn is stored while a crash could still lose it.
+    """
+
+    def __init__(self, sink: DeltaSink, *, store_turn_before_generation: bool) -> None:
+        self.sink = sink
+        self.held: list[str] | None = []
+        self.store_turn_before_generation = store_turn_before_generation
+
+    def __call__(self, text: str) -> None:
+        if self.held is None:
+            self.sink(text)
+        else:
+            self.held.append(text)
+
+    def before_generation(self) -> None:
+        if self.held is not None and self.store_turn_before_generation:
+            raise _StoreTurnFirst
+
+    def release(self) -> None:
+        held, self.held = self.held or [], None
+        try:
+            for text in held:
+                self.sink(text)
+        except Exception:  # noqa: BLE001 - the reply is stored; a sink failing now (the client
+            # left) changes nothing, and the caller sends or replays the stored reply.
+            logger.info("the reply's words were not all delivered; the reply is stored")
+
+
+def generation_hook(on_delta: DeltaSink | None) -> Callable[[], None] | None:
+    """What a step passes the AI core as `AskContext.on_generation` for a streamed answer."""
+    return getattr(on_delta, "before_generation", None)
+
+
+def _turn_at_once(
+    session_id: Any, masked: str, step: str, on_delta: DeltaSink | None
+) -> TurnResult:
     failure: Exception | None = None
     # One transaction, one commit: the customer's turn, the reply's work and the reply are stored
     # together before anything is acknowledged. The session is locked (advisory lock, then row)
@@ -240,6 +300,36 @@ def session_turn(
     raise failure
 
 
+def _turn_streamed(session_id: Any, masked: str, step: str, on_delta: DeltaSink) -> TurnResult:
+    """The turn in two transactions, both under the session's turn lock: the customer's turn is
+    committed first, then the reply is worked out and streamed while a remote model writes it."""
+    with session_turn_lock(session_id):
+        with transaction.atomic():
+            session = _active_session(session_id, held_ok=True, lock_turn=True)
+            _refuse_stale(session, step, kind="text", detail={"text": masked})
+            customer_turn = _record_customer(session, masked)
+            if session.status == DialogueSession.Status.HANDED_OVER:
+                return TurnResult(
+                    **takeover.customer_turn_held(session=session, turn=customer_turn)
+                )
+        # Stored. If the reply fails from here (or `on_delta` stops it), its work is rolled back
+        # and the customer's turn stays, at the step it was typed at.
+        with transaction.atomic():
+            session = _active_session(session_id, held_ok=True, lock_turn=True)
+            if session.status == DialogueSession.Status.HANDED_OVER:
+                return TurnResult(
+                    **takeover.customer_turn_held(session=session, turn=customer_turn)
+                )
+            with _gathered_writes(session) as turns:
+                session._turn_memo["question_seq"] = customer_turn.seq  # type: ignore[attr-defined]
+                result = phrasing.polish(_advance(session, masked, on_delta), session.language)
+                Turn.objects.filter(pk=customer_turn.pk).update(
+                    intent=result.intent or "", sentiment=result.sentiment or ""
+                )
+                turns.append(_assistant_turn(session, result))
+            return result
+
+
 class _Refused(Exception):  # noqa: N818 - a signal that unwinds the event's savepoint
     pass
 
@@ -263,6 +353,22 @@ def session_event(
     only the step knows whether it takes the event; if the step fails, the event is still
     stored (its work is rolled back on its own) and the error is raised.
     """
+    if on_delta is None:
+        return _event_at_once(session_id, name, step, data, None)
+    # Held until the commit, like a text turn's reply: an event's reply is worked out at once.
+    deltas = _HeldDeltas(on_delta, store_turn_before_generation=False)
+    result = _event_at_once(session_id, name, step, data, deltas)
+    deltas.release()
+    return result
+
+
+def _event_at_once(
+    session_id: Any,
+    name: str,
+    step: str,
+    data: dict[str, Any] | None,
+    on_delta: DeltaSink | None,
+) -> TurnResult:
     name = (name or "").strip()
     if not name or len(name) > MAX_EVENT_NAME_CHARS:
         raise DialogueError("an event needs a name of at most 40 characters")
@@ -491,6 +597,7 @@ def side_question(ctx: StepContext, text: str) -> TurnResult:
             user=session.user,
             session_ref=str(session.pk),
             history=_history(session),
+            on_generation=generation_hook(ctx.on_delta),
         ),
     ):
         if isinstance(event, Answer):
@@ -599,12 +706,13 @@ def hand_over(
 def _history(session: DialogueSession, turns: int = 6) -> tuple[tuple[str, str], ...]:
     """The conversation before the turn being answered, in the LLM's user/assistant roles."""
     roles = {Turn.Role.CUSTOMER: "user", Turn.Role.ASSISTANT: "assistant"}
-    # The newest turn is the question itself, which the engine is given separately.
-    recent = list(
-        session.turns.filter(role__in=list(roles))
-        .order_by("-seq")
-        .values_list("role", "text")[1 : turns + 1]
-    )
+    earlier = session.turns.filter(role__in=list(roles))
+    # The question itself (given to the engine separately) is written with the reply, after
+    # this read; only a turn streamed from a remote model has stored it already.
+    question_seq = (turn_memo(session) or {}).get("question_seq")
+    if question_seq is not None:
+        earlier = earlier.filter(seq__lt=question_seq)
+    recent = list(earlier.order_by("-seq").values_list("role", "text")[:turns])
     return tuple((roles[role], text) for role, text in reversed(recent) if text)
 
 

@@ -23,13 +23,13 @@ from tests.fakes.anthropic_server import FakeAnthropicServer, reply
 # django_db: makes pytest-django set up the test database the servers copy.
 pytestmark = [pytest.mark.slow, pytest.mark.django_db]
 
-QUESTION = "出国前银行卡要做什么准备？"
-# Streamed slowly (20 chunks, half a second apart), so the process can be killed mid-answer.
-SLOW_ANSWER = reply(
-    "出境前请开通境外交易功能，并确认信用额度足够使用 [1]。" * 2,
-    chunks=tuple("出境前请开通境外交易功能，并确认信用额度足够使用[1]。"),
-    delta_delay_s=0.5,
-)
+# A knowledge question at the card journey's first step: answered by the model, not the flow.
+# (A question the step reads as its answer, "出国前…" say, gets a flow reply that is sent
+# whole at the end, and killing the process then races the reply's last write.)
+QUESTION = "信用卡怎么挂失？"
+# Streamed slowly (28 chunks, half a second apart), so the process can be killed mid-answer.
+CHUNKS = tuple("挂失请立即通过App或致电客服办理，挂失即时生效[1]。")
+SLOW_ANSWER = reply("".join(CHUNKS), chunks=CHUNKS, delta_delay_s=0.5)
 # Well under the 300 s pending timeout that used to hold the session up.
 PROMPT = 60
 

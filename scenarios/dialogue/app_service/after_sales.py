@@ -8,7 +8,7 @@ from typing import Any
 
 from scenarios.dialogue.app_service.common import RESOLVED, UNRESOLVED, text
 from scenarios.dialogue.base import StepBehaviour, TurnResult, register_behaviour
-from scenarios.dialogue.engine import NO, QUESTION, YES, StepContext
+from scenarios.dialogue.engine import NO, QUESTION, YES, StepContext, generation_hook
 from scenarios.dialogue.locating import numbered
 
 
@@ -32,6 +32,7 @@ class ProblemAnswer(StepBehaviour):
                 touchpoint_id=session.device_id,
                 user=session.user,
                 session_ref=str(session.pk),
+                on_generation=generation_hook(ctx.on_delta),
             ),
         ):
             if isinstance(event, Answer):
