@@ -533,6 +533,10 @@ def _advance(session: DialogueSession, text: str, on_delta: DeltaSink | None) ->
         result = behaviour_for(step).respond(ctx, text, found)
     if result is None and intent is not None and intent.handoff:
         result = ctx.hand_over("asked_for_person", intent.intent)
+    if result is None and found and step.kind == FlowStep.Kind.ASK and not QUESTION.search(text):
+        # An answer to a later question ("年收入30万" while asked what the card is for): kept
+        # above, and this step's question asked again, not searched for in the knowledge base.
+        result = noted_in_passing(ctx, sorted(found))
     if result is None:
         result = ctx.side_question(text)
     if ctx.understood:
@@ -639,6 +643,14 @@ def greet(ctx: StepContext) -> TurnResult:
 
 def unrecognised_limit() -> int:
     return max(1, int(getattr(settings, "DIALOGUE_UNRECOGNISED_HANDOVER_AFTER", 3)))
+
+
+def noted_in_passing(ctx: StepContext, slots: list[str]) -> TurnResult:
+    """The turn answered another step's question: thank the customer and ask this one again."""
+    ctx.funnel("noted_in_passing", {"slots": slots})
+    with translation.override(ctx.language):
+        lead = gettext("Thank you, I have noted that.")
+    return ctx.say(f"{lead}\n{behaviour_for(ctx.step).prompt_again(ctx)}")
 
 
 def not_understood(ctx: StepContext, lead: str = "") -> TurnResult:

@@ -39,6 +39,31 @@ def test_switching_topic_pauses_the_flow_and_its_end_resumes_it() -> None:
     assert session.memory["paused_flows"] == []
 
 
+@pytest.mark.parametrize(
+    ("language", "income", "needs", "noted"),
+    [
+        ("zh-hans", "年收入30万", "我经常出国旅游", "好的，已为您记下。"),
+        ("en", "I earn 300k a year", "I travel abroad a lot", "Thank you, I have noted that."),
+    ],
+)
+def test_an_answer_to_a_later_question_is_kept_and_the_current_question_asked_again(
+    language: str, income: str, needs: str, noted: str
+) -> None:
+    session = _session(language)
+    greeting = session.turns.get().text
+    early = dialogue.session_turn(session_id=session.pk, text=income)
+    assert early.step == "ask_needs"
+    assert early.reply.startswith(noted)
+    assert early.sources == []  # not a knowledge answer about some card
+    session.refresh_from_db()
+    assert session.slots["income_band"] == "150k-500k"
+    assert FunnelEvent.objects.filter(session=session, outcome="noted_in_passing").exists()
+    # The step's question again (the greeting's question, after its hello).
+    assert early.reply.splitlines()[-1] in greeting
+    after_needs = dialogue.session_turn(session_id=session.pk, text=needs)
+    assert after_needs.step == "ask_fee"  # the income question is not asked again
+
+
 def test_continue_without_a_paused_flow_is_not_a_resume() -> None:
     session = _session()
     result = dialogue.session_turn(session_id=session.pk, text="继续")
