@@ -353,11 +353,19 @@ def session_event(
     only the step knows whether it takes the event; if the step fails, the event is still
     stored (its work is rolled back on its own) and the error is raised.
     """
+    name = (name or "").strip()
+    if not name or len(name) > MAX_EVENT_NAME_CHARS:
+        raise DialogueError("an event needs a name of at most 40 characters")
+    data = _masked_data(data or {})
     if on_delta is None:
         return _event_at_once(session_id, name, step, data, None)
-    # Held until the commit, like a text turn's reply: an event's reply is worked out at once.
-    deltas = _HeldDeltas(on_delta, store_turn_before_generation=False)
-    result = _event_at_once(session_id, name, step, data, deltas)
+    # Like a text turn's reply: held until the commit, or, when a remote model is about to write
+    # it, streamed after the event was committed on its own (see session_turn).
+    deltas = _HeldDeltas(on_delta, store_turn_before_generation=generation_is_remote())
+    try:
+        result = _event_at_once(session_id, name, step, data, deltas)
+    except _StoreTurnFirst:
+        return _event_streamed(session_id, name, step, data, on_delta)
     deltas.release()
     return result
 
@@ -366,13 +374,9 @@ def _event_at_once(
     session_id: Any,
     name: str,
     step: str,
-    data: dict[str, Any] | None,
+    data: dict[str, Any],
     on_delta: DeltaSink | None,
 ) -> TurnResult:
-    name = (name or "").strip()
-    if not name or len(name) > MAX_EVENT_NAME_CHARS:
-        raise DialogueError("an event needs a name of at most 40 characters")
-    data = _masked_data(data or {})
     payload = {"event": name, "data": data}
     failure: Exception | None = None
     # One transaction, one commit, like a text turn: the statement that reads the session takes
@@ -408,6 +412,41 @@ def _event_at_once(
         session.refresh_from_db()
         _record_customer(session, f"[{name}]", payload=payload)
     raise failure
+
+
+def _event_streamed(
+    session_id: Any, name: str, step: str, data: dict[str, Any], on_delta: DeltaSink
+) -> TurnResult:
+    """An event whose reply a remote model writes, in two transactions under the turn lock.
+
+    Its first run took the event (the step went as far as asking the model), so the event is
+    committed first and the step's work done again, streamed; a step that refuses it the second
+    time (it cannot, given the same session) has its work rolled back and the event stays.
+    """
+    payload = {"event": name, "data": data}
+    with session_turn_lock(session_id):
+        with transaction.atomic():
+            session = _active_session(session_id, held_ok=True, lock_turn=True)
+            _refuse_stale(session, step, kind="event", detail=payload)
+            event_turn = _record_customer(session, f"[{name}]", payload=payload)
+            if session.status == DialogueSession.Status.HANDED_OVER:
+                return TurnResult(**takeover.customer_turn_held(session=session, turn=event_turn))
+        with transaction.atomic():
+            session = _active_session(session_id, held_ok=True, lock_turn=True)
+            if session.status == DialogueSession.Status.HANDED_OVER:
+                return TurnResult(**takeover.customer_turn_held(session=session, turn=event_turn))
+            current = flow_definition(session.flow_id).step(session.current_step)
+            with _gathered_writes(session) as turns:
+                session._turn_memo["question_seq"] = event_turn.seq  # type: ignore[attr-defined]
+                ctx = StepContext(session=session, step=current, on_delta=on_delta)
+                result = behaviour_for(current).on_event(ctx, name, data)
+                if result is None:
+                    _log_refusal(session, "event", "not_taken", payload)
+                    raise EventRefused(f"step {current.code!r} does not take the event {name!r}")
+                session.save()
+                phrasing.polish(result, session.language)
+                turns.append(_assistant_turn(session, result))
+            return result
 
 
 def session_turn_lock(session_id: Any) -> AbstractContextManager[None]:

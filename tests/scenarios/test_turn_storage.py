@@ -111,3 +111,38 @@ def test_a_reply_whose_sink_fails_after_the_commit_is_still_returned_and_stored(
     result = dialogue.session_turn(session_id=session.pk, text=KNOWLEDGE_QUESTION, on_delta=gone)
     assert result.reply
     assert session.turns.filter(role="assistant").last().text == result.reply
+
+
+def test_an_event_whose_reply_a_remote_model_writes_streams_after_the_event_is_stored(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(engine, "generation_is_remote", lambda: True)
+    # The confirmed problem's FAQ would be answered word for word: have the model write it.
+    monkeypatch.setattr(ai_engine, "_curated_is_trustworthy", lambda curated, passages: False)
+    session, _greeting = dialogue.session_start(
+        scenario="after_sales", channel="app", language="zh-hans"
+    )
+    located = dialogue.session_turn(session_id=session.pk, text="App登录不上去")
+    assert located.step == "confirm_problem"
+    answered_before = session.turns.filter(role="assistant").count()
+    words: list[str] = []
+    stored: list[bool] = []
+    replied: list[bool] = []
+
+    def sink(word: str) -> None:
+        words.append(word)
+        stored.append(session.turns.filter(role="customer", text="[confirm]").exists())
+        replied.append(session.turns.filter(role="assistant").count() > answered_before)
+
+    result = dialogue.session_event(
+        session_id=session.pk, name="confirm", step="confirm_problem", data={}, on_delta=sink
+    )
+    assert result.step == "answer"
+    assert len(words) > 2
+    assert all(stored)
+    assert not any(replied)  # streamed as written, not held until the reply was stored
+    assert session.turns.filter(text="[confirm]").count() == 1
+    assert list(session.turns.order_by("-seq").values_list("role", flat=True)[:2]) == [
+        "assistant",
+        "customer",
+    ]
