@@ -301,31 +301,46 @@ def _turn_at_once(
 
 
 def _turn_streamed(session_id: Any, masked: str, step: str, on_delta: DeltaSink) -> TurnResult:
-    """The turn in two transactions, both under the session's turn lock: the customer's turn is
-    committed first, then the reply is worked out and streamed while a remote model writes it."""
+    def reply(session: DialogueSession, turn: Turn) -> TurnResult:
+        result = phrasing.polish(_advance(session, masked, on_delta), session.language)
+        Turn.objects.filter(pk=turn.pk).update(
+            intent=result.intent or "", sentiment=result.sentiment or ""
+        )
+        return result
+
+    return _stored_then_streamed(
+        session_id, step, kind="text", text=masked, detail={"text": masked}, reply=reply
+    )
+
+
+def _stored_then_streamed(
+    session_id: Any,
+    step: str,
+    *,
+    kind: str,
+    text: str,
+    detail: dict[str, Any],
+    reply: Callable[[DialogueSession, Turn], TurnResult],
+    payload: dict[str, Any] | None = None,
+) -> TurnResult:
+    """A turn (or event) in two transactions, both under the session's turn lock: the customer's
+    turn is committed first, then `reply` works it out again, streaming while a remote model
+    writes it. If the reply fails (or `on_delta` stops it), its work is rolled back and the
+    customer's turn stays, at the step it was typed at."""
     with session_turn_lock(session_id):
         with transaction.atomic():
             session = _active_session(session_id, held_ok=True, lock_turn=True)
-            _refuse_stale(session, step, kind="text", detail={"text": masked})
-            customer_turn = _record_customer(session, masked)
+            _refuse_stale(session, step, kind=kind, detail=detail)
+            turn = _record_customer(session, text, payload=payload)
             if session.status == DialogueSession.Status.HANDED_OVER:
-                return TurnResult(
-                    **takeover.customer_turn_held(session=session, turn=customer_turn)
-                )
-        # Stored. If the reply fails from here (or `on_delta` stops it), its work is rolled back
-        # and the customer's turn stays, at the step it was typed at.
+                return TurnResult(**takeover.customer_turn_held(session=session, turn=turn))
         with transaction.atomic():
             session = _active_session(session_id, held_ok=True, lock_turn=True)
             if session.status == DialogueSession.Status.HANDED_OVER:
-                return TurnResult(
-                    **takeover.customer_turn_held(session=session, turn=customer_turn)
-                )
+                return TurnResult(**takeover.customer_turn_held(session=session, turn=turn))
             with _gathered_writes(session) as turns:
-                session._turn_memo["question_seq"] = customer_turn.seq  # type: ignore[attr-defined]
-                result = phrasing.polish(_advance(session, masked, on_delta), session.language)
-                Turn.objects.filter(pk=customer_turn.pk).update(
-                    intent=result.intent or "", sentiment=result.sentiment or ""
-                )
+                session._turn_memo["question_seq"] = turn.seq  # type: ignore[attr-defined]
+                result = reply(session, turn)
                 turns.append(_assistant_turn(session, result))
             return result
 
@@ -417,36 +432,31 @@ def _event_at_once(
 def _event_streamed(
     session_id: Any, name: str, step: str, data: dict[str, Any], on_delta: DeltaSink
 ) -> TurnResult:
-    """An event whose reply a remote model writes, in two transactions under the turn lock.
-
-    Its first run took the event (the step went as far as asking the model), so the event is
-    committed first and the step's work done again, streamed; a step that refuses it the second
-    time (it cannot, given the same session) has its work rolled back and the event stays.
-    """
+    """An event whose reply a remote model writes: its first run took the event (the step went
+    as far as asking the model), so the event is committed first and the step's work done again,
+    streamed. A step that refused it the second time (it cannot, given the same session) would
+    have its work rolled back and the event would stay."""
     payload = {"event": name, "data": data}
-    with session_turn_lock(session_id):
-        with transaction.atomic():
-            session = _active_session(session_id, held_ok=True, lock_turn=True)
-            _refuse_stale(session, step, kind="event", detail=payload)
-            event_turn = _record_customer(session, f"[{name}]", payload=payload)
-            if session.status == DialogueSession.Status.HANDED_OVER:
-                return TurnResult(**takeover.customer_turn_held(session=session, turn=event_turn))
-        with transaction.atomic():
-            session = _active_session(session_id, held_ok=True, lock_turn=True)
-            if session.status == DialogueSession.Status.HANDED_OVER:
-                return TurnResult(**takeover.customer_turn_held(session=session, turn=event_turn))
-            current = flow_definition(session.flow_id).step(session.current_step)
-            with _gathered_writes(session) as turns:
-                session._turn_memo["question_seq"] = event_turn.seq  # type: ignore[attr-defined]
-                ctx = StepContext(session=session, step=current, on_delta=on_delta)
-                result = behaviour_for(current).on_event(ctx, name, data)
-                if result is None:
-                    _log_refusal(session, "event", "not_taken", payload)
-                    raise EventRefused(f"step {current.code!r} does not take the event {name!r}")
-                session.save()
-                phrasing.polish(result, session.language)
-                turns.append(_assistant_turn(session, result))
-            return result
+
+    def reply(session: DialogueSession, turn: Turn) -> TurnResult:
+        current = flow_definition(session.flow_id).step(session.current_step)
+        ctx = StepContext(session=session, step=current, on_delta=on_delta)
+        result = behaviour_for(current).on_event(ctx, name, data)
+        if result is None:
+            _log_refusal(session, "event", "not_taken", payload)
+            raise EventRefused(f"step {current.code!r} does not take the event {name!r}")
+        session.save()
+        return phrasing.polish(result, session.language)
+
+    return _stored_then_streamed(
+        session_id,
+        step,
+        kind="event",
+        text=f"[{name}]",
+        detail=payload,
+        payload=payload,
+        reply=reply,
+    )
 
 
 def session_turn_lock(session_id: Any) -> AbstractContextManager[None]:
